@@ -1,0 +1,38 @@
+package dev.fanout.api;
+
+/**
+ * Writes batches into one physical target (a DuckDB file, a MotherDuck database, a ClickHouse
+ * database). The core gives each writer exactly one thread — its lane — and never calls it from two
+ * threads at once, so implementations need no locking of their own.
+ *
+ * <p><b>Lifecycle</b>, all calls on the lane thread:
+ * <ol>
+ *   <li>{@link WriterProvider#create} builds the writer; nothing is connected yet.</li>
+ *   <li>{@link #open()} once: connect, take the target's lock where it has one, check access.
+ *       A failure here is reported for the destination as a whole.</li>
+ *   <li>{@link #write(WriteBatch)} any number of times, one table per call, in the order the
+ *       producer submitted packets for that table. When it returns, the batch is durable at the
+ *       target. When it throws, nothing of the batch may be visible that a replay would not
+ *       overwrite identically: writes are upserts keyed by the primary key and conditional on the
+ *       row version, so the core may replay any batch, in part or whole, at any time.</li>
+ *   <li>{@link #close()} once, also after a failed {@code open}: release connections and locks.</li>
+ * </ol>
+ *
+ * <p><b>Upsert semantics every writer keeps</b>: within a batch, of the rows with one key the one
+ * with the highest {@link FramePacket#rowVersion version} wins (ties: the later row); against the
+ * stored table, a row replaces the stored one only when its version is greater or equal. New
+ * columns are added as nullable; int32 → int64 → float64 widen in place; anything else is a
+ * permanent {@link WriteException} naming the table and column.
+ */
+public interface BaseWriter extends AutoCloseable {
+
+    /** Step 2: connects and prepares. */
+    void open() throws WriteException;
+
+    /** Step 3: upserts one batch atomically, or throws and leaves replay-safe state. */
+    void write(WriteBatch batch) throws WriteException;
+
+    /** Step 4: releases everything; safe to call after a failed {@link #open()} and more than once. */
+    @Override
+    void close() throws WriteException;
+}
