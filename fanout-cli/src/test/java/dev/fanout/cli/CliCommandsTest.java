@@ -1,0 +1,127 @@
+package dev.fanout.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Exit codes and messages of validate, plugins and ingest's up-front checks. */
+class CliCommandsTest {
+
+    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void shippedTopologiesAreValid() {
+        for (String name : new String[] {"phase-1.yaml", "phase-2.yaml"}) {
+            Run r = run("validate", EXAMPLES.resolve(name).toString());
+            assertThat(r.code()).as(r.err()).isEqualTo(0);
+            assertThat(r.out()).contains("valid");
+        }
+        assertThat(run("validate", EXAMPLES.resolve("phase-2.yaml").toString()).out())
+                .contains("trades_db", "bars_archive", "duckdb");
+    }
+
+    @Test
+    void invalidTopologyExitsTwoNamingFileLineAndColumn() throws IOException {
+        Path t = dir.resolve("broken.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  main_db: { uri: "duckdb:data/main.duckdb" }
+                routes:
+                  - { match: { table: trades }, to: tradez }
+                default: main_db
+                """);
+        Run r = run("validate", t.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("broken.yaml:5:").contains("tradez");
+    }
+
+    @Test
+    void twoDestinationsOnOneDuckDbFileAreRefused() throws IOException {
+        Path t = dir.resolve("twice.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  a: { uri: "duckdb:data/x.duckdb" }
+                  b: { uri: "duckdb:./data/../data/x.duckdb" }
+                default: a
+                """);
+        Run r = run("validate", t.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("twice.yaml:").contains("x.duckdb").contains("a").contains("b");
+    }
+
+    @Test
+    void pluginsListsTheDuckDbWriterAndItsJar() {
+        Run r = run("plugins");
+        assertThat(r.code()).isEqualTo(0);
+        assertThat(r.out()).contains("duckdb").contains("writer-duckdb");
+    }
+
+    @Test
+    void ingestWithoutAPrimaryKeyIsAUsageError() throws IOException {
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  main_db: { uri: "duckdb:data/main.duckdb" }
+                default: main_db
+                """);
+        Path csv = dir.resolve("orders.csv");
+        Files.writeString(csv, "id,amount\n1,2.5\n");
+        Run r = run("ingest", "--no-progress", "--topology", t.toString(), csv.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("orders.csv").contains("'orders'").contains("--primary-key");
+        assertThat(Files.exists(dir.resolve("data/main.duckdb"))).as("nothing written").isFalse();
+    }
+
+    @Test
+    void ingestOfAMissingFileIsAUsageErrorNamingIt() throws IOException {
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  main_db: { uri: "duckdb:data/main.duckdb" }
+                default: main_db
+                """);
+        Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", dir.resolve("nope.csv").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("nope.csv").contains("no such file");
+    }
+
+    @Test
+    void ingestWithKeyFromTheFlagCommitsAndReportsEveryDestination() throws IOException {
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  main_db: { uri: "duckdb:data/main.duckdb" }
+                default: main_db
+                """);
+        Path csv = dir.resolve("orders.csv");
+        Files.writeString(csv, "id,amount\n1,2.5\n2,3.5\n1,4.5\n");
+        Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", csv.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("main_db").contains("3 rows committed");
+    }
+}
