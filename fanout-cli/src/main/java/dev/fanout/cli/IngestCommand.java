@@ -177,7 +177,7 @@ final class IngestCommand implements Callable<Integer> {
     }
 
     private static String reason(FramePacket packet, PacketOutcome outcome, Throwable error) {
-        String why = error != null ? String.valueOf(error.getMessage()) : outcome.failureSummary();
+        String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("failed");
         return "packet " + packet.packetId() + " (" + packet.table() + ", " + packet.rowCount() + " rows): " + why;
     }
 
@@ -188,7 +188,7 @@ final class IngestCommand implements Callable<Integer> {
         for (LaneSummary s : lanes) {
             table.row(s.destination(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
                     String.format("%,d", s.batches()), String.format("%,d", s.failures()),
-                    String.format("%.1f", s.p50Millis()), String.format("%.1f", s.p95Millis()), String.format("%.1f", s.p99Millis()));
+                    String.format("%.1f", s.p50FlushMillis()), String.format("%.1f", s.p95FlushMillis()), String.format("%.1f", s.p99FlushMillis()));
         }
         table.print(out);
         out.printf("%n%,d rows committed, %,d rows failed (%,d packets) in %.1f s (%,.0f rows/s)%n",

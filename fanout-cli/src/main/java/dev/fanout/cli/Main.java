@@ -20,7 +20,6 @@ public final class Main {
             commandLine.getErr().flush();
             return e instanceof ConfigurationProblem ? ExitCode.USAGE : ExitCode.FAILED;
         });
-        cl.setExitCodeOnInvalidInput(ExitCode.USAGE);
         return cl;
     }
 

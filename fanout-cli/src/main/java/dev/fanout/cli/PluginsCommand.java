@@ -18,7 +18,7 @@ final class PluginsCommand implements Callable<Integer> {
     public Integer call() {
         WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
         TextTable table = new TextTable("scheme", "description", "provider", "jar");
-        registry.plugins().forEach(p -> table.row(p.scheme(), p.description(), p.providerClass(), p.location()));
+        registry.plugins().forEach(p -> table.row(p.scheme(), p.description(), p.className(), p.location()));
         table.print(spec.commandLine().getOut());
         return registry.plugins().isEmpty() ? ExitCode.FAILED : ExitCode.OK;
     }

@@ -38,7 +38,7 @@ final class ValidateCommand implements Callable<Integer> {
             return ExitCode.USAGE;
         }
         out.printf("%s: valid (version %d%s): %d destinations, %d routes, %d tables configured%s%n",
-                topologyFile, topology.version(), topology.phase().map(p -> ", phase " + p).orElse(""),
+                topologyFile, topology.version(), (topology.phase() == null ? "" : ", phase " + topology.phase()),
                 topology.destinations().size(), topology.routes().size(), topology.tables().size(),
                 topology.defaultDestination().map(d -> ", default " + d).orElse(", no default"));
         TextTable table = new TextTable("destination", "scheme", "uri");

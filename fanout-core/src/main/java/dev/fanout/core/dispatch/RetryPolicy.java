@@ -21,4 +21,32 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
             throw new IllegalArgumentException("retry backoffs must satisfy 0 <= initial_backoff <= max_backoff");
         }
     }
+
+    /**
+     * The pause before retry number {@code retry} (1 for the second attempt): full jitter over
+     * {@code min(maxBackoff, initialBackoff * 2^(retry-1))}, so many lanes retrying one server spread out.
+     *
+     * @param retry  1-based retry number
+     * @param jitter a uniform random number in [0, 1)
+     */
+    public Duration backoff(int retry, double jitter) {
+        if (retry < 1) {
+            throw new IllegalArgumentException("retry must be at least 1, got " + retry);
+        }
+        if (!(jitter >= 0 && jitter < 1)) {
+            throw new IllegalArgumentException("jitter must be in [0, 1), got " + jitter);
+        }
+        long initial = saturatedNanos(initialBackoff);
+        long max = saturatedNanos(maxBackoff);
+        long ceiling = retry > 62 || initial > (max >> (retry - 1)) ? max : Math.min(max, initial << (retry - 1));
+        return Duration.ofNanos((long) (ceiling * jitter));
+    }
+
+    static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
 }

@@ -1,0 +1,187 @@
+package dev.fanout.core;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Destination;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.WriteException;
+import dev.fanout.api.WriterProvider;
+import dev.fanout.core.dispatch.Dispatcher;
+import dev.fanout.core.dispatch.DispatcherSettings;
+import dev.fanout.core.dispatch.DispatcherStartException;
+import dev.fanout.core.dispatch.LaneSummary;
+import dev.fanout.core.dispatch.PacketOutcome;
+import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.routing.TopologyRouter;
+import dev.fanout.core.topology.Topology;
+import dev.fanout.core.topology.TopologyException;
+import dev.fanout.core.topology.TopologyLoader;
+import dev.fanout.core.topology.TopologyValidator;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * fanout as a library: a checked topology, one writer per destination, a {@link Dispatcher} in front.
+ * The CLI uses exactly this entry point.
+ *
+ * <p>{@link #submit} may be called from any number of threads; packets of one table must be
+ * submitted from one thread (or in an order the caller serialises) for "order kept per table" to
+ * mean anything. {@link #flush} and {@link #close} may be called from any thread.
+ *
+ * <pre>{@code
+ * try (Fanout fanout = Fanout.builder().topology(Path.of("phase-2.yaml")).build()) {
+ *     fanout.submit(packet).thenAccept(outcome -> commitSourceOffsetsIf(outcome.isCommitted()));
+ * }
+ * }</pre>
+ */
+public final class Fanout implements AutoCloseable {
+
+    private final Topology topology;
+    private final Dispatcher dispatcher;
+    private final MetricRegistry metrics;
+
+    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics) {
+        this.topology = topology;
+        this.dispatcher = dispatcher;
+        this.metrics = metrics;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads {@code file} and checks it against the installed plugins, without connecting anywhere.
+     *
+     * @throws TopologyException with every problem found, each naming file, line and column
+     */
+    public static Topology check(Path file, WriterRegistry registry) {
+        Topology topology = TopologyLoader.load(file);
+        new TopologyValidator(registry).validate(topology);
+        return topology;
+    }
+
+    /** Routes {@code packet} and returns its acknowledgement; blocks while a target lane is full. */
+    public CompletableFuture<PacketOutcome> submit(FramePacket packet) {
+        return dispatcher.submit(packet);
+    }
+
+    /** Waits until every packet submitted before this call has committed or failed. */
+    public void flush() throws InterruptedException {
+        dispatcher.flush();
+    }
+
+    /** Like {@link #flush()}, giving up after {@code timeout}; true when everything completed. */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        return dispatcher.flush(timeout);
+    }
+
+    /** Per-destination totals and flush latency percentiles so far. */
+    public List<LaneSummary> summary() {
+        return dispatcher.summary();
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public MetricRegistry metrics() {
+        return metrics;
+    }
+
+    /** Drains every queued packet, then closes each writer; every returned future completes. */
+    @Override
+    public void close() {
+        dispatcher.close();
+    }
+
+    /** Configures a {@link Fanout}; not thread-safe. */
+    public static final class Builder {
+        private Path topologyFile;
+        private Topology topology;
+        private WriterRegistry registry;
+        private MetricRegistry metrics;
+
+        private Builder() {
+        }
+
+        /** The topology file to load and check. */
+        public Builder topology(Path file) {
+            this.topologyFile = Objects.requireNonNull(file, "file is null");
+            this.topology = null;
+            return this;
+        }
+
+        /** An already loaded topology; it is still checked against the registry. */
+        public Builder topology(Topology topology) {
+            this.topology = Objects.requireNonNull(topology, "topology is null");
+            this.topologyFile = null;
+            return this;
+        }
+
+        /** Where writers come from (default: {@code ServiceLoader} on the context class loader). */
+        public Builder registry(WriterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry is null");
+            return this;
+        }
+
+        /** The registry to register metrics into (default: a new one). */
+        public Builder metrics(MetricRegistry metrics) {
+            this.metrics = Objects.requireNonNull(metrics, "metrics is null");
+            return this;
+        }
+
+        /**
+         * Checks the topology, creates and opens one writer per destination, starts the lanes.
+         *
+         * @throws TopologyException         when the topology is invalid (nothing was opened)
+         * @throws DispatcherStartException  when a destination cannot be opened (the others were closed)
+         */
+        public Fanout build() {
+            WriterRegistry plugins = registry != null ? registry : WriterRegistry.fromContextClassLoader();
+            Topology checked;
+            if (topology != null) {
+                new TopologyValidator(plugins).validate(topology);
+                checked = topology;
+            } else if (topologyFile != null) {
+                checked = check(topologyFile, plugins);
+            } else {
+                throw new IllegalStateException("no topology: call topology(Path) or topology(Topology)");
+            }
+            Map<String, BaseWriter> writers = new LinkedHashMap<>();
+            Map<String, String> failures = new LinkedHashMap<>();
+            for (String name : checked.destinations().keySet()) {
+                String scheme = Destination.of(name, checked.destinations().get(name).uri(), checked.baseDirectory()).scheme();
+                WriterProvider provider = plugins.provider(scheme).orElseThrow();
+                Destination destination = checked.destination(name, plugins.sensitiveOptions(scheme));
+                try {
+                    writers.put(name, provider.create(destination));
+                } catch (WriteException | RuntimeException e) {
+                    failures.put(name, String.valueOf(e.getMessage()));
+                }
+            }
+            if (!failures.isEmpty()) {
+                writers.values().forEach(Builder::closeQuietly);
+                throw new DispatcherStartException(failures);
+            }
+            MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
+            DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry());
+            Dispatcher dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
+            return new Fanout(checked, dispatcher, registryForMetrics);
+        }
+
+        private static void closeQuietly(BaseWriter writer) {
+            try {
+                writer.close();
+            } catch (WriteException | RuntimeException ignored) {
+                // the creation failure of another destination is what gets reported
+            }
+        }
+    }
+}

@@ -1,0 +1,333 @@
+package dev.fanout.core.dispatch;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.Router;
+import dev.fanout.api.Router.RoutedPart;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Takes packets from any number of producer threads, checks their data, routes them, and writes
+ * each part through its destination's {@link Lane}: one bounded queue and one platform thread
+ * ({@code fanout-lane-<destination>}) per destination, the only thread that ever calls that writer.
+ *
+ * <p><b>Guarantees.</b>
+ * <ul>
+ *   <li>Every future returned by {@link #submit} completes — also across {@link #close()} — and
+ *       never exceptionally: with {@link PacketOutcome.Status#COMMITTED} once every part is durable,
+ *       otherwise with a failed outcome that says why.</li>
+ *   <li>Per destination, a table's parts reach the writer in the order they were admitted; a schema
+ *       change starts a new batch. Different tables, and different destinations, are independent.</li>
+ *   <li>A failing or stalled destination never stops another from committing. A permanently failing
+ *       batch is split until only its poisoned packets fail.</li>
+ *   <li>Memory is bounded per lane by {@link DispatcherSettings#queueCapacityRows()}.</li>
+ * </ul>
+ *
+ * <p><b>Threading.</b> All methods are thread-safe. {@link #submit} blocks while a lane it routes to
+ * is full (backpressure); a producer blocked on one lane cannot submit to others meanwhile, so give
+ * producers of unrelated destinations their own threads when one may stall. Futures are completed on
+ * lane threads, so dependents attached with non-async methods run there: keep them short, never
+ * block in them, and never call {@link #flush} or {@link #close} from them (refused) or {@link #submit}
+ * (it may wait on the very lane that runs it); use the {@code ...Async} variants for real work.
+ *
+ * <p><b>Metrics</b>, per destination {@code d} in the given registry: {@code fanout.destination.d.rows}
+ * and {@code .packets} (meters of what committed), {@code .batches} (meter of successful writes),
+ * {@code .failures} (counter of failed parts), {@code .retries} (counter), {@code .flush} (timer of
+ * each successful {@code writer.write}, on a {@link com.codahale.metrics.UniformReservoir} so
+ * percentiles cover the whole run without the recency bias of the default decaying reservoir) and
+ * {@code .queue.rows} (gauge of rows admitted and not yet completed).
+ */
+public final class Dispatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Router router;
+    private final Map<String, Lane> lanes;
+    private final Set<Tracker> pending = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger activeSubmits = new AtomicInteger();
+    private final Object admissionMonitor = new Object();
+    private volatile boolean closed;
+
+    private Dispatcher(Router router, Map<String, Lane> lanes) {
+        this.router = router;
+        this.lanes = lanes;
+    }
+
+    /**
+     * Starts one lane per destination and opens every writer on its own lane thread, in parallel.
+     *
+     * @param writersByDestination one unopened writer per destination name; the dispatcher owns them
+     *                             from here on and closes them. Its iteration order is the order of
+     *                             {@link #summary()}.
+     * @throws DispatcherStartException when any writer fails to open; every writer has then been closed
+     */
+    public static Dispatcher start(Router router, Map<String, BaseWriter> writersByDestination,
+                                   DispatcherSettings settings, MetricRegistry metrics) {
+        Objects.requireNonNull(router, "router is null");
+        Objects.requireNonNull(writersByDestination, "writersByDestination is null");
+        Objects.requireNonNull(settings, "settings is null");
+        Objects.requireNonNull(metrics, "metrics is null");
+        if (writersByDestination.isEmpty()) {
+            throw new IllegalArgumentException("a dispatcher needs at least one destination");
+        }
+        Map<BaseWriter, String> owners = new IdentityHashMap<>();
+        Map<String, Lane> lanes = new LinkedHashMap<>();
+        writersByDestination.forEach((destination, writer) -> {
+            Objects.requireNonNull(destination, "destination name is null");
+            Objects.requireNonNull(writer, "writer of destination " + destination + " is null");
+            String other = owners.put(writer, destination);
+            if (other != null) {
+                throw new IllegalArgumentException("destinations " + other + " and " + destination
+                        + " share one writer instance: each destination needs its own writer");
+            }
+            lanes.put(destination, new Lane(destination, writer, settings, metrics));
+        });
+        try {
+            lanes.values().forEach(Lane::start);
+        } catch (RuntimeException | Error e) {
+            lanes.values().forEach(Lane::shutdown);
+            lanes.values().forEach(Lane::join);
+            throw e;
+        }
+        Map<String, String> failures = new LinkedHashMap<>();
+        for (Lane lane : lanes.values()) {
+            String problem = lane.awaitOpen();
+            if (problem != null) {
+                failures.put(lane.destination(), problem);
+            }
+        }
+        if (!failures.isEmpty()) {
+            lanes.values().forEach(Lane::shutdown);
+            lanes.values().forEach(Lane::join);
+            throw new DispatcherStartException(failures);
+        }
+        log.debug("dispatcher started with destinations {}", lanes.keySet());
+        return new Dispatcher(router, Collections.unmodifiableMap(lanes));
+    }
+
+    /**
+     * Checks, routes and enqueues a packet; blocks while a lane it routes to is full.
+     *
+     * <p>A packet with invalid data (a value not of its column's type, a null key, a null in a
+     * non-nullable or the version column) or one the router refuses is not written: its future is
+     * already complete, FAILED, with a reason naming table, row and column. If the calling thread is
+     * interrupted while blocked, the parts not yet admitted fail (retryable) and the interrupt flag
+     * is kept.
+     *
+     * @return completes when every part has committed or failed; never completes exceptionally
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public CompletableFuture<PacketOutcome> submit(FramePacket packet) {
+        Objects.requireNonNull(packet, "packet is null");
+        activeSubmits.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the dispatcher is closed: packet " + packet.packetId()
+                        + " of table " + packet.table() + " was not accepted");
+            }
+            PacketValidation.Rejection rejection = PacketValidation.firstProblem(packet);
+            if (rejection != null) {
+                log.warn("packet {} rejected, invalid value at {}", packet.packetId(), rejection.location());
+                return CompletableFuture.completedFuture(PacketOutcome.rejected(packet, rejection.toString()));
+            }
+            List<RoutedPart> parts;
+            String routingProblem;
+            try {
+                parts = router.route(packet);
+                routingProblem = routingProblem(packet, parts);
+            } catch (RuntimeException e) {
+                parts = List.of();
+                routingProblem = "table " + packet.table() + ": routing failed: " + e.getMessage();
+            }
+            if (routingProblem != null) {
+                log.warn("packet {} of table {} not routed: {}", packet.packetId(), packet.table(), routingProblem);
+                return CompletableFuture.completedFuture(PacketOutcome.rejected(packet, routingProblem));
+            }
+            return enqueue(packet, parts);
+        } finally {
+            if (activeSubmits.decrementAndGet() == 0 && closed) {
+                synchronized (admissionMonitor) {
+                    admissionMonitor.notifyAll();
+                }
+            }
+        }
+    }
+
+    private String routingProblem(FramePacket packet, List<RoutedPart> parts) {
+        if (parts == null || parts.isEmpty()) {
+            return "table " + packet.table() + ": no route leads to a destination";
+        }
+        Set<String> seen = new HashSet<>();
+        for (RoutedPart part : parts) {
+            if (part == null || part.destination() == null || part.packet() == null) {
+                return "table " + packet.table() + ": the router returned an incomplete part " + part;
+            }
+            if (!lanes.containsKey(part.destination())) {
+                return "table " + packet.table() + ": routed to destination '" + part.destination()
+                        + "', which is not configured (destinations: " + String.join(", ", lanes.keySet()) + ")";
+            }
+            if (!seen.add(part.destination())) {
+                return "table " + packet.table() + ": the router returned two parts for destination " + part.destination();
+            }
+        }
+        return null;
+    }
+
+    private CompletableFuture<PacketOutcome> enqueue(FramePacket packet, List<RoutedPart> parts) {
+        Tracker tracker = new Tracker(packet, parts);
+        pending.add(tracker);
+        for (int i = 0; i < parts.size(); i++) {
+            int slot = i;
+            String destination = parts.get(i).destination();
+            boolean admitted;
+            try {
+                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), r -> tracker.complete(slot, r)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                for (int j = i; j < parts.size(); j++) {
+                    tracker.complete(j, DestinationResult.failed(parts.get(j).destination(),
+                            "interrupted while waiting for room in the lane; not written", true));
+                }
+                break;
+            }
+            if (!admitted) {
+                tracker.complete(slot, DestinationResult.failed(destination,
+                        "destination " + destination + " is closed; not written", true));
+            }
+        }
+        return tracker.future;
+    }
+
+    /**
+     * Blocks until every packet submitted before this call has completed, committed or failed; lanes
+     * write what they hold without waiting for {@code batch.maxAge} meanwhile.
+     *
+     * @throws IllegalStateException when called on a lane thread, i.e. from a future's dependent
+     */
+    public void flush() throws InterruptedException {
+        flush(null);
+    }
+
+    /**
+     * Like {@link #flush()}, giving up after {@code timeout} (null: no limit).
+     *
+     * @return whether everything submitted before the call completed in time
+     */
+    public boolean flush(Duration timeout) throws InterruptedException {
+        refuseOnLaneThread("flush()");
+        CompletableFuture<?>[] settled = pending.stream().map(t -> t.settled).toArray(CompletableFuture[]::new);
+        lanes.values().forEach(Lane::beginFlush);
+        try {
+            CompletableFuture<Void> all = CompletableFuture.allOf(settled);
+            if (timeout == null) {
+                all.get();
+            } else {
+                all.get(RetryPolicy.saturatedNanos(timeout), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a packet's completion failed", e.getCause());
+        } finally {
+            lanes.values().forEach(Lane::endFlush);
+        }
+    }
+
+    /** Per destination, in the order given to {@link #start}: what committed, what failed, write latency. */
+    public List<LaneSummary> summary() {
+        List<LaneSummary> out = new ArrayList<>(lanes.size());
+        for (Lane lane : lanes.values()) {
+            out.add(lane.summary());
+        }
+        return out;
+    }
+
+    /**
+     * Stops admission (later submits throw), waits for submits in progress, writes everything queued,
+     * then closes each writer on its lane thread and joins the threads. Every submitted packet's future
+     * is complete when this returns, so it waits as long as a stalled writer or a retrying batch
+     * does. Idempotent; concurrent callers all wait for the end.
+     *
+     * @throws IllegalStateException when called on a lane thread, i.e. from a future's dependent
+     */
+    @Override
+    public void close() {
+        refuseOnLaneThread("close()");
+        closed = true;
+        boolean interrupted = false;
+        synchronized (admissionMonitor) {
+            while (activeSubmits.get() > 0) {
+                try {
+                    admissionMonitor.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        lanes.values().forEach(Lane::shutdown);
+        lanes.values().forEach(Lane::join);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        log.debug("dispatcher closed");
+    }
+
+    private void refuseOnLaneThread(String method) {
+        Thread current = Thread.currentThread();
+        for (Lane lane : lanes.values()) {
+            if (lane.runsOn(current)) {
+                throw new IllegalStateException(method + " called on lane thread " + current.getName()
+                        + ", probably from a future's dependent: it would wait for itself; use an async stage");
+            }
+        }
+    }
+
+    /** Collects the results of one packet's parts; the last lane to finish completes the packet. */
+    private final class Tracker {
+        final FramePacket packet;
+        final DestinationResult[] results;
+        final AtomicInteger remaining;
+        final CompletableFuture<PacketOutcome> future = new CompletableFuture<>();
+        /** Completed after {@link #future}, so a caller's cancel() on it cannot disturb {@link #flush}. */
+        final CompletableFuture<Void> settled = new CompletableFuture<>();
+
+        Tracker(FramePacket packet, List<RoutedPart> parts) {
+            this.packet = packet;
+            this.results = new DestinationResult[parts.size()];
+            this.remaining = new AtomicInteger(parts.size());
+        }
+
+        void complete(int slot, DestinationResult result) {
+            results[slot] = result;
+            if (remaining.decrementAndGet() == 0) {
+                try {
+                    future.complete(PacketOutcome.of(packet, Arrays.asList(results)));
+                } finally {
+                    settled.complete(null);
+                    pending.remove(this);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,485 @@
+package dev.fanout.core.dispatch;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Snapshot;
+import com.codahale.metrics.Timer;
+import com.codahale.metrics.UniformReservoir;
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * One destination: a queue bounded in rows and the one platform thread, {@code fanout-lane-<d>},
+ * that is the only caller of its writer ({@code open}, {@code write}, {@code close}).
+ *
+ * <p><b>Admission.</b> Producers {@link #admit} parts from any thread. Capacity counts the rows of
+ * every part admitted and not yet completed — waiting or being written — so a lane holds at most
+ * {@code queueCapacityRows} (or one larger part alone). Producers blocked on a full lane are let in
+ * strictly in arrival order, so a large part cannot be starved by small ones.
+ *
+ * <p><b>Coalescing.</b> Waiting parts are kept per table in arrival order. A table is ready when
+ * {@code batch.maxRows} of its rows wait, when its oldest part has waited {@code batch.maxAge}, or
+ * at once while a flush is requested, a producer is blocked, or the lane is closing. The lane takes
+ * every waiting part of the ready tables and cuts them into batches of consecutive parts with one
+ * schema and at most {@code maxRows} rows (a larger part alone). A table's batches are written in
+ * order; tables are independent of each other.
+ *
+ * <p><b>Failures.</b> A retryable {@link WriteException} retries the same batch per
+ * {@link RetryPolicy}. A permanent one (or any {@link RuntimeException} from the writer) on a batch
+ * of several parts splits it in halves, recursively, so only the poisoned parts fail: a single
+ * poisoned part among n costs about 2·log2(n) extra writes. No writer failure stops the thread.
+ */
+final class Lane {
+
+    private static final Logger log = LoggerFactory.getLogger(Lane.class);
+    private static final int IDS_LOGGED = 5;
+
+    /** A packet part admitted to this lane; completed exactly once, on the lane thread. */
+    static final class Part {
+        final FramePacket packet;
+        private final Consumer<DestinationResult> completion;
+        private long enqueuedNanos;
+        private boolean done;
+
+        Part(FramePacket packet, Consumer<DestinationResult> completion) {
+            this.packet = packet;
+            this.completion = completion;
+        }
+    }
+
+    private static final class TableQueue {
+        final ArrayDeque<Part> parts = new ArrayDeque<>();
+        long rows;
+    }
+
+    private record Failure(String message, boolean retryable, Exception cause) {
+    }
+
+    private final String destination;
+    private final BaseWriter writer;
+    private final int maxRows;
+    private final long maxAgeNanos;
+    private final RetryPolicy retryPolicy;
+    private final Sleeper sleeper;
+    private final long capacityRows;
+
+    private final Meter committedRows;
+    private final Meter committedPackets;
+    private final Meter batches;
+    private final Counter failures;
+    private final Counter retries;
+    private final Timer flushes;
+
+    private final Thread thread;
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition partsWaiting = lock.newCondition();
+    private final Condition roomFreed = lock.newCondition();
+    private final Map<String, TableQueue> waiting = new LinkedHashMap<>();
+    private final ArrayDeque<Object> blockedProducers = new ArrayDeque<>();
+    private int waitingParts;
+    private int flushRequests;
+    private boolean closing;
+    /** Written under {@link #lock}, read lock-free by the gauge. */
+    private volatile long heldRows;
+
+    /** Lane thread only: the parts taken off the queue and not yet completed. */
+    private List<Part> inHand = List.of();
+
+    Lane(String destination, BaseWriter writer, DispatcherSettings settings, MetricRegistry metrics) {
+        this.destination = destination;
+        this.writer = writer;
+        this.maxRows = settings.batch().maxRows();
+        this.maxAgeNanos = RetryPolicy.saturatedNanos(settings.batch().maxAge());
+        this.retryPolicy = settings.retry();
+        this.sleeper = settings.sleeper();
+        this.capacityRows = settings.queueCapacityRows();
+
+        String prefix = metricPrefix(destination);
+        this.committedRows = metrics.meter(prefix + "rows");
+        this.committedPackets = metrics.meter(prefix + "packets");
+        this.batches = metrics.meter(prefix + "batches");
+        this.failures = metrics.counter(prefix + "failures");
+        this.retries = metrics.counter(prefix + "retries");
+        this.flushes = metrics.timer(prefix + "flush", () -> new Timer(new UniformReservoir()));
+        metrics.remove(prefix + "queue.rows");
+        metrics.register(prefix + "queue.rows", (Gauge<Long>) () -> heldRows);
+
+        this.thread = new Thread(this::run, "fanout-lane-" + destination);
+        this.thread.setDaemon(true);
+    }
+
+    static String metricPrefix(String destination) {
+        return "fanout.destination." + destination + ".";
+    }
+
+    String destination() {
+        return destination;
+    }
+
+    boolean runsOn(Thread t) {
+        return thread == t;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Waits until the writer's {@code open} returned; the failure message, or null when it opened. */
+    String awaitOpen() {
+        try {
+            opened.join();
+            return null;
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return cause instanceof WriteException w ? messageOf(w) : "unexpected " + cause;
+        }
+    }
+
+    /**
+     * Admits a part, blocking while the lane is full.
+     *
+     * @return false when the lane is closing and the part was not admitted
+     * @throws InterruptedException when interrupted while blocked; the part was not admitted
+     */
+    boolean admit(Part part) throws InterruptedException {
+        int rows = part.packet.rowCount();
+        lock.lock();
+        try {
+            if (!blockedProducers.isEmpty() || !hasRoomFor(rows)) {
+                Object turn = new Object();
+                blockedProducers.addLast(turn);
+                partsWaiting.signal();
+                try {
+                    while (!closing && (blockedProducers.peekFirst() != turn || !hasRoomFor(rows))) {
+                        roomFreed.await();
+                    }
+                } finally {
+                    blockedProducers.remove(turn);
+                    roomFreed.signalAll();
+                }
+            }
+            if (closing) {
+                return false;
+            }
+            heldRows += rows;
+            part.enqueuedNanos = System.nanoTime();
+            TableQueue queue = waiting.computeIfAbsent(part.packet.table(), t -> new TableQueue());
+            queue.parts.addLast(part);
+            queue.rows += rows;
+            waitingParts++;
+            if (waitingParts == 1 || queue.rows >= maxRows || maxAgeNanos == 0) {
+                partsWaiting.signal();
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean hasRoomFor(int rows) {
+        return heldRows == 0 || heldRows + rows <= capacityRows;
+    }
+
+    /** Until the matching {@link #endFlush}, the lane writes what it holds without waiting for {@code maxAge}. */
+    void beginFlush() {
+        lock.lock();
+        try {
+            flushRequests++;
+            partsWaiting.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void endFlush() {
+        lock.lock();
+        try {
+            flushRequests--;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops admission; the thread writes every waiting part, closes the writer and ends. Idempotent. */
+    void shutdown() {
+        lock.lock();
+        try {
+            closing = true;
+            partsWaiting.signalAll();
+            roomFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void join() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    LaneSummary summary() {
+        Snapshot s = flushes.getSnapshot();
+        double nanosPerMilli = TimeUnit.MILLISECONDS.toNanos(1);
+        return new LaneSummary(destination, committedRows.getCount(), committedPackets.getCount(), batches.getCount(),
+                failures.getCount(), retries.getCount(), s.getMedian() / nanosPerMilli,
+                s.get95thPercentile() / nanosPerMilli, s.get99thPercentile() / nanosPerMilli);
+    }
+
+    private void run() {
+        log.debug("lane {} started", destination);
+        try {
+            try {
+                writer.open();
+            } catch (WriteException | RuntimeException e) {
+                opened.completeExceptionally(e);
+                log.warn("destination {}: writer did not open: {}", destination, e.getMessage());
+                return;
+            }
+            opened.complete(null);
+            serve();
+        } finally {
+            opened.completeExceptionally(new IllegalStateException("lane thread stopped while opening"));
+            abandonAll();
+            try {
+                writer.close();
+            } catch (WriteException | RuntimeException e) {
+                log.warn("destination {}: writer did not close cleanly: {}", destination, e.getMessage());
+            }
+            log.debug("lane {} stopped", destination);
+        }
+    }
+
+    private void serve() {
+        List<Part> ready;
+        while ((ready = takeReady()) != null) {
+            inHand = ready;
+            try {
+                for (List<Part> batch : cut(ready)) {
+                    writeSplitting(batch);
+                }
+            } catch (RuntimeException e) {
+                log.error("lane {}: unexpected failure; failing the {} parts in hand", destination, ready.size(), e);
+                List<Part> open = ready.stream().filter(p -> !p.done).toList();
+                fail(open, new Failure("fanout lane failed unexpectedly: " + e, false, e));
+            }
+            inHand = List.of();
+        }
+    }
+
+    /** Blocks until some table is ready; its waiting parts, tables in arrival order; null when closed and empty. */
+    private List<Part> takeReady() {
+        lock.lock();
+        try {
+            while (true) {
+                if (waitingParts == 0) {
+                    if (closing) {
+                        return null;
+                    }
+                    partsWaiting.awaitUninterruptibly();
+                    continue;
+                }
+                boolean urgent = closing || flushRequests > 0 || !blockedProducers.isEmpty();
+                long now = System.nanoTime();
+                long waitNanos = Long.MAX_VALUE;
+                List<Part> ready = new ArrayList<>();
+                for (Iterator<TableQueue> it = waiting.values().iterator(); it.hasNext(); ) {
+                    TableQueue queue = it.next();
+                    long age = now - queue.parts.getFirst().enqueuedNanos;
+                    if (urgent || queue.rows >= maxRows || age >= maxAgeNanos) {
+                        ready.addAll(queue.parts);
+                        waitingParts -= queue.parts.size();
+                        it.remove();
+                    } else {
+                        waitNanos = Math.min(waitNanos, maxAgeNanos - age);
+                    }
+                }
+                if (!ready.isEmpty()) {
+                    return ready;
+                }
+                try {
+                    partsWaiting.awaitNanos(waitNanos);
+                } catch (InterruptedException e) {
+                    // The dispatcher stops lanes with shutdown(), not interrupts: keep serving.
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Consecutive parts of one table and schema, at most maxRows rows each unless a part alone is larger. */
+    private List<List<Part>> cut(List<Part> ready) {
+        List<List<Part>> out = new ArrayList<>();
+        List<Part> current = null;
+        long rows = 0;
+        for (Part p : ready) {
+            if (current == null || !sameStream(current.get(0).packet, p.packet) || rows + p.packet.rowCount() > maxRows) {
+                current = new ArrayList<>();
+                out.add(current);
+                rows = 0;
+            }
+            current.add(p);
+            rows += p.packet.rowCount();
+        }
+        return out;
+    }
+
+    private static boolean sameStream(FramePacket a, FramePacket b) {
+        return a.table().equals(b.table()) && (a.schema() == b.schema() || a.schema().equals(b.schema()));
+    }
+
+    private void writeSplitting(List<Part> parts) {
+        Failure failure = writeWithRetries(parts);
+        if (failure == null) {
+            commit(parts);
+        } else if (!failure.retryable() && parts.size() > 1) {
+            int half = parts.size() / 2;
+            log.debug("destination {} table {}: splitting a failed batch of {} packets to isolate the poisoned ones",
+                    destination, parts.get(0).packet.table(), parts.size());
+            writeSplitting(parts.subList(0, half));
+            writeSplitting(parts.subList(half, parts.size()));
+        } else {
+            fail(parts, failure);
+        }
+    }
+
+    /** Writes one batch, retrying retryable failures; null when it committed, else the last failure. */
+    private Failure writeWithRetries(List<Part> parts) {
+        FramePacket first = parts.get(0).packet;
+        WriteBatch batch = new WriteBatch(first.table(), first.schema(), parts.stream().map(p -> p.packet).toList());
+        for (int attempt = 1; ; attempt++) {
+            Failure failure;
+            long start = System.nanoTime();
+            try {
+                writer.write(batch);
+                flushes.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                return null;
+            } catch (WriteException e) {
+                failure = new Failure(messageOf(e), e.retryable(), e);
+            } catch (RuntimeException e) {
+                failure = new Failure("writer failed unexpectedly: " + e, false, e);
+            }
+            if (!failure.retryable() || attempt >= retryPolicy.maxAttempts()) {
+                return failure;
+            }
+            retries.inc();
+            Duration pause = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
+            log.warn("destination {} table {}: write of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
+                    destination, first.table(), parts.size(), first.packetId(), attempt, retryPolicy.maxAttempts(),
+                    pause.toMillis(), failure.message());
+            try {
+                sleeper.sleep(pause);
+            } catch (InterruptedException e) {
+                return failure;
+            }
+        }
+    }
+
+    private void commit(List<Part> parts) {
+        long rows = 0;
+        for (Part p : parts) {
+            rows += p.packet.rowCount();
+        }
+        committedRows.mark(rows);
+        committedPackets.mark(parts.size());
+        batches.mark();
+        complete(parts, DestinationResult.committed(destination));
+    }
+
+    private void fail(List<Part> parts, Failure failure) {
+        if (parts.isEmpty()) {
+            return;
+        }
+        failures.inc(parts.size());
+        String ids = parts.stream().limit(IDS_LOGGED).map(p -> p.packet.packetId()).collect(Collectors.joining(", "))
+                + (parts.size() > IDS_LOGGED ? " and " + (parts.size() - IDS_LOGGED) + " more" : "");
+        String message = "destination {} table {}: {} packet(s) failed ({}): {}";
+        if (failure.cause() instanceof RuntimeException) {
+            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), ids, failure.message(), failure.cause());
+        } else {
+            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), ids, failure.message());
+        }
+        complete(parts, DestinationResult.failed(destination, failure.message(), failure.retryable()));
+    }
+
+    /** Frees the parts' room, then hands out the result: dependents of a future run here, on the lane thread. */
+    private void complete(List<Part> parts, DestinationResult result) {
+        long rows = 0;
+        for (Part p : parts) {
+            rows += p.packet.rowCount();
+        }
+        lock.lock();
+        try {
+            heldRows -= rows;
+            if (!blockedProducers.isEmpty()) {
+                roomFreed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Part p : parts) {
+            p.done = true;
+            try {
+                p.completion.accept(result);
+            } catch (RuntimeException e) {
+                log.error("destination {}: completing packet {} failed", destination, p.packet.packetId(), e);
+            }
+        }
+    }
+
+    /** On the way out of the thread: refuses new parts and fails any not completed (only after an Error). */
+    private void abandonAll() {
+        List<Part> left = new ArrayList<>();
+        lock.lock();
+        try {
+            closing = true;
+            for (TableQueue q : waiting.values()) {
+                left.addAll(q.parts);
+            }
+            waiting.clear();
+            waitingParts = 0;
+            roomFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        inHand.stream().filter(p -> !p.done).forEach(left::add);
+        fail(left, new Failure("lane " + destination + " stopped before writing this packet", true, null));
+    }
+
+    private static String messageOf(WriteException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName() + " without a message";
+    }
+}

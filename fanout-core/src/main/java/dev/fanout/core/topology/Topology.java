@@ -1,0 +1,87 @@
+package dev.fanout.core.topology;
+
+import dev.fanout.api.Destination;
+import dev.fanout.core.dispatch.BatchPolicy;
+import dev.fanout.core.dispatch.RetryPolicy;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A loaded topology: where each table's rows go and how they are batched and retried. Immutable.
+ *
+ * <p>Internally consistent by construction: every route and the default name a defined
+ * destination. Whether the destinations are usable — a plugin for each scheme, one writer per
+ * physical target — is {@link TopologyValidator}'s business, because it depends on the installed
+ * plugins. {@link #toString()} prints no option values.
+ *
+ * @param file               the topology file; relative paths in it resolve against its directory
+ * @param version            the format version, always 1
+ * @param phase              free text naming the migration phase; null when absent
+ * @param destinations       by name, in file order
+ * @param routes             in file order; the first match wins
+ * @param defaultDestination where rows no route matches go; without it such rows are an error
+ * @param tables             per-table keys and version columns, by table name, in file order
+ * @param batch              how lanes coalesce packets
+ * @param retry              how retryable failures are retried
+ * @param dlqPath            the dead-letter directory, absolute, when configured
+ */
+public record Topology(Path file, int version, String phase, Map<String, DestinationSpec> destinations,
+        List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
+        BatchPolicy batch, RetryPolicy retry, Optional<Path> dlqPath) {
+
+    public Topology {
+        Objects.requireNonNull(file, "file is null");
+        destinations = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(destinations, "destinations is null")));
+        routes = List.copyOf(Objects.requireNonNull(routes, "routes is null"));
+        Objects.requireNonNull(defaultDestination, "defaultDestination is null");
+        tables = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tables, "tables is null")));
+        Objects.requireNonNull(batch, "batch is null");
+        Objects.requireNonNull(retry, "retry is null");
+        Objects.requireNonNull(dlqPath, "dlqPath is null");
+        if (version != 1) {
+            throw new IllegalArgumentException("unsupported topology version " + version + "; this fanout reads version 1");
+        }
+        for (RouteRule r : routes) {
+            if (!destinations.containsKey(r.to())) {
+                throw new IllegalArgumentException(r.where() + ": route to undefined destination '" + r.to() + "'");
+            }
+        }
+        if (defaultDestination.isPresent() && !destinations.containsKey(defaultDestination.get())) {
+            throw new IllegalArgumentException("default destination '" + defaultDestination.get() + "' is not defined");
+        }
+    }
+
+    /** The directory of the topology file, absolute. */
+    public Path baseDirectory() {
+        Path parent = file.toAbsolutePath().normalize().getParent();
+        return parent != null ? parent : file.toAbsolutePath().getRoot();
+    }
+
+    /**
+     * The API view of destination {@code name}, resolving relative paths against
+     * {@link #baseDirectory()} and masking {@code sensitiveKeys} (the provider's sensitive options).
+     *
+     * @throws IllegalArgumentException when no destination has that name
+     */
+    public Destination destination(String name, Set<String> sensitiveKeys) {
+        Objects.requireNonNull(name, "name is null");
+        Objects.requireNonNull(sensitiveKeys, "sensitiveKeys is null");
+        DestinationSpec spec = destinations.get(name);
+        if (spec == null) {
+            throw new IllegalArgumentException("no destination '" + name + "' in " + file
+                    + "; defined destinations: " + String.join(", ", destinations.keySet()));
+        }
+        return new Destination(name, spec.uri(), spec.options(), baseDirectory(), sensitiveKeys);
+    }
+
+    /** What the topology says about {@code table}, if anything. */
+    public Optional<TableSpec> table(String table) {
+        return Optional.ofNullable(tables.get(Objects.requireNonNull(table, "table is null")));
+    }
+}

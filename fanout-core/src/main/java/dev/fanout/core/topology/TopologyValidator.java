@@ -1,0 +1,133 @@
+package dev.fanout.core.topology;
+
+import dev.fanout.api.Destination;
+import dev.fanout.api.WriterProvider;
+import dev.fanout.core.plugin.WriterRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a loaded {@link Topology} against the installed writer plugins, without connecting
+ * anywhere: every destination URI has a scheme, a plugin serves that scheme, the plugin accepts the
+ * destination ({@link WriterProvider#validate}), and no two destinations share one physical target
+ * (one writer per DuckDB file, ClickHouse table, MotherDuck database).
+ *
+ * <p>Problems are located at the destination's name in the file. Values of sensitive options and
+ * URI passwords are masked in every message, also in messages a plugin returns. Thread-safe.
+ */
+public final class TopologyValidator {
+
+    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
+    private static final Pattern USER_INFO = Pattern.compile("//([^/@]*)@");
+    private static final String MASK = "****";
+
+    private final WriterRegistry registry;
+
+    public TopologyValidator(WriterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry is null");
+    }
+
+    /** Every problem found, in file order; empty when the topology can run with these plugins. */
+    public List<Problem> problems(Topology topology) {
+        Objects.requireNonNull(topology, "topology is null");
+        List<Problem> problems = new ArrayList<>();
+        Map<String, DestinationSpec> byTarget = new HashMap<>();
+        for (DestinationSpec spec : topology.destinations().values()) {
+            String uri = spec.uri();
+            int colon = uri.indexOf(':');
+            String scheme = colon < 0 ? "" : uri.substring(0, colon);
+            Destination destination = topology.destination(spec.name(), registry.sensitiveOptions(scheme));
+            if (colon < 1 || !SCHEME.matcher(scheme).matches()) {
+                problems.add(new Problem(spec.where(), "unknown scheme in the uri of destination '" + spec.name()
+                        + "': write it as scheme:target, e.g. duckdb:data/" + spec.name() + ".duckdb; installed: " + installed()));
+                continue;
+            }
+            Optional<WriterProvider> provider = registry.provider(scheme);
+            if (provider.isEmpty()) {
+                problems.add(new Problem(spec.where(), "no writer plugin for scheme '" + destination.scheme() + "' (destination "
+                        + spec.name() + "); installed: " + installed() + " — add the plugin's jar under plugins/"));
+                continue;
+            }
+            List<String> own = providerProblems(provider.get(), destination);
+            for (String message : own) {
+                problems.add(new Problem(spec.where(), redact(message, destination)));
+            }
+            if (!own.isEmpty()) {
+                continue;
+            }
+            String target;
+            try {
+                target = provider.get().physicalTarget(destination);
+            } catch (RuntimeException e) {
+                problems.add(new Problem(spec.where(), redact("the " + destination.scheme() + " plugin cannot tell the physical target of destination '"
+                        + spec.name() + "': " + e.getMessage(), destination)));
+                continue;
+            }
+            DestinationSpec first = byTarget.putIfAbsent(target, spec);
+            if (first != null) {
+                problems.add(new Problem(spec.where(), "destinations '" + first.name() + "' (" + first.where() + ") and '"
+                        + spec.name() + "' name the same physical target " + redact(target, destination)
+                        + "; each target takes exactly one writer: point one of them elsewhere, or route their tables"
+                        + " to one destination"));
+            }
+        }
+        problems.sort(Problem.FILE_ORDER);
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Throws when {@link #problems} finds any.
+     *
+     * @throws TopologyException listing them
+     */
+    public void validate(Topology topology) {
+        List<Problem> problems = problems(topology);
+        if (!problems.isEmpty()) {
+            throw new TopologyException(problems);
+        }
+    }
+
+    private static List<String> providerProblems(WriterProvider provider, Destination destination) {
+        try {
+            List<String> found = provider.validate(destination);
+            return found == null ? List.of() : found;
+        } catch (RuntimeException e) {
+            return List.of("the " + destination.scheme() + " plugin failed to check destination '" + destination.name()
+                    + "': " + e.getMessage());
+        }
+    }
+
+    private String installed() {
+        return registry.schemes().isEmpty() ? "(none)" : String.join(", ", registry.schemes());
+    }
+
+    /** {@code message} with the destination's URI, URI password and sensitive option values masked. */
+    static String redact(String message, Destination destination) {
+        if (message == null) {
+            return "";
+        }
+        String out = message.replace(destination.uri(), destination.redactedUri());
+        Matcher userInfo = USER_INFO.matcher(destination.uri());
+        while (userInfo.find()) {
+            String info = userInfo.group(1);
+            int colon = info.indexOf(':');
+            out = mask(out, colon < 0 ? info : info.substring(colon + 1));
+        }
+        for (Map.Entry<String, String> option : destination.options().entrySet()) {
+            if (destination.isSensitive(option.getKey())) {
+                out = mask(out, option.getValue());
+            }
+        }
+        return out;
+    }
+
+    private static String mask(String text, String secret) {
+        return secret == null || secret.isEmpty() ? text : text.replace(secret, MASK);
+    }
+}
