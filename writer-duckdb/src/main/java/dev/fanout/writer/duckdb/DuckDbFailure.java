@@ -1,0 +1,79 @@
+package dev.fanout.writer.duckdb;
+
+import dev.fanout.api.WriteException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns DuckDB's {@link SQLException}s into classified {@link WriteException}s. DuckDB reports no
+ * SQL state or vendor code through JDBC; its message starts with the error class ("IO Error:",
+ * "Constraint Error:", ...), which is what the classification reads. Messages name the destination
+ * and table, keep DuckDB's first line, and never print option values.
+ */
+final class DuckDbFailure {
+
+    private static final Pattern PID = Pattern.compile("\\(PID (\\d+)\\)");
+
+    private DuckDbFailure() {
+    }
+
+    /** Whether trying the same batch again may succeed: IO trouble, transaction conflicts, memory pressure. */
+    static boolean isTransient(String message) {
+        if (message == null) {
+            return false;
+        }
+        if (isLockedByAnotherProcess(message) || message.contains("Permission denied") || message.contains("Read-only file system")
+                || message.contains("database has been invalidated")) {
+            return false;
+        }
+        return message.startsWith("IO Error") || message.startsWith("TransactionContext Error")
+                || message.startsWith("Out of Memory Error") || message.startsWith("Interrupt Error")
+                || message.contains("Conflict on") || message.contains("write-write conflict") || message.contains("database is locked");
+    }
+
+    /** Whether an insert was refused because a key already exists. */
+    static boolean isDuplicateKey(String message) {
+        return message != null && message.startsWith("Constraint Error") && message.toLowerCase(java.util.Locale.ROOT).contains("duplicate key");
+    }
+
+    static boolean isLockedByAnotherProcess(String message) {
+        return message != null && message.contains("Could not set lock on file");
+    }
+
+    /** A failure of {@code action} on {@code table} while writing. */
+    static WriteException whileWriting(String destination, String table, String action, SQLException e) {
+        String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage());
+        boolean retry = isTransient(e.getMessage());
+        if (!retry && e.getMessage() != null && e.getMessage().contains("database has been invalidated")) {
+            message += " — DuckDB invalidated the database after an earlier fatal error; reopen the destination";
+        }
+        return new WriteException(message, retry, table, null, e);
+    }
+
+    /** A failure to connect to {@code file}. */
+    static WriteException whileOpening(String destination, Path file, SQLException e) {
+        String raw = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (isLockedByAnotherProcess(raw)) {
+            Matcher m = PID.matcher(raw);
+            String holder = m.find() ? " (PID " + m.group(1) + ")" : "";
+            return WriteException.permanent("destination " + destination + ": DuckDB file " + file + " is locked by another process"
+                    + holder + "; DuckDB allows one writer process per file — stop the other process or route this destination to another file", e);
+        }
+        if (raw.contains("different configuration than existing connections")) {
+            return WriteException.permanent("destination " + destination + ": DuckDB file " + file
+                    + " is already open in this process with other options; one file takes one writer — give each destination its own file", e);
+        }
+        String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + firstLine(raw);
+        return new WriteException(message, isTransient(raw), null, null, e);
+    }
+
+    static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        int nl = message.indexOf('\n');
+        return (nl < 0 ? message : message.substring(0, nl)).trim();
+    }
+}

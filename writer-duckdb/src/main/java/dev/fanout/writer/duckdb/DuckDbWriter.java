@@ -1,0 +1,227 @@
+package dev.fanout.writer.duckdb;
+
+import static dev.fanout.writer.duckdb.Sql.VERSION_COLUMN;
+import static dev.fanout.writer.duckdb.Sql.fold;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Column;
+import dev.fanout.api.LatestPerKey;
+import dev.fanout.api.Schema;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
+
+/**
+ * Upserts batches into one DuckDB file through one connection.
+ *
+ * <p><b>Write path</b>, per batch: the winners per key ({@link LatestPerKey}) go through DuckDB's
+ * Appender into a TEMP staging table, then one {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE
+ * … WHERE excluded._fanout_version >= stored._fanout_version} moves them in one transaction — never
+ * row by row. While a table's recent batches brought only new keys, a plain {@code INSERT … SELECT}
+ * is tried first (same result when no key exists, much cheaper); a duplicate key rolls it back and
+ * the guarded upsert runs. Columns the table has and the batch lacks stay untouched on update and
+ * NULL on insert.
+ *
+ * <p><b>Schema</b>: the table is created on first write with the batch's columns, a
+ * {@code _fanout_version BIGINT NOT NULL} column and the batch's primary key; its shape is read from
+ * the catalog once and cached. New columns are added as nullable; int32 → int64 → float64 and
+ * decimals widen with {@code ALTER COLUMN … TYPE}, except key columns, whose type DuckDB refuses to
+ * change in place: that table is rebuilt in one transaction (create, copy, drop, rename). Anything
+ * else is a permanent {@link WriteException} naming table and column.
+ *
+ * <p><b>Locking</b>: DuckDB lets one process open a file for writing; a file held by another process
+ * fails {@link #open()} permanently with the holder's PID. Not thread-safe: one lane thread drives it.
+ */
+public final class DuckDbWriter implements BaseWriter {
+
+    private final String destination;
+    private final Path file;
+    private final Properties config;
+    private final Map<String, StoredTable> tables = new HashMap<>();
+    private final Map<StageKey, StagingTable> stages = new HashMap<>();
+    private DuckDBConnection connection;
+    private boolean closed;
+
+    private record StageKey(String table, Schema schema) {
+    }
+
+    DuckDbWriter(String destination, Path file, Properties config) {
+        this.destination = Objects.requireNonNull(destination, "destination is null");
+        this.file = Objects.requireNonNull(file, "file is null");
+        this.config = Objects.requireNonNull(config, "config is null");
+    }
+
+    @Override
+    public void open() throws WriteException {
+        if (closed) {
+            throw new IllegalStateException("destination " + destination + ": the writer is closed");
+        }
+        if (connection != null) {
+            return;
+        }
+        try {
+            Path parent = file.getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw WriteException.permanent("destination " + destination + ": cannot create the directory of DuckDB file " + file
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            Properties props = new Properties();
+            props.putAll(config);
+            connection = new DuckDBDriver().connect("jdbc:duckdb:" + file, props).unwrap(DuckDBConnection.class);
+        } catch (SQLException e) {
+            throw DuckDbFailure.whileOpening(destination, file, e);
+        }
+    }
+
+    @Override
+    public void write(WriteBatch batch) throws WriteException {
+        Objects.requireNonNull(batch, "batch is null");
+        if (connection == null) {
+            throw new IllegalStateException("destination " + destination + ": write before open or after close");
+        }
+        String table = batch.table();
+        Schema schema = batch.schema();
+        for (Column c : schema.columns()) {
+            if (fold(c.name()).equals(VERSION_COLUMN)) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination + ": table " + table + ", column "
+                        + c.name() + ": the name is reserved for fanout's row version — rename the column");
+            }
+        }
+        LatestPerKey winners;
+        try {
+            winners = LatestPerKey.of(batch);
+        } catch (IllegalStateException e) {
+            throw WriteException.permanent(table, schema.versionColumn().orElse(null), "destination " + destination + ": " + e.getMessage());
+        }
+        String step = "preparing the table";
+        try {
+            prepareTable(table, schema);
+            step = "staging rows";
+            StagingTable stage = stage(table, schema);
+            stage.fill(connection, destination, winners);
+            step = "upserting rows";
+            upsert(stage);
+            step = "clearing the staging table";
+            stage.clear(connection);
+        } catch (SQLException e) {
+            tables.remove(fold(table));
+            throw DuckDbFailure.whileWriting(destination, table, step, e);
+        }
+    }
+
+    /** Creates or evolves the table so that {@code schema} fits it. */
+    private void prepareTable(String table, Schema schema) throws SQLException, WriteException {
+        StoredTable stored = tables.get(fold(table));
+        if (stored == null) {
+            stored = StoredTable.load(connection, table);
+            if (stored == null) {
+                execute(StoredTable.createSql(table, schema));
+                stored = StoredTable.created(table, schema);
+            }
+            tables.put(fold(table), stored);
+        }
+        StoredTable.Evolution evolution = stored.plan(destination, table, schema);
+        if (evolution.isEmpty()) {
+            return;
+        }
+        tables.remove(fold(table));
+        inTransaction(stored.evolutionSql(evolution));
+        tables.put(fold(table), stored.evolved(evolution));
+    }
+
+    /**
+     * Moves the staged rows into the table in one transaction. When recent batches inserted only
+     * new keys, a plain insert is tried first: on fresh keys it is about 1.5× faster than ON
+     * CONFLICT and its result is the same; a duplicate key rolls it back and the version-guarded
+     * upsert runs instead.
+     */
+    private void upsert(StagingTable stage) throws SQLException {
+        if (stage.tryPlainInsert()) {
+            try {
+                inTransaction(List.of(stage.insertSql()));
+                stage.plainInsertOutcome(true);
+                return;
+            } catch (SQLException e) {
+                if (!DuckDbFailure.isDuplicateKey(e.getMessage())) {
+                    throw e;
+                }
+                stage.plainInsertOutcome(false);
+            }
+        }
+        inTransaction(List.of(stage.upsertSql()));
+    }
+
+    private StagingTable stage(String table, Schema schema) throws SQLException {
+        StageKey key = new StageKey(fold(table), schema);
+        StagingTable stage = stages.get(key);
+        if (stage == null) {
+            stage = new StagingTable("_fanout_stage_" + (stages.size() + 1), table, schema);
+            stage.create(connection);
+            stages.put(key, stage);
+        }
+        return stage;
+    }
+
+    private void inTransaction(List<String> statements) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            for (String sql : statements) {
+                execute(sql);
+            }
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        } finally {
+            connection.setAutoCommit(true);
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws WriteException {
+        closed = true;
+        DuckDBConnection c = connection;
+        connection = null;
+        tables.clear();
+        stages.clear();
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            throw WriteException.permanent("destination " + destination + ": closing DuckDB file " + file + " failed: "
+                    + DuckDbFailure.firstLine(e.getMessage()), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DuckDbWriter[" + destination + ", " + file + "]";
+    }
+}

@@ -1,0 +1,26 @@
+package dev.fanout.writer.duckdb;
+
+import dev.fanout.api.Destination;
+import dev.fanout.api.WriterProvider;
+import dev.fanout.tck.WriterContractTest;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+class DuckDbWriterContractTest extends WriterContractTest {
+
+    @Override
+    protected WriterProvider provider() {
+        return new DuckDbWriterProvider();
+    }
+
+    @Override
+    protected Destination destination(Path tempDir) {
+        return Destination.of("contract", "duckdb:data/contract.duckdb", tempDir);
+    }
+
+    @Override
+    protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
+        return DuckDbTables.rows(DuckDbWriterProvider.resolve(destination), table);
+    }
+}
