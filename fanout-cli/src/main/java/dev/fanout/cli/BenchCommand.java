@@ -68,50 +68,43 @@ final class BenchCommand implements Callable<Integer> {
             defaultValue = "100000")
     private int batchRows;
 
+    @Option(names = "--rounds", description = "Measured rounds; each case reports its median (default: ${DEFAULT-VALUE}).",
+            defaultValue = "3")
+    private int rounds;
+
     @Option(names = "--dir", description = "Directory for the benchmark's DuckDB files (default: a new temporary directory, removed afterwards).")
     private Path dir;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (rows < 1 || batchRows < 1 || rounds < 1) {
+            throw new ConfigurationProblem("--rows, --batch-rows and --rounds must be at least 1");
+        }
         WriterProvider duckdb = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader())
                 .provider("duckdb")
                 .orElseThrow(() -> new IllegalStateException("no duckdb writer plugin found; bench needs writer-duckdb under plugins/"));
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("fanout-bench") : Files.createDirectories(dir);
         try {
-            out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, files in %s%n", rows, batchRows, work);
-            List<FramePacket> fresh = generate("trades", 0, 1);
-            List<FramePacket> conflicting = generate("trades", 0, 2);
-            Map<String, Double> rates = new LinkedHashMap<>();
-
-            rates.put("(a) DuckDB Appender, no constraints (reference)", appenderReference(work.resolve("reference.duckdb"), fresh));
-            out.printf("  %s done%n", "(a)");
-            Destination upsertTarget = Destination.of("bench", "duckdb:" + work.resolve("upsert.duckdb"), work);
-            try (BaseWriter writer = duckdb.create(upsertTarget)) {
-                writer.open();
-                rates.put("(b) DuckDB writer upsert, fresh keys", rowsPerSecond(() -> {
-                    for (FramePacket p : fresh) {
-                        writer.write(WriteBatch.of(p));
-                    }
-                }));
-                out.printf("  %s done%n", "(b) fresh");
-                rates.put("(b) DuckDB writer upsert, all keys conflicting", rowsPerSecond(() -> {
-                    for (FramePacket p : conflicting) {
-                        writer.write(WriteBatch.of(p));
-                    }
-                }));
-                out.printf("  %s done%n", "(b) conflicting");
+            out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %d rounds after a warm-up, files in %s%n",
+                    rows, batchRows, rounds, work);
+            out.flush();
+            Cases cases = new Cases(duckdb, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
+            Map<String, List<Double>> rates = new LinkedHashMap<>();
+            cases.run(work.resolve("warm-up"), Math.max(1, Math.min(4, 200_000 / batchRows)), new LinkedHashMap<>());
+            for (int round = 1; round <= rounds; round++) {
+                cases.run(work.resolve("round-" + round), Integer.MAX_VALUE, rates);
+                out.printf("  round %d of %d done%n", round, rounds);
+                out.flush();
             }
-            rates.put("(c) dispatcher, 4 tables -> 1 DuckDB file", dispatcherRate(duckdb, work.resolve("one"), 1));
-            out.printf("  %s done%n", "(c) 1 file");
-            rates.put("(c) dispatcher, 4 tables -> 4 DuckDB files", dispatcherRate(duckdb, work.resolve("four"), 4));
-            out.printf("  %s done%n%n", "(c) 4 files");
-
-            double reference = rates.values().iterator().next();
-            TextTable table = new TextTable("case", "rows", "rows/s", "vs (a)");
-            rates.forEach((name, rate) -> table.row(name, String.format("%,d", rows), String.format("%,.0f", rate),
-                    String.format("%.2fx", rate / reference)));
+            double reference = median(rates.values().iterator().next());
+            out.println();
+            TextTable table = new TextTable("case", "rows", "rows/s (median)", "min", "max", "vs (a)");
+            rates.forEach((name, r) -> table.row(name, String.format("%,d", rows), String.format("%,.0f", median(r)),
+                    String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).min().orElse(0)),
+                    String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).max().orElse(0)),
+                    String.format("%.2fx", median(r) / reference)));
             table.print(out);
             return ExitCode.OK;
         } finally {
@@ -121,19 +114,74 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The five cases, each on its own new files, in a fixed order so every round is alike. */
+    private final class Cases {
+        private final WriterProvider duckdb;
+        private final List<FramePacket> fresh;
+        private final List<FramePacket> conflicting;
+        private final List<FramePacket> fourTables;
+
+        Cases(WriterProvider duckdb, List<FramePacket> fresh, List<FramePacket> conflicting, List<FramePacket> fourTables) {
+            this.duckdb = duckdb;
+            this.fresh = fresh;
+            this.conflicting = conflicting;
+            this.fourTables = fourTables;
+        }
+
+        /** Runs every case on the first {@code packets} packets, adding rows/s to {@code rates}. */
+        void run(Path dir, int packets, Map<String, List<Double>> rates) throws Exception {
+            Files.createDirectories(dir);
+            List<FramePacket> freshPart = fresh.subList(0, Math.min(packets, fresh.size()));
+            List<FramePacket> conflictingPart = conflicting.subList(0, Math.min(packets, conflicting.size()));
+            List<FramePacket> fourPart = fourTables.subList(0, Math.min(packets, fourTables.size()));
+            add(rates, "(a) DuckDB Appender, no constraints (reference)", appenderReference(dir.resolve("reference.duckdb"), freshPart));
+            Destination upsertTarget = Destination.of("bench", "duckdb:" + dir.resolve("upsert.duckdb"), dir);
+            try (BaseWriter writer = duckdb.create(upsertTarget)) {
+                writer.open();
+                add(rates, "(b) DuckDB writer upsert, fresh keys", rowsPerSecond(rowsOf(freshPart), () -> {
+                    for (FramePacket p : freshPart) {
+                        writer.write(WriteBatch.of(p));
+                    }
+                }));
+                add(rates, "(b) DuckDB writer upsert, all keys conflicting", rowsPerSecond(rowsOf(conflictingPart), () -> {
+                    for (FramePacket p : conflictingPart) {
+                        writer.write(WriteBatch.of(p));
+                    }
+                }));
+            }
+            add(rates, "(c) dispatcher, 4 tables -> 1 DuckDB file", dispatcherRate(duckdb, dir.resolve("one"), 1, fourPart));
+            add(rates, "(c) dispatcher, 4 tables -> 4 DuckDB files", dispatcherRate(duckdb, dir.resolve("four"), 4, fourPart));
+            deleteRecursively(dir);
+        }
+
+        private void add(Map<String, List<Double>> rates, String name, double rate) {
+            rates.computeIfAbsent(name, k -> new ArrayList<>()).add(rate);
+        }
+    }
+
+    private static long rowsOf(List<FramePacket> packets) {
+        return packets.stream().mapToLong(FramePacket::rowCount).sum();
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     @FunctionalInterface
     private interface Work {
         void run() throws Exception;
     }
 
-    private double rowsPerSecond(Work work) throws Exception {
+    private static double rowsPerSecond(long rowCount, Work work) throws Exception {
         System.gc();
         long start = System.nanoTime();
         work.run();
-        return rows / ((System.nanoTime() - start) / 1e9);
+        return rowCount / ((System.nanoTime() - start) / 1e9);
     }
 
-    private List<FramePacket> generate(String table, int tableIndex, long version) {
+    private List<FramePacket> generate(String table, long version) {
         Random random = new Random(42);
         List<FramePacket> packets = new ArrayList<>();
         Instant t0 = Instant.parse("2026-01-05T14:30:00Z");
@@ -161,7 +209,7 @@ final class BenchCommand implements Callable<Integer> {
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE trades (trade_id BIGINT, symbol VARCHAR, executed_at TIMESTAMP, price DOUBLE, quantity BIGINT, side VARCHAR)");
             }
-            return rowsPerSecond(() -> {
+            return rowsPerSecond(rowsOf(packets), () -> {
                 try (DuckDBAppender a = c.createAppender(DuckDBConnection.DEFAULT_SCHEMA, "trades")) {
                     for (FramePacket p : packets) {
                         for (int r = 0; r < p.rowCount(); r++) {
@@ -182,8 +230,22 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** The benchmark's trades spread over 4 tables, packet by packet, for the dispatcher cases. */
+    private static List<FramePacket> fourTables(List<FramePacket> trades) {
+        List<FramePacket> packets = new ArrayList<>();
+        for (int i = 0; i < trades.size(); i++) {
+            FramePacket p = trades.get(i);
+            FramePacket.Builder b = FramePacket.builder("trades_" + (i % 4), TRADES).version(1);
+            for (int r = 0; r < p.rowCount(); r++) {
+                b.addRow(p.row(r));
+            }
+            packets.add(b.build());
+        }
+        return packets;
+    }
+
     /** The whole dispatcher: 4 tables of trades, all to one file or each to its own file. */
-    private double dispatcherRate(WriterProvider duckdb, Path work, int files) throws Exception {
+    private double dispatcherRate(WriterProvider duckdb, Path work, int files, List<FramePacket> packets) throws Exception {
         Files.createDirectories(work);
         Map<String, BaseWriter> writers = new LinkedHashMap<>();
         for (int f = 0; f < files; f++) {
@@ -193,21 +255,11 @@ final class BenchCommand implements Callable<Integer> {
             int table = packet.table().charAt(packet.table().length() - 1) - '0';
             return List.of(new Router.RoutedPart("db" + (table % files), packet));
         };
-        List<FramePacket> packets = new ArrayList<>();
-        List<FramePacket> all = generate("trades", 0, 1);
-        for (int i = 0; i < all.size(); i++) {
-            FramePacket p = all.get(i);
-            FramePacket.Builder b = FramePacket.builder("trades_" + (i % 4), TRADES).version(1);
-            for (int r = 0; r < p.rowCount(); r++) {
-                b.addRow(p.row(r));
-            }
-            packets.add(b.build());
-        }
         DispatcherSettings settings = new DispatcherSettings(new BatchPolicy(batchRows, Duration.ofMillis(200)),
                 RetryPolicy.DEFAULT, 4 * batchRows);
         try (Dispatcher dispatcher = Dispatcher.start(router, writers, settings, new MetricRegistry())) {
             List<CompletableFuture<PacketOutcome>> outcomes = new ArrayList<>();
-            double rate = rowsPerSecond(() -> {
+            double rate = rowsPerSecond(rowsOf(packets), () -> {
                 for (FramePacket p : packets) {
                     outcomes.add(dispatcher.submit(p));
                 }

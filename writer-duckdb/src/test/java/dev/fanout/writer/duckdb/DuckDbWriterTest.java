@@ -255,7 +255,7 @@ class DuckDbWriterTest {
 
     @Test
     void optionsReachDuckDbAsSettings() throws Exception {
-        Map<String, String> options = Map.of("threads", "1", "memory_limit", "256MB");
+        Map<String, String> options = Map.of("threads", "2", "memory_limit", "256MB");
         try (BaseWriter w = provider.create(destination("duckdb:data/trades.duckdb", options))) {
             w.open();
             Properties same = new Properties();
@@ -263,8 +263,22 @@ class DuckDbWriterTest {
             try (Connection c = new DuckDBDriver().connect("jdbc:duckdb:" + file(), same); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT current_setting('threads'), current_setting('memory_limit')")) {
                 rs.next();
-                assertThat(rs.getLong(1)).isEqualTo(1);
+                assertThat(rs.getLong(1)).isEqualTo(2);
                 assertThat(rs.getString(2)).contains("MiB");
+            }
+        }
+    }
+
+    @Test
+    void oneDuckDbThreadPerFileUnlessConfigured() throws Exception {
+        try (BaseWriter w = provider.create(destination("duckdb:data/trades.duckdb", Map.of()))) {
+            w.open();
+            Properties same = new Properties();
+            same.setProperty("threads", "1");
+            try (Connection c = new DuckDBDriver().connect("jdbc:duckdb:" + file(), same); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_setting('threads')")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
             }
         }
     }
