@@ -29,6 +29,18 @@ class CliCommandsTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** A topology sending every table to {@code data/main.duckdb} next to it. */
+    private Path oneDuckDbFile() throws IOException {
+        Path t = dir.resolve("t.yaml");
+        Files.writeString(t, """
+                version: 1
+                destinations:
+                  main_db: { uri: "duckdb:data/main.duckdb" }
+                default: main_db
+                """);
+        return t;
+    }
+
     @Test
     void shippedTopologiesAreValid() {
         for (String name : new String[] {"phase-1.yaml", "phase-2.yaml"}) {
@@ -80,13 +92,7 @@ class CliCommandsTest {
 
     @Test
     void ingestWithoutAPrimaryKeyIsAUsageError() throws IOException {
-        Path t = dir.resolve("t.yaml");
-        Files.writeString(t, """
-                version: 1
-                destinations:
-                  main_db: { uri: "duckdb:data/main.duckdb" }
-                default: main_db
-                """);
+        Path t = oneDuckDbFile();
         Path csv = dir.resolve("orders.csv");
         Files.writeString(csv, "id,amount\n1,2.5\n");
         Run r = run("ingest", "--no-progress", "--topology", t.toString(), csv.toString());
@@ -97,13 +103,7 @@ class CliCommandsTest {
 
     @Test
     void ingestOfAMissingFileIsAUsageErrorNamingIt() throws IOException {
-        Path t = dir.resolve("t.yaml");
-        Files.writeString(t, """
-                version: 1
-                destinations:
-                  main_db: { uri: "duckdb:data/main.duckdb" }
-                default: main_db
-                """);
+        Path t = oneDuckDbFile();
         Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", dir.resolve("nope.csv").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nope.csv").contains("no such file");
@@ -111,13 +111,7 @@ class CliCommandsTest {
 
     @Test
     void ingestWithKeyFromTheFlagCommitsAndReportsEveryDestination() throws IOException {
-        Path t = dir.resolve("t.yaml");
-        Files.writeString(t, """
-                version: 1
-                destinations:
-                  main_db: { uri: "duckdb:data/main.duckdb" }
-                default: main_db
-                """);
+        Path t = oneDuckDbFile();
         Path csv = dir.resolve("orders.csv");
         Files.writeString(csv, "id,amount\n1,2.5\n2,3.5\n1,4.5\n");
         Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", csv.toString());
