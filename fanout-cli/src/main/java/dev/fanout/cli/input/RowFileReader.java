@@ -43,6 +43,11 @@ public final class RowFileReader implements AutoCloseable {
         }
     }
 
+    /** The table a file feeds by default: its name without directories and extensions. */
+    public static String tableNameOf(Path file) {
+        return RowFormat.baseName(file);
+    }
+
     /** What a file holds, as fanout will send it. */
     public record FileShape(Path file, List<Column> columns, long rows) {
     }

@@ -1,0 +1,113 @@
+package dev.fanout.cli;
+
+import dev.fanout.api.FramePacket;
+import dev.fanout.core.dispatch.LaneSummary;
+import dev.fanout.core.dispatch.PacketOutcome;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What became of the packets a command submitted: counts as acknowledgements arrive (on lane
+ * threads), a progress bar on a terminal, and the closing summary. Thread-safe.
+ */
+final class RunTally implements AutoCloseable {
+
+    private static final int MAX_REASONS_SHOWN = 10;
+
+    private final LongAdder committedRows = new LongAdder();
+    private final LongAdder notCommittedRows = new LongAdder();
+    private final LongAdder notCommittedPackets = new LongAdder();
+    private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
+    private final Queue<String> reasons = new ConcurrentLinkedQueue<>();
+    private final ProgressBar bar;
+    private final long started = System.nanoTime();
+
+    private RunTally(ProgressBar bar) {
+        this.bar = bar;
+    }
+
+    /** A tally drawing a progress bar over {@code totalRows} when {@code progress} and stdout is a terminal. */
+    static RunTally start(String task, long totalRows, boolean progress) {
+        ProgressBar bar = progress && System.console() != null
+                ? new ProgressBarBuilder().setTaskName(task).setInitialMax(totalRows).setUnit(" rows", 1)
+                        .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(250).build()
+                : null;
+        return new RunTally(bar);
+    }
+
+    boolean drawsProgress() {
+        return bar != null;
+    }
+
+    /** Counts {@code packet} when its acknowledgement arrives. */
+    void track(FramePacket packet, CompletableFuture<PacketOutcome> acknowledgement) {
+        acknowledgement.whenComplete((outcome, error) -> {
+            if (error == null && outcome.isCommitted()) {
+                committedRows.add(packet.rowCount());
+            } else {
+                notCommittedRows.add(packet.rowCount());
+                notCommittedPackets.increment();
+                notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
+                if (reasons.size() < MAX_REASONS_SHOWN) {
+                    String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
+                    reasons.add("packet " + packet.packetId() + " (" + packet.table() + ", " + packet.rowCount() + " rows): " + why);
+                }
+            }
+            if (bar != null) {
+                bar.stepBy(packet.rowCount());
+            }
+        });
+    }
+
+    boolean allCommitted() {
+        return notCommittedPackets.sum() == 0;
+    }
+
+    long committedRows() {
+        return committedRows.sum();
+    }
+
+    /** The per-destination table and the totals line. */
+    void printSummary(PrintWriter out, List<LaneSummary> lanes) {
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.println();
+        TextTable table = new TextTable("destination", "rows", "packets", "batches", "failures", "p50 ms", "p95 ms", "p99 ms");
+        for (LaneSummary s : lanes) {
+            table.row(s.destination(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
+                    String.format("%,d", s.batches()), String.format("%,d", s.failures()),
+                    String.format("%.1f", s.p50FlushMillis()), String.format("%.1f", s.p95FlushMillis()),
+                    String.format("%.1f", s.p99FlushMillis()));
+        }
+        table.print(out);
+        long committed = committedRows.sum();
+        long other = notCommittedRows.sum();
+        out.printf("%n%,d rows committed, %,d rows not committed (%,d packets) in %.1f s (%,.0f rows/s)%n",
+                committed, other, notCommittedPackets.sum(), seconds, (committed + other) / Math.max(seconds, 1e-9));
+        out.flush();
+    }
+
+    /** A line per table with rows not committed, then the first reasons. */
+    void printProblems(PrintWriter err) {
+        new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows not committed%n", t, n.sum()));
+        reasons.forEach(r -> err.println("  " + r));
+        err.flush();
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+        }
+    }
+}
