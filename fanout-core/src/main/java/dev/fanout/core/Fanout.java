@@ -17,6 +17,7 @@ import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyLoader;
 import dev.fanout.core.topology.TopologyValidator;
+import dev.fanout.dlq.DeadLetterSink;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,13 +31,17 @@ import java.util.concurrent.CompletableFuture;
  * fanout as a library: a checked topology, one writer per destination, a {@link Dispatcher} in front.
  * The CLI uses exactly this entry point.
  *
+ * <p><b>Dead letters.</b> Fanout does no file I/O of its own: to park what cannot be written, the
+ * caller opens a dead-letter store (typically at {@link Topology#dlqPath()}), passes it to
+ * {@link Builder#deadLetters}, and closes it after {@link #close()}. Without one, such packets fail.
+ *
  * <p>{@link #submit} may be called from any number of threads; packets of one table must be
  * submitted from one thread (or in an order the caller serialises) for "order kept per table" to
  * mean anything. {@link #flush} and {@link #close} may be called from any thread.
  *
  * <pre>{@code
  * try (Fanout fanout = Fanout.builder().topology(Path.of("phase-2.yaml")).build()) {
- *     fanout.submit(packet).thenAccept(outcome -> commitSourceOffsetsIf(outcome.isCommitted()));
+ *     fanout.submit(packet).thenAccept(outcome -> commitSourceOffsetsIf(outcome.isDurable()));
  * }
  * }</pre>
  */
@@ -72,7 +77,7 @@ public final class Fanout implements AutoCloseable {
         return dispatcher.submit(packet);
     }
 
-    /** Waits until every packet submitted before this call has committed or failed. */
+    /** Waits until every packet submitted before this call has committed, been parked, or failed. */
     public void flush() throws InterruptedException {
         dispatcher.flush();
     }
@@ -107,6 +112,7 @@ public final class Fanout implements AutoCloseable {
         private Topology topology;
         private WriterRegistry registry;
         private MetricRegistry metrics;
+        private DeadLetterSink deadLetters;
 
         private Builder() {
         }
@@ -134,6 +140,15 @@ public final class Fanout implements AutoCloseable {
         /** The registry to register metrics into (default: a new one). */
         public Builder metrics(MetricRegistry metrics) {
             this.metrics = Objects.requireNonNull(metrics, "metrics is null");
+            return this;
+        }
+
+        /**
+         * Where parts that cannot be written are parked (default: none, and they fail). The caller
+         * owns it: Fanout neither opens nor closes it, so close it after {@link Fanout#close()}.
+         */
+        public Builder deadLetters(DeadLetterSink deadLetters) {
+            this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters is null");
             return this;
         }
 
@@ -171,7 +186,9 @@ public final class Fanout implements AutoCloseable {
                 throw new DispatcherStartException(failures);
             }
             MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
-            DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry());
+            DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
+                    .withCircuit(checked.circuit())
+                    .withDeadLetters(deadLetters);
             Dispatcher dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
             return new Fanout(checked, dispatcher, registryForMetrics);
         }

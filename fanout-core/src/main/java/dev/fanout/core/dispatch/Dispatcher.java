@@ -1,14 +1,20 @@
 package dev.fanout.core.dispatch;
 
+import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.Router;
 import dev.fanout.api.Router.RoutedPart;
+import dev.fanout.dlq.DeadLetter;
+import dev.fanout.dlq.DeadLetterSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -19,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -34,12 +41,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Guarantees.</b>
  * <ul>
  *   <li>Every future returned by {@link #submit} completes — also across {@link #close()} — and
- *       never exceptionally: with {@link PacketOutcome.Status#COMMITTED} once every part is durable,
- *       otherwise with a failed outcome that says why.</li>
+ *       never exceptionally: {@link PacketOutcome.Status#COMMITTED} once every part is durable at
+ *       its destination; {@link PacketOutcome.Status#DEAD_LETTERED} once every part is durable there
+ *       or in the dead-letter queue ({@code park} returned); otherwise
+ *       {@link PacketOutcome.Status#FAILED}, saying why. Nothing is dropped silently.</li>
+ *   <li>With a {@link DispatcherSettings#deadLetters() dead-letter sink}, what would fail is parked
+ *       instead: parts whose retries are exhausted, poisoned parts isolated by batch splitting, parts
+ *       arriving while their destination's circuit is open, and whole packets refused before routing
+ *       (invalid data: error class {@code DataError}; routing errors: {@code Unroutable}; no
+ *       destination, 0 attempts). If parking throws, the part fails with both errors.</li>
  *   <li>Per destination, a table's parts reach the writer in the order they were admitted; a schema
  *       change starts a new batch. Different tables, and different destinations, are independent.</li>
  *   <li>A failing or stalled destination never stops another from committing. A permanently failing
- *       batch is split until only its poisoned packets fail.</li>
+ *       batch is split until only its poisoned packets fail. A destination failing retryably batch
+ *       after batch trips its circuit breaker ({@link CircuitPolicy}), so its parts are settled at
+ *       once instead of holding producers up.</li>
  *   <li>Memory is bounded per lane by {@link DispatcherSettings#queueCapacityRows()}.</li>
  * </ul>
  *
@@ -52,10 +68,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Metrics</b>, per destination {@code d} in the given registry: {@code fanout.destination.d.rows}
  * and {@code .packets} (meters of what committed), {@code .batches} (meter of successful writes),
- * {@code .failures} (counter of failed parts), {@code .retries} (counter), {@code .flush} (timer of
+ * {@code .failures} (counter of failed parts), {@code .dead_lettered} (counter of parked parts),
+ * {@code .retries} (counter), {@code .circuit} (gauge: 0 closed, 1 open, 2 half-open), {@code .flush} (timer of
  * each successful {@code writer.write}, on a {@link com.codahale.metrics.UniformReservoir} so
  * percentiles cover the whole run without the recency bias of the default decaying reservoir) and
- * {@code .queue.rows} (gauge of rows admitted and not yet completed).
+ * {@code .queue.rows} (gauge of rows admitted and not yet completed); and {@code fanout.rejected}
+ * (counter of packets refused before routing) with {@code fanout.rejected.dead_lettered} (those parked).
  */
 public final class Dispatcher implements AutoCloseable {
 
@@ -63,14 +81,22 @@ public final class Dispatcher implements AutoCloseable {
 
     private final Router router;
     private final Map<String, Lane> lanes;
+    private final DeadLetterSink deadLetters;
+    private final Clock clock;
+    private final Counter rejected;
+    private final Counter rejectedDeadLettered;
     private final Set<Tracker> pending = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeSubmits = new AtomicInteger();
     private final Object admissionMonitor = new Object();
     private volatile boolean closed;
 
-    private Dispatcher(Router router, Map<String, Lane> lanes) {
+    private Dispatcher(Router router, Map<String, Lane> lanes, DispatcherSettings settings, MetricRegistry metrics) {
         this.router = router;
         this.lanes = lanes;
+        this.deadLetters = settings.deadLetters();
+        this.clock = settings.clock();
+        this.rejected = metrics.counter("fanout.rejected");
+        this.rejectedDeadLettered = metrics.counter("fanout.rejected.dead_lettered");
     }
 
     /**
@@ -122,7 +148,7 @@ public final class Dispatcher implements AutoCloseable {
             throw new DispatcherStartException(failures);
         }
         log.debug("dispatcher started with destinations {}", lanes.keySet());
-        return new Dispatcher(router, Collections.unmodifiableMap(lanes));
+        return new Dispatcher(router, Collections.unmodifiableMap(lanes), settings, metrics);
     }
 
     /**
@@ -130,11 +156,12 @@ public final class Dispatcher implements AutoCloseable {
      *
      * <p>A packet with invalid data (a value not of its column's type, a null key, a null in a
      * non-nullable or the version column) or one the router refuses is not written: its future is
-     * already complete, FAILED, with a reason naming table, row and column. If the calling thread is
-     * interrupted while blocked, the parts not yet admitted fail (retryable) and the interrupt flag
-     * is kept.
+     * already complete when this returns, with a reason naming table, row and column — DEAD_LETTERED
+     * after it was parked whole (on this thread) when there is a dead-letter sink, else FAILED. If the
+     * calling thread is interrupted while blocked, the parts not yet admitted fail (retryable, not
+     * parked: the producer chose to stop) and the interrupt flag is kept.
      *
-     * @return completes when every part has committed or failed; never completes exceptionally
+     * @return completes when every part has committed, been parked, or failed; never completes exceptionally
      * @throws IllegalStateException after {@link #close()}
      */
     public CompletableFuture<PacketOutcome> submit(FramePacket packet) {
@@ -148,7 +175,7 @@ public final class Dispatcher implements AutoCloseable {
             PacketValidation.Rejection rejection = PacketValidation.firstProblem(packet);
             if (rejection != null) {
                 log.warn("packet {} rejected, invalid value at {}", packet.packetId(), rejection.location());
-                return CompletableFuture.completedFuture(PacketOutcome.rejected(packet, rejection.toString()));
+                return CompletableFuture.completedFuture(refuse(packet, "DataError", rejection.toString()));
             }
             List<RoutedPart> parts;
             String routingProblem;
@@ -161,7 +188,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             if (routingProblem != null) {
                 log.warn("packet {} of table {} not routed: {}", packet.packetId(), packet.table(), routingProblem);
-                return CompletableFuture.completedFuture(PacketOutcome.rejected(packet, routingProblem));
+                return CompletableFuture.completedFuture(refuse(packet, "Unroutable", routingProblem));
             }
             return enqueue(packet, parts);
         } finally {
@@ -171,6 +198,25 @@ public final class Dispatcher implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The outcome of a packet refused before routing: parked whole when there is a sink, else failed. */
+    private PacketOutcome refuse(FramePacket packet, String errorClass, String reason) {
+        rejected.inc();
+        if (deadLetters == null) {
+            return PacketOutcome.rejected(packet, reason);
+        }
+        Instant now = clock.instant();
+        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), packet, null, errorClass, reason, false, 0, now, now);
+        try {
+            Lane.parkUninterrupted(deadLetters, letter);
+        } catch (IOException | RuntimeException e) {
+            log.warn("packet {} of table {} was refused and could not be dead-lettered either: {}",
+                    packet.packetId(), packet.table(), e.toString());
+            return PacketOutcome.rejected(packet, reason + "; parking it in the dead-letter queue failed too: " + e);
+        }
+        rejectedDeadLettered.inc();
+        return PacketOutcome.deadLettered(packet, letter.id(), reason);
     }
 
     private String routingProblem(FramePacket packet, List<RoutedPart> parts) {

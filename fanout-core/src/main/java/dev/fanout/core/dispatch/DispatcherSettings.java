@@ -1,33 +1,51 @@
 package dev.fanout.core.dispatch;
 
+import dev.fanout.dlq.DeadLetterSink;
+
+import java.time.Clock;
 import java.util.Objects;
 
 /**
- * How a {@link Dispatcher} batches, retries and bounds memory.
+ * How a {@link Dispatcher} batches, retries, trips circuit breakers, parks what it cannot write,
+ * and bounds memory. Immutable; the {@code with...} methods return modified copies.
  *
  * @param batch             when a lane writes: {@link BatchPolicy#maxRows()} rows of a table waiting,
  *                          or the oldest waiting part {@link BatchPolicy#maxAge()} old
  * @param retry             attempts and backoff for retryable write failures
- * @param queueCapacityRows per destination, the most rows admitted and not yet committed or failed
- *                          (waiting and being written); a submit routed to a full lane blocks. A
- *                          single part larger than this is still admitted when its lane holds nothing
+ * @param queueCapacityRows per destination, the most rows admitted and not yet completed (waiting
+ *                          and being written); a submit routed to a full lane blocks. A single part
+ *                          larger than this is still admitted when its lane holds nothing
  * @param sleeper           how a lane waits between retries; {@link Sleeper#SYSTEM} outside tests
+ * @param circuit           when a destination's circuit breaker opens, and for how long
+ * @param deadLetters       where parts that cannot be written are parked; null for none, and then
+ *                          they fail. Called from lane threads and, for packets refused before
+ *                          routing, from the submitting thread. The dispatcher never closes it
+ * @param clock             the time of dead-letter records and of circuit breaker periods;
+ *                          {@link Clock#systemUTC()} outside tests
  */
-public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper) {
+public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
+                                 CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock) {
 
-    /** Default batching and retries, with room for four batches per lane. */
+    /** Default batching, retries and breaker, room for four batches per lane, no dead-letter queue. */
     public static final DispatcherSettings DEFAULT = of(BatchPolicy.DEFAULT, RetryPolicy.DEFAULT);
 
     public DispatcherSettings {
         Objects.requireNonNull(batch, "batch is null");
         Objects.requireNonNull(retry, "retry is null");
         Objects.requireNonNull(sleeper, "sleeper is null");
+        Objects.requireNonNull(circuit, "circuit is null");
+        Objects.requireNonNull(clock, "clock is null");
         if (queueCapacityRows < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 row, got " + queueCapacityRows);
         }
     }
 
-    /** Settings that sleep for real between retries. */
+    /** Settings with the default breaker, the system clock and no dead-letter queue. */
+    public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper) {
+        this(batch, retry, queueCapacityRows, sleeper, CircuitPolicy.DEFAULT, null, Clock.systemUTC());
+    }
+
+    /** Settings that sleep for real between retries, with the default breaker and no dead-letter queue. */
     public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows) {
         this(batch, retry, queueCapacityRows, Sleeper.SYSTEM);
     }
@@ -38,8 +56,20 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
         return new DispatcherSettings(batch, retry, (int) Math.min(Integer.MAX_VALUE, 4L * batch.maxRows()));
     }
 
-    /** The same settings with another {@link Sleeper}. */
     public DispatcherSettings withSleeper(Sleeper sleeper) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+    }
+
+    public DispatcherSettings withCircuit(CircuitPolicy circuit) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+    }
+
+    /** The same settings parking failed parts in {@code deadLetters}; null turns the dead-letter queue off. */
+    public DispatcherSettings withDeadLetters(DeadLetterSink deadLetters) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+    }
+
+    public DispatcherSettings withClock(Clock clock) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
     }
 }

@@ -11,16 +11,22 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.dlq.DeadLetter;
+import dev.fanout.dlq.DeadLetterSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -50,6 +56,16 @@ import java.util.stream.Collectors;
  * {@link RetryPolicy}. A permanent one (or any {@link RuntimeException} from the writer) on a batch
  * of several parts splits it in halves, recursively, so only the poisoned parts fail: a single
  * poisoned part among n costs about 2·log2(n) extra writes. No writer failure stops the thread.
+ *
+ * <p><b>Circuit breaker.</b> Batches that still fail retryably after their retries count towards
+ * the {@link CircuitPolicy}; once open, the lane takes parts as they arrive (no waiting for a batch)
+ * and settles them without calling the writer until the open period is over; the next batch is
+ * then a single-attempt probe.
+ *
+ * <p><b>Dead letters.</b> With a {@link DeadLetterSink}, a part that would fail is parked instead,
+ * one record per part, and completed only after {@code park} returned; when {@code park} throws,
+ * the part fails with both errors. Without one, it fails. Parts abandoned because the thread dies of
+ * an {@link Error} fail without parking: no I/O is attempted on the way out.
  */
 final class Lane {
 
@@ -62,6 +78,9 @@ final class Lane {
         private final Consumer<DestinationResult> completion;
         private long enqueuedNanos;
         private boolean done;
+        /** Lane thread only: writes that included this part, and when the first of them failed. */
+        private int attempts;
+        private Instant firstFailureAt;
 
         Part(FramePacket packet, Consumer<DestinationResult> completion) {
             this.packet = packet;
@@ -74,7 +93,16 @@ final class Lane {
         long rows;
     }
 
-    private record Failure(String message, boolean retryable, Exception cause) {
+    /**
+     * Why parts were not written.
+     *
+     * @param errorClass the dead-letter record's error class: {@code WriteException}, {@code CircuitOpen},
+     *                   the writer's runtime exception class, ...
+     */
+    private record Failure(String message, boolean retryable, String errorClass, Exception cause) {
+        static Failure of(WriteException e) {
+            return new Failure(messageOf(e), e.retryable(), "WriteException", e);
+        }
     }
 
     private final String destination;
@@ -84,11 +112,15 @@ final class Lane {
     private final RetryPolicy retryPolicy;
     private final Sleeper sleeper;
     private final long capacityRows;
+    private final CircuitBreaker breaker;
+    private final DeadLetterSink deadLetters;
+    private final Clock clock;
 
     private final Meter committedRows;
     private final Meter committedPackets;
     private final Meter batches;
     private final Counter failures;
+    private final Counter deadLettered;
     private final Counter retries;
     private final Timer flushes;
 
@@ -117,16 +149,22 @@ final class Lane {
         this.retryPolicy = settings.retry();
         this.sleeper = settings.sleeper();
         this.capacityRows = settings.queueCapacityRows();
+        this.deadLetters = settings.deadLetters();
+        this.clock = settings.clock();
+        this.breaker = new CircuitBreaker(destination, settings.circuit(), clock);
 
         String prefix = metricPrefix(destination);
         this.committedRows = metrics.meter(prefix + "rows");
         this.committedPackets = metrics.meter(prefix + "packets");
         this.batches = metrics.meter(prefix + "batches");
         this.failures = metrics.counter(prefix + "failures");
+        this.deadLettered = metrics.counter(prefix + "dead_lettered");
         this.retries = metrics.counter(prefix + "retries");
         this.flushes = metrics.timer(prefix + "flush", () -> new Timer(new UniformReservoir()));
         metrics.remove(prefix + "queue.rows");
         metrics.register(prefix + "queue.rows", (Gauge<Long>) () -> heldRows);
+        metrics.remove(prefix + "circuit");
+        metrics.register(prefix + "circuit", (Gauge<Integer>) () -> breaker.state().gaugeValue());
 
         this.thread = new Thread(this::run, "fanout-lane-" + destination);
         this.thread.setDaemon(true);
@@ -191,7 +229,7 @@ final class Lane {
             queue.parts.addLast(part);
             queue.rows += rows;
             waitingParts++;
-            if (waitingParts == 1 || queue.rows >= maxRows || maxAgeNanos == 0) {
+            if (waitingParts == 1 || queue.rows >= maxRows || maxAgeNanos == 0 || breaker.isTripped()) {
                 partsWaiting.signal();
             }
             return true;
@@ -254,7 +292,7 @@ final class Lane {
         Snapshot s = flushes.getSnapshot();
         double nanosPerMilli = TimeUnit.MILLISECONDS.toNanos(1);
         return new LaneSummary(destination, committedRows.getCount(), committedPackets.getCount(), batches.getCount(),
-                failures.getCount(), retries.getCount(), s.getMedian() / nanosPerMilli,
+                failures.getCount(), deadLettered.getCount(), retries.getCount(), breaker.state(), s.getMedian() / nanosPerMilli,
                 s.get95thPercentile() / nanosPerMilli, s.get99thPercentile() / nanosPerMilli);
     }
 
@@ -291,9 +329,9 @@ final class Lane {
                     writeSplitting(batch);
                 }
             } catch (RuntimeException e) {
-                log.error("lane {}: unexpected failure; failing the {} parts in hand", destination, ready.size(), e);
+                log.error("lane {}: unexpected failure; settling the {} parts in hand as failed", destination, ready.size(), e);
                 List<Part> open = ready.stream().filter(p -> !p.done).toList();
-                fail(open, new Failure("fanout lane failed unexpectedly: " + e, false, e));
+                settleFailed(open, new Failure("fanout lane failed unexpectedly: " + e, false, "LaneFailure", e));
             }
             inHand = List.of();
         }
@@ -311,7 +349,7 @@ final class Lane {
                     partsWaiting.awaitUninterruptibly();
                     continue;
                 }
-                boolean urgent = closing || flushRequests > 0 || !blockedProducers.isEmpty();
+                boolean urgent = closing || flushRequests > 0 || !blockedProducers.isEmpty() || breaker.isTripped();
                 long now = System.nanoTime();
                 long waitNanos = Long.MAX_VALUE;
                 List<Part> ready = new ArrayList<>();
@@ -361,44 +399,74 @@ final class Lane {
         return a.table().equals(b.table()) && (a.schema() == b.schema() || a.schema().equals(b.schema()));
     }
 
+    /** Writes a batch as the breaker permits; a permanent failure of several parts splits it in halves. */
     private void writeSplitting(List<Part> parts) {
-        Failure failure = writeWithRetries(parts);
+        CircuitBreaker.Permit permit = breaker.permit();
+        if (permit == CircuitBreaker.Permit.REFUSE) {
+            settleFailed(parts, new Failure(breaker.refusal(), true, "CircuitOpen", null));
+            return;
+        }
+        boolean probe = permit == CircuitBreaker.Permit.PROBE;
+        Failure failure = writeWithRetries(parts, probe ? 1 : retryPolicy.maxAttempts());
         if (failure == null) {
+            if (probe) {
+                log.info("destination {}: probe write succeeded, circuit closed", destination);
+            }
+            breaker.recordSuccess();
             commit(parts);
-        } else if (!failure.retryable() && parts.size() > 1) {
-            int half = parts.size() / 2;
-            log.debug("destination {} table {}: splitting a failed batch of {} packets to isolate the poisoned ones",
-                    destination, parts.get(0).packet.table(), parts.size());
-            writeSplitting(parts.subList(0, half));
-            writeSplitting(parts.subList(half, parts.size()));
+        } else if (failure.retryable()) {
+            if (breaker.recordRetryableFailure(failure.message())) {
+                log.warn("destination {}: circuit open for {} ms after {} consecutive failed batches; until then parts {} "
+                        + "without a write: {}", destination, breaker.openFor().toMillis(), breaker.consecutiveFailures(),
+                        deadLetters == null ? "fail" : "go to the dead-letter queue", failure.message());
+            }
+            settleFailed(parts, failure);
         } else {
-            fail(parts, failure);
+            breaker.recordPermanentFailure();
+            if (parts.size() > 1) {
+                int half = parts.size() / 2;
+                log.debug("destination {} table {}: splitting a failed batch of {} packets to isolate the poisoned ones",
+                        destination, parts.get(0).packet.table(), parts.size());
+                writeSplitting(parts.subList(0, half));
+                writeSplitting(parts.subList(half, parts.size()));
+            } else {
+                settleFailed(parts, failure);
+            }
         }
     }
 
-    /** Writes one batch, retrying retryable failures; null when it committed, else the last failure. */
-    private Failure writeWithRetries(List<Part> parts) {
+    /** Writes one batch in up to {@code maxAttempts} attempts; null when it committed, else the last failure. */
+    private Failure writeWithRetries(List<Part> parts, int maxAttempts) {
         FramePacket first = parts.get(0).packet;
         WriteBatch batch = new WriteBatch(first.table(), first.schema(), parts.stream().map(p -> p.packet).toList());
         for (int attempt = 1; ; attempt++) {
             Failure failure;
+            for (Part p : parts) {
+                p.attempts++;
+            }
             long start = System.nanoTime();
             try {
                 writer.write(batch);
                 flushes.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 return null;
             } catch (WriteException e) {
-                failure = new Failure(messageOf(e), e.retryable(), e);
+                failure = Failure.of(e);
             } catch (RuntimeException e) {
-                failure = new Failure("writer failed unexpectedly: " + e, false, e);
+                failure = new Failure("writer failed unexpectedly: " + e, false, e.getClass().getSimpleName(), e);
             }
-            if (!failure.retryable() || attempt >= retryPolicy.maxAttempts()) {
+            Instant now = clock.instant();
+            for (Part p : parts) {
+                if (p.firstFailureAt == null) {
+                    p.firstFailureAt = now;
+                }
+            }
+            if (!failure.retryable() || attempt >= maxAttempts) {
                 return failure;
             }
             retries.inc();
             Duration pause = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
             log.warn("destination {} table {}: write of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
-                    destination, first.table(), parts.size(), first.packetId(), attempt, retryPolicy.maxAttempts(),
+                    destination, first.table(), parts.size(), first.packetId(), attempt, maxAttempts,
                     pause.toMillis(), failure.message());
             try {
                 sleeper.sleep(pause);
@@ -419,20 +487,61 @@ final class Lane {
         complete(parts, DestinationResult.committed(destination));
     }
 
-    private void fail(List<Part> parts, Failure failure) {
+    /** Parks each part when there is a dead-letter queue, else fails them; every part is completed. */
+    private void settleFailed(List<Part> parts, Failure failure) {
         if (parts.isEmpty()) {
             return;
         }
-        failures.inc(parts.size());
         String ids = parts.stream().limit(IDS_LOGGED).map(p -> p.packet.packetId()).collect(Collectors.joining(", "))
                 + (parts.size() > IDS_LOGGED ? " and " + (parts.size() - IDS_LOGGED) + " more" : "");
-        String message = "destination {} table {}: {} packet(s) failed ({}): {}";
+        String message = "destination {} table {}: {} packet(s) {} ({}): {}";
+        String fate = deadLetters == null ? "failed" : "go to the dead-letter queue";
         if (failure.cause() instanceof RuntimeException) {
-            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), ids, failure.message(), failure.cause());
+            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message(), failure.cause());
         } else {
-            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), ids, failure.message());
+            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message());
         }
-        complete(parts, DestinationResult.failed(destination, failure.message(), failure.retryable()));
+        if (deadLetters == null) {
+            failures.inc(parts.size());
+            complete(parts, DestinationResult.failed(destination, failure.message(), failure.retryable()));
+            return;
+        }
+        for (Part p : parts) {
+            complete(List.of(p), park(p, failure));
+        }
+    }
+
+    private DestinationResult park(Part part, Failure failure) {
+        Instant now = clock.instant();
+        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), part.packet, destination, failure.errorClass(),
+                failure.message(), failure.retryable(), part.attempts, part.firstFailureAt != null ? part.firstFailureAt : now, now);
+        try {
+            parkUninterrupted(deadLetters, letter);
+        } catch (IOException | RuntimeException e) {
+            failures.inc();
+            log.warn("destination {} table {}: packet {} was not written and could not be dead-lettered either: {}",
+                    destination, part.packet.table(), part.packet.packetId(), e.toString());
+            return DestinationResult.failed(destination, failure.message()
+                    + "; parking it in the dead-letter queue failed too: " + e, failure.retryable());
+        }
+        deadLettered.inc();
+        return DestinationResult.deadLettered(destination, letter.id(), failure.message(), failure.retryable());
+    }
+
+    /**
+     * Parks {@code letter} with the calling thread's interrupt flag cleared, then restores it: a store
+     * writing through an interruptible channel would otherwise be closed, for every lane, by one
+     * interrupted caller.
+     */
+    static void parkUninterrupted(DeadLetterSink sink, DeadLetter letter) throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            sink.park(letter);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Frees the parts' room, then hands out the result: dependents of a future run here, on the lane thread. */
@@ -476,7 +585,12 @@ final class Lane {
             lock.unlock();
         }
         inHand.stream().filter(p -> !p.done).forEach(left::add);
-        fail(left, new Failure("lane " + destination + " stopped before writing this packet", true, null));
+        if (left.isEmpty()) {
+            return;
+        }
+        log.warn("destination {}: lane stopped with {} packet(s) not written", destination, left.size());
+        failures.inc(left.size());
+        complete(left, DestinationResult.failed(destination, "lane " + destination + " stopped before writing this packet", true));
     }
 
     private static String messageOf(WriteException e) {

@@ -2,6 +2,7 @@ package dev.fanout.core.topology;
 
 import dev.fanout.api.Destination;
 import dev.fanout.core.dispatch.BatchPolicy;
+import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -13,7 +14,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A loaded topology: where each table's rows go and how they are batched and retried. Immutable.
+ * A loaded topology: where each table's rows go, how they are batched and retried, when a
+ * destination's circuit breaker opens, and where what cannot be written is parked. Immutable.
  *
  * <p>Internally consistent by construction: every route and the default name a defined
  * destination. Whether the destinations are usable — a plugin for each scheme, one writer per
@@ -29,11 +31,13 @@ import java.util.Set;
  * @param tables             per-table keys and version columns, by table name, in file order
  * @param batch              how lanes coalesce packets
  * @param retry              how retryable failures are retried
- * @param dlqPath            the dead-letter directory, absolute, when configured
+ * @param circuit            when a destination's circuit breaker opens, and for how long
+ * @param dlqPath            the dead-letter directory, absolute, when configured; the caller opens
+ *                           the store there (the core does no file I/O for it)
  */
 public record Topology(Path file, int version, String phase, Map<String, DestinationSpec> destinations,
         List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
-        BatchPolicy batch, RetryPolicy retry, Optional<Path> dlqPath) {
+        BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath) {
 
     public Topology {
         Objects.requireNonNull(file, "file is null");
@@ -43,6 +47,7 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
         tables = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tables, "tables is null")));
         Objects.requireNonNull(batch, "batch is null");
         Objects.requireNonNull(retry, "retry is null");
+        Objects.requireNonNull(circuit, "circuit is null");
         Objects.requireNonNull(dlqPath, "dlqPath is null");
         if (version != 1) {
             throw new IllegalArgumentException("unsupported topology version " + version + "; this fanout reads version 1");

@@ -1,6 +1,7 @@
 package dev.fanout.core.topology;
 
 import dev.fanout.core.dispatch.BatchPolicy;
+import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -33,13 +34,14 @@ import java.util.function.Function;
 public final class TopologyLoader {
 
     private static final List<String> TOP_KEYS =
-            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "dlq");
+            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "circuit", "dlq");
     private static final List<String> DESTINATION_KEYS = List.of("uri", "options");
     private static final List<String> ROUTE_KEYS = List.of("match", "to");
     private static final List<String> MATCH_KEYS = List.of("table", "domain", "column", "before", "from");
     private static final List<String> TABLE_KEYS = List.of("primary_key", "version_column");
     private static final List<String> BATCH_KEYS = List.of("max_rows", "max_age");
     private static final List<String> RETRY_KEYS = List.of("max_attempts", "initial_backoff", "max_backoff");
+    private static final List<String> CIRCUIT_KEYS = List.of("failure_threshold", "open_for");
     private static final List<String> DLQ_KEYS = List.of("path");
 
     private TopologyLoader() {
@@ -124,11 +126,12 @@ public final class TopologyLoader {
             Map<String, TableSpec> tables = tables(top);
             BatchPolicy batch = batch(top);
             RetryPolicy retry = retry(top);
+            CircuitPolicy circuit = circuit(top);
             Optional<Path> dlq = dlq(top);
             if (!problems.isEmpty()) {
                 throw new TopologyException(problems);
             }
-            return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, dlq);
+            return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq);
         }
 
         private void version(YamlNode.Mapping top) {
@@ -410,6 +413,23 @@ public final class TopologyLoader {
                         + "; raise max_backoff or lower initial_backoff");
             }
             return problems.size() == before ? new RetryPolicy(attempts, initial, max) : RetryPolicy.DEFAULT;
+        }
+
+        private CircuitPolicy circuit(YamlNode.Mapping top) {
+            YamlNode.Mapping m = section(top, "circuit", CIRCUIT_KEYS, "{ failure_threshold: 5, open_for: 30s }");
+            if (m == null) {
+                return CircuitPolicy.DEFAULT;
+            }
+            int before = problems.size();
+            int threshold = integer(m, "failure_threshold", "circuit.failure_threshold", 1,
+                    CircuitPolicy.DEFAULT.failureThreshold());
+            int beforeOpenFor = problems.size();
+            Duration openFor = duration(m, "open_for", "circuit.open_for", CircuitPolicy.DEFAULT.openFor());
+            if (problems.size() == beforeOpenFor && openFor.isZero()) {
+                problem(m.entries().get("open_for").value().where(), "circuit.open_for must be positive; give the "
+                        + "destination time to recover, e.g. 30s");
+            }
+            return problems.size() == before ? new CircuitPolicy(threshold, openFor) : CircuitPolicy.DEFAULT;
         }
 
         private Optional<Path> dlq(YamlNode.Mapping top) {

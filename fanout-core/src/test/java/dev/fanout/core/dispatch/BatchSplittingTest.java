@@ -3,6 +3,7 @@ package dev.fanout.core.dispatch;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.dlq.DeadLetter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,6 +30,11 @@ class BatchSplittingTest {
 
     private static List<PacketOutcome> writeSixteenWithPoison(Set<String> poisoned, RecordingWriter[] writerOut,
                                                               MetricRegistry metrics) throws Exception {
+        return writeSixteenWithPoison(poisoned, writerOut, metrics, settings(1000, NEVER, 2000));
+    }
+
+    private static List<PacketOutcome> writeSixteenWithPoison(Set<String> poisoned, RecordingWriter[] writerOut,
+                                                              MetricRegistry metrics, DispatcherSettings settings) throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch gate = new CountDownLatch(1);
         RecordingWriter writer = spy(RecordingWriter.blockingTable("gate", entered, gate));
@@ -42,7 +48,7 @@ class BatchSplittingTest {
         writerOut[0] = writer;
 
         List<CompletableFuture<PacketOutcome>> futures = new ArrayList<>();
-        try (Dispatcher dispatcher = Dispatcher.start(to("d"), Map.of("d", writer), settings(1000, NEVER, 2000), metrics)) {
+        try (Dispatcher dispatcher = Dispatcher.start(to("d"), Map.of("d", writer), settings, metrics)) {
             dispatcher.submit(packet("gate", "gate", LongStream.range(0, 1000).toArray()));
             entered.await();
             for (int i = 0; i < 16; i++) {
@@ -70,6 +76,34 @@ class BatchSplittingTest {
         }
         assertThat(writer[0].packetIds("t")).containsExactlyElementsOf(expected);
         assertThat(metrics.counter("fanout.destination.d.failures").getCount()).isEqualTo(1);
+    }
+
+    @Test
+    void withADeadLetterSinkOnlyThePoisonedPacketIsParkedWithItsReason() throws Exception {
+        RecordingWriter[] writer = new RecordingWriter[1];
+        MetricRegistry metrics = new MetricRegistry();
+        RecordingDeadLetterSink sink = new RecordingDeadLetterSink();
+        DispatcherSettings settings = settings(1000, NEVER, 2000).withDeadLetters(sink).withClock(new ManualClock());
+
+        List<PacketOutcome> outcomes = writeSixteenWithPoison(Set.of("p11"), writer, metrics, settings);
+
+        assertThat(outcomes).filteredOn(o -> !o.isCommitted()).singleElement().satisfies(o -> {
+            assertThat(o.packetId()).isEqualTo("p11");
+            assertThat(o.status()).isEqualTo(PacketOutcome.Status.DEAD_LETTERED);
+            assertThat(o.reason()).hasValue("destination d: table t: column 'note' cannot hold this value");
+            assertThat(o.destinations().get("d").deadLetterId()).isEqualTo(sink.only().id());
+        });
+        DeadLetter letter = sink.only();
+        assertThat(letter.packet().packetId()).isEqualTo("p11");
+        assertThat(letter.destination()).isEqualTo("d");
+        assertThat(letter.errorClass()).isEqualTo("WriteException");
+        assertThat(letter.message()).isEqualTo("table t: column 'note' cannot hold this value");
+        assertThat(letter.retryable()).isFalse();
+        // in the writes of 16, 8, 4 and 2 packets that failed, then alone
+        assertThat(letter.attempts()).isEqualTo(5);
+        assertThat(writer[0].packetIds("t")).hasSize(15).doesNotContain("p11");
+        assertThat(metrics.counter("fanout.destination.d.dead_lettered").getCount()).isEqualTo(1);
+        assertThat(metrics.counter("fanout.destination.d.failures").getCount()).isZero();
     }
 
     @Test

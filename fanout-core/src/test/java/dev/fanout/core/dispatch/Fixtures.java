@@ -60,6 +60,16 @@ final class Fixtures {
                 new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)), capacityRows, new RecordingSleeper());
     }
 
+    /**
+     * Settings with a dead-letter sink and a manual clock: batches of {@code maxRows} written at once,
+     * {@code retry}, {@code circuit}, room for 1000 rows, and a sleeper that returns at once.
+     */
+    static DispatcherSettings parking(int maxRows, RetryPolicy retry, CircuitPolicy circuit, RecordingDeadLetterSink sink,
+                                      ManualClock clock) {
+        return new DispatcherSettings(new BatchPolicy(maxRows, Duration.ZERO), retry, 1000, new RecordingSleeper(),
+                circuit, sink, clock);
+    }
+
     /** Spins until {@code condition} holds; fails after 10 s (a guard against hangs, not a timing assertion). */
     static void awaitTrue(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.fanout.api.Destination;
 import dev.fanout.core.dispatch.BatchPolicy;
+import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -126,6 +127,7 @@ class TopologyLoaderTest {
         assertThat(t.tables()).isEmpty();
         assertThat(t.batch()).isEqualTo(BatchPolicy.DEFAULT);
         assertThat(t.retry()).isEqualTo(RetryPolicy.DEFAULT);
+        assertThat(t.circuit()).isEqualTo(CircuitPolicy.DEFAULT);
         assertThat(t.dlqPath()).isEmpty();
     }
 
@@ -153,7 +155,7 @@ class TopologyLoaderTest {
                 default: main
                 batchh: { max_rows: 5 }
                 """)).containsExactly("5:1 unknown key 'batchh' in the topology; expected one of version, phase, "
-                + "destinations, routes, default, tables, batch, retry, dlq");
+                + "destinations, routes, default, tables, batch, retry, circuit, dlq");
     }
 
     @Test
@@ -341,6 +343,64 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void circuitSectionIsRead() throws IOException {
+        Topology t = load("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                circuit:
+                  failure_threshold: 3
+                  open_for: 1m
+                dlq: { path: data/dlq }
+                """, Map.of());
+
+        assertThat(t.circuit()).isEqualTo(new CircuitPolicy(3, Duration.ofMinutes(1)));
+        assertThat(t.dlqPath()).contains(dir.resolve("data/dlq").toAbsolutePath().normalize());
+        assertThat(load("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                circuit: { open_for: PT2M }
+                """, Map.of()).circuit()).isEqualTo(new CircuitPolicy(5, Duration.ofMinutes(2)));
+    }
+
+    @Test
+    void badCircuitValuesAndUnknownKeysAreLocated() throws IOException {
+        assertThat(problems("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                circuit: { failure_threshold: 0, open_for: soon }
+                """)).containsExactly(
+                "5:31 circuit.failure_threshold must be at least 1, got 0",
+                "5:44 circuit.open_for: bad duration 'soon'; write it like 250ms, 2s, 1m, 1h or PT2S");
+        assertThat(problems("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                circuit:
+                  failure_threshold: five
+                  open_for: 0s
+                  threshold: 5
+                """)).containsExactly(
+                "6:22 bad number 'five' for circuit.failure_threshold; write a whole number like 5",
+                "7:13 circuit.open_for must be positive; give the destination time to recover, e.g. 30s",
+                "8:3 unknown key 'threshold' in circuit; expected one of failure_threshold, open_for");
+        assertThat(problems("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                circuit: 5
+                """)).containsExactly(
+                "5:10 circuit must be a mapping, e.g. { failure_threshold: 5, open_for: 30s }; found a value");
+    }
+
+    @Test
     void backoffsOutOfOrder() throws IOException {
         assertThat(problems("""
                 version: 1
@@ -505,7 +565,7 @@ class TopologyLoaderTest {
                 default: main
                 ${SECTION}: { max_rows: 5 }
                 """, Map.of("SECTION", "batch"))).containsExactly("5:1 unknown key '${SECTION}' in the topology; expected one of "
-                + "version, phase, destinations, routes, default, tables, batch, retry, dlq");
+                + "version, phase, destinations, routes, default, tables, batch, retry, circuit, dlq");
 
         Topology t = load("""
                 version: 1
