@@ -17,13 +17,21 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
  * {@code fanout ingest}: reads row files through DuckDB's readers, submits them as packets in file
- * and row order through the topology, and prints what each destination committed.
+ * and row order through the topology, and prints what each destination committed. Each table is
+ * read and submitted by its own thread, so a destination that is slow or full holds back only the
+ * tables routed to it; the files of one table are read one after another, in the order given.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Upsert CSV, Parquet or newline-delimited JSON files through a topology.")
@@ -72,29 +80,65 @@ final class IngestCommand implements Callable<Integer> {
         } catch (TopologyException e) {
             throw new ConfigurationProblem(e.getMessage(), e);
         }
+        List<Input> inputs;
         try (RowFileReader reader = new RowFileReader()) {
-            List<Input> inputs = plan(topology, reader);
-            long total = inputs.stream().mapToLong(Input::rows).sum();
-            try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).build();
-                 RunTally tally = RunTally.start("ingest", total, !noProgress)) {
-                for (Input input : inputs) {
-                    reader.read(input.file(), input.schema(), input.table(), domain, packetRows,
-                            packet -> tally.track(packet, fanout.submit(packet)));
-                    if (!tally.drawsProgress()) {
+            inputs = plan(topology, reader);
+        }
+        Map<String, List<Input>> byTable = new LinkedHashMap<>();
+        inputs.forEach(i -> byTable.computeIfAbsent(i.table(), t -> new ArrayList<>()).add(i));
+        long total = inputs.stream().mapToLong(Input::rows).sum();
+        try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).build();
+             RunTally tally = RunTally.start("ingest", total, !noProgress)) {
+            ExecutorService readers = Executors.newFixedThreadPool(byTable.size(), r -> new Thread(r, "fanout-reader"));
+            List<Future<?>> done = new ArrayList<>();
+            for (List<Input> tableInputs : byTable.values()) {
+                done.add(readers.submit(() -> submitInOrder(tableInputs, fanout, tally, out)));
+            }
+            readers.shutdown();
+            Exception readFailure = null;
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    readFailure = readFailure == null && e.getCause() instanceof Exception c ? c : readFailure;
+                }
+            }
+            fanout.flush();
+            tally.close();
+            tally.printSummary(out, fanout.summary());
+            if (readFailure != null) {
+                throw readFailure;
+            }
+            if (!tally.allCommitted()) {
+                tally.printProblems(spec.commandLine().getErr());
+                return ExitCode.FAILED;
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    /**
+     * Reads one table's files in order and submits their packets: one such thread per table, so a
+     * slow or full destination holds back only the tables routed to it.
+     */
+    private Void submitInOrder(List<Input> tableInputs, Fanout fanout, RunTally tally, PrintWriter out) throws Exception {
+        try (RowFileReader reader = new RowFileReader()) {
+            for (Input input : tableInputs) {
+                long[] firstRow = {1};
+                reader.read(input.file(), input.schema(), input.table(), domain, packetRows, packet -> {
+                    String origin = input.file() + " data rows " + firstRow[0] + "-" + (firstRow[0] + packet.rowCount() - 1);
+                    firstRow[0] += packet.rowCount();
+                    tally.track(packet, fanout.submit(packet), origin);
+                });
+                if (!tally.drawsProgress()) {
+                    synchronized (out) {
                         out.printf("submitted %s: %,d rows as table %s%n", input.file(), input.rows(), input.table());
                         out.flush();
                     }
                 }
-                fanout.flush();
-                tally.close();
-                tally.printSummary(out, fanout.summary());
-                if (!tally.allCommitted()) {
-                    tally.printProblems(spec.commandLine().getErr());
-                    return ExitCode.FAILED;
-                }
-                return ExitCode.OK;
             }
         }
+        return null;
     }
 
     /** Checks every file's table, key and columns before the first row moves. */

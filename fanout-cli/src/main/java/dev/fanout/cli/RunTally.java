@@ -39,19 +39,36 @@ final class RunTally implements AutoCloseable {
 
     /** A tally drawing a progress bar over {@code totalRows} when {@code progress} and stdout is a terminal. */
     static RunTally start(String task, long totalRows, boolean progress) {
-        ProgressBar bar = progress && System.console() != null
+        ProgressBar bar = progress && onTerminal()
                 ? new ProgressBarBuilder().setTaskName(task).setInitialMax(totalRows).setUnit(" rows", 1)
                         .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(250).build()
                 : null;
         return new RunTally(bar);
     }
 
+    /**
+     * Whether standard output is a terminal. From Java 22 {@link System#console()} is not null when
+     * output is redirected, so {@code Console.isTerminal()} decides there (called reflectively: this
+     * code is built for Java 17).
+     */
+    private static boolean onTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
+    }
+
     boolean drawsProgress() {
         return bar != null;
     }
 
-    /** Counts {@code packet} when its acknowledgement arrives. */
-    void track(FramePacket packet, CompletableFuture<PacketOutcome> acknowledgement) {
+    /** Counts {@code packet} when its acknowledgement arrives; {@code origin} says where its rows came from. */
+    void track(FramePacket packet, CompletableFuture<PacketOutcome> acknowledgement, String origin) {
         acknowledgement.whenComplete((outcome, error) -> {
             if (error == null && outcome.isCommitted()) {
                 committedRows.add(packet.rowCount());
@@ -61,7 +78,7 @@ final class RunTally implements AutoCloseable {
                 notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
                 if (reasons.size() < MAX_REASONS_SHOWN) {
                     String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
-                    reasons.add("packet " + packet.packetId() + " (" + packet.table() + ", " + packet.rowCount() + " rows): " + why);
+                    reasons.add(origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why);
                 }
             }
             if (bar != null) {
