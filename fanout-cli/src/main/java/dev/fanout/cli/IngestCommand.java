@@ -1,6 +1,10 @@
 package dev.fanout.cli;
 
+import dev.fanout.api.FramePacket;
 import dev.fanout.api.Schema;
+import dev.fanout.dlq.DeadLetterStore;
+import dev.fanout.dlq.PacketJson;
+import java.util.stream.Stream;
 import dev.fanout.cli.input.RowFileException;
 import dev.fanout.cli.input.RowFileReader;
 import dev.fanout.core.Fanout;
@@ -14,7 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,8 +67,12 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw a progress bar.")
     private boolean noProgress;
 
-    @Parameters(paramLabel = "FILE", arity = "1..*", description = "Row files: .csv, .tsv, .parquet, .ndjson, .jsonl (optionally .gz).")
-    private List<Path> files;
+    @Parameters(paramLabel = "FILE", arity = "0..*", description = "Row files: .csv, .tsv, .parquet, .ndjson, .jsonl (optionally .gz).")
+    private List<Path> files = List.of();
+
+    @Option(names = "--packets", paramLabel = "FILE", description = "Packets as newline-delimited JSON, as `fanout dlq export` writes them; "
+            + "each keeps its table, schema, key, version and id.")
+    private List<Path> packetFiles = List.of();
 
     private record Input(Path file, String table, Schema schema, long rows) {
     }
@@ -72,6 +82,14 @@ final class IngestCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (packetRows < 1) {
             throw new ConfigurationProblem("--packet-rows must be at least 1");
+        }
+        if (files.isEmpty() && packetFiles.isEmpty()) {
+            throw new ConfigurationProblem("nothing to ingest: name row files, or packet files with --packets");
+        }
+        for (Path p : packetFiles) {
+            if (!Files.isReadable(p)) {
+                throw new ConfigurationProblem(p + ": no such file, or not readable");
+            }
         }
         WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
         Topology topology;
@@ -87,12 +105,16 @@ final class IngestCommand implements Callable<Integer> {
         Map<String, List<Input>> byTable = new LinkedHashMap<>();
         inputs.forEach(i -> byTable.computeIfAbsent(i.table(), t -> new ArrayList<>()).add(i));
         long total = inputs.stream().mapToLong(Input::rows).sum();
-        try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).build();
+        try (DeadLetterStore deadLetters = DeadLetterStores.openFor(topology);
+             Fanout fanout = DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters).build();
              RunTally tally = RunTally.start("ingest", total, !noProgress)) {
-            ExecutorService readers = Executors.newFixedThreadPool(byTable.size(), r -> new Thread(r, "fanout-reader"));
+            ExecutorService readers = Executors.newFixedThreadPool(byTable.size() + packetFiles.size(), r -> new Thread(r, "fanout-reader"));
             List<Future<?>> done = new ArrayList<>();
             for (List<Input> tableInputs : byTable.values()) {
                 done.add(readers.submit(() -> submitInOrder(tableInputs, fanout, tally, out)));
+            }
+            for (Path packets : packetFiles) {
+                done.add(readers.submit(() -> submitPackets(packets, fanout, tally)));
             }
             readers.shutdown();
             Exception readFailure = null;
@@ -137,6 +159,13 @@ final class IngestCommand implements Callable<Integer> {
                     }
                 }
             }
+        }
+        return null;
+    }
+
+    private Void submitPackets(Path file, Fanout fanout, RunTally tally) throws IOException {
+        try (Stream<FramePacket> packets = PacketJson.read(file)) {
+            packets.forEach(p -> tally.track(p, fanout.submit(p), file + " packet " + p.packetId()));
         }
         return null;
     }

@@ -26,6 +26,7 @@ final class RunTally implements AutoCloseable {
     private static final int MAX_REASONS_SHOWN = 10;
 
     private final LongAdder committedRows = new LongAdder();
+    private final LongAdder deadLetteredRows = new LongAdder();
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
@@ -73,11 +74,17 @@ final class RunTally implements AutoCloseable {
             if (error == null && outcome.isCommitted()) {
                 committedRows.add(packet.rowCount());
             } else {
+                if (error == null && outcome.status() == PacketOutcome.Status.DEAD_LETTERED) {
+                    deadLetteredRows.add(packet.rowCount());
+                }
                 notCommittedRows.add(packet.rowCount());
                 notCommittedPackets.increment();
                 notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
                 if (reasons.size() < MAX_REASONS_SHOWN) {
                     String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
+                    if (error == null && !outcome.deadLetterIds().isEmpty()) {
+                        why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
+                    }
                     reasons.add(origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why);
                 }
             }
@@ -99,22 +106,25 @@ final class RunTally implements AutoCloseable {
     void printSummary(PrintWriter out, List<LaneSummary> lanes) {
         double seconds = (System.nanoTime() - started) / 1e9;
         out.println();
-        TextTable table = new TextTable("destination", "rows", "packets", "batches", "failures", "p50 ms", "p95 ms", "p99 ms");
+        TextTable table = new TextTable("destination", "rows", "packets", "batches", "retries", "dead-lettered", "failed",
+                "circuit", "p50 ms", "p95 ms", "p99 ms");
         for (LaneSummary s : lanes) {
             table.row(s.destination(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
-                    String.format("%,d", s.batches()), String.format("%,d", s.failures()),
+                    String.format("%,d", s.batches()), String.format("%,d", s.retries()), String.format("%,d", s.deadLettered()),
+                    String.format("%,d", s.failures()), s.circuit().name().toLowerCase(java.util.Locale.ROOT),
                     String.format("%.1f", s.p50FlushMillis()), String.format("%.1f", s.p95FlushMillis()),
                     String.format("%.1f", s.p99FlushMillis()));
         }
         table.print(out);
         long committed = committedRows.sum();
         long other = notCommittedRows.sum();
-        out.printf("%n%,d rows committed, %,d rows not committed (%,d packets) in %.1f s (%,.0f rows/s)%n",
-                committed, other, notCommittedPackets.sum(), seconds, (committed + other) / Math.max(seconds, 1e-9));
+        out.printf("%n%,d rows committed, %,d rows dead-lettered, %,d rows failed (%,d packets not committed) in %.1f s (%,.0f rows/s)%n",
+                committed, deadLetteredRows.sum(), other - deadLetteredRows.sum(), notCommittedPackets.sum(), seconds,
+                (committed + other) / Math.max(seconds, 1e-9));
         out.flush();
     }
 
-    /** A line per table with rows not committed, then the first reasons. */
+    /** A line per table with rows not committed (dead-lettered or failed), then the first reasons. */
     void printProblems(PrintWriter err) {
         new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows not committed%n", t, n.sum()));
         reasons.forEach(r -> err.println("  " + r));

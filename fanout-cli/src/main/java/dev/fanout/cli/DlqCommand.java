@@ -1,0 +1,328 @@
+package dev.fanout.cli;
+
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.Schema;
+import dev.fanout.core.Fanout;
+import dev.fanout.core.dispatch.PacketOutcome;
+import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.topology.Topology;
+import dev.fanout.core.topology.TopologyException;
+import dev.fanout.dlq.DeadLetter;
+import dev.fanout.dlq.DeadLetterSink;
+import dev.fanout.dlq.DeadLetterStore;
+import dev.fanout.dlq.PacketJson;
+import dev.fanout.dlq.TableStats;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** {@code fanout dlq}: look at, replay, export and purge what the dead-letter queue holds. */
+@Command(name = "dlq", mixinStandardHelpOptions = true,
+        description = "Inspect and recover the dead-letter queue at the topology's dlq.path.",
+        subcommands = {DlqCommand.ListRecords.class, DlqCommand.Show.class, DlqCommand.Replay.class,
+                DlqCommand.Purge.class, DlqCommand.Export.class})
+final class DlqCommand implements Runnable {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-t", "--topology"}, required = true, scope = picocli.CommandLine.ScopeType.INHERIT,
+            paramLabel = "FILE", description = "The topology YAML file; its dlq.path is the store.")
+    private Path topologyFile;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    private Topology topology(WriterRegistry registry) {
+        try {
+            return Fanout.check(topologyFile, registry);
+        } catch (TopologyException e) {
+            throw new ConfigurationProblem(e.getMessage(), e);
+        }
+    }
+
+    private Path storePath(Topology topology) {
+        return topology.dlqPath().orElseThrow(() -> new ConfigurationProblem(topologyFile
+                + " has no dead-letter queue: add dlq: { path: data/dlq } to it"));
+    }
+
+    private DeadLetterStore openReadOnly() throws IOException {
+        return DeadLetterStore.openReadOnly(storePath(topology(WriterRegistry.fromContextClassLoader())));
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Per table: records, rows, oldest and newest failure, top reasons.")
+    static final class ListRecords implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--table", paramLabel = "NAME", description = "Only this table.")
+        private String table;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            try (DeadLetterStore store = dlq.openReadOnly()) {
+                TextTable t = new TextTable("table", "records", "rows", "oldest failure", "newest failure", "top reasons");
+                for (String name : store.tables()) {
+                    if (table != null && !table.equals(name)) {
+                        continue;
+                    }
+                    TableStats s = store.stats(name);
+                    if (s.count() == 0) {
+                        continue;
+                    }
+                    List<String> reasons = new ArrayList<>();
+                    s.topReasons(3).forEach(r -> reasons.add(r.count() + "x " + r.errorClass() + ": " + abbreviate(r.example(), 70)));
+                    t.row(name, String.format("%,d", s.count()), String.format("%,d", s.rows()), s.oldestFailure(),
+                            s.newestFailure(), String.join(" | ", reasons));
+                    if (s.corruptBytes() > 0) {
+                        spec.commandLine().getErr().printf("table %s: %,d damaged bytes skipped in %s%n", name, s.corruptBytes(), store.directory());
+                    }
+                }
+                t.print(out);
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "One record, with its rows as a table.")
+    static final class Show implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "The record id, as dlq list or ingest print it.")
+        private String id;
+        @Option(names = "--max-rows", defaultValue = "50", paramLabel = "N", description = "Rows to show (default: ${DEFAULT-VALUE}).")
+        private int maxRows;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            try (DeadLetterStore store = dlq.openReadOnly()) {
+                Optional<DeadLetter> found = store.find(id);
+                if (found.isEmpty()) {
+                    spec.commandLine().getErr().println("no dead letter with id " + id + " in " + store.directory()
+                            + "; fanout dlq list shows what is there");
+                    return ExitCode.FAILED;
+                }
+                DeadLetter d = found.get();
+                FramePacket p = d.packet();
+                out.printf("id            %s%ntable         %s%ndestination   %s%nerror         %s: %s%nretryable     %s%n"
+                                + "attempts      %d%nfirst failure %s%nlast failure  %s%npacket        %s, version %d, %,d rows%nschema        %s%n%n",
+                        d.id(), d.table(), d.destination() == null ? "(none: failed before routing)" : d.destination(),
+                        d.errorClass(), d.message(), d.retryable(), d.attempts(), d.firstFailureAt(), d.lastFailureAt(),
+                        p.packetId(), p.version(), p.rowCount(), p.schema());
+                Schema schema = p.schema();
+                String[] header = new String[schema.width()];
+                for (int c = 0; c < header.length; c++) {
+                    header[c] = schema.column(c).name();
+                }
+                TextTable t = new TextTable(header);
+                for (int r = 0; r < Math.min(maxRows, p.rowCount()); r++) {
+                    Object[] cells = new Object[header.length];
+                    for (int c = 0; c < cells.length; c++) {
+                        cells[c] = render(p.value(r, c));
+                    }
+                    t.row(cells);
+                }
+                t.print(out);
+                if (p.rowCount() > maxRows) {
+                    out.printf("… %,d more rows (--max-rows)%n", p.rowCount() - maxRows);
+                }
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    /**
+     * Sends records through the current topology. A record leaves the store only when everything it
+     * holds committed; rows that fail again stay, with one more attempt.
+     */
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Write dead letters through the current topology; a record leaves the queue only once its write committed.")
+    static final class Replay implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--table", paramLabel = "NAME", description = "Only this table's records.")
+        private String table;
+        @Option(names = "--id", paramLabel = "ID", description = "Only this record.")
+        private String id;
+        @Option(names = "--no-progress", description = "Do not draw a progress bar.")
+        private boolean noProgress;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            WriterRegistry registry = WriterRegistry.fromContextClassLoader();
+            Topology topology = dlq.topology(registry);
+            try (DeadLetterStore store = DeadLetterStores.open(dlq.storePath(topology))) {
+                List<DeadLetter> selected = select(store);
+                if (selected.isEmpty()) {
+                    out.println("nothing to replay in " + store.directory());
+                    return id != null ? ExitCode.FAILED : ExitCode.OK;
+                }
+                Map<String, DeadLetter> byReplayId = new ConcurrentHashMap<>();
+                Set<String> reparked = ConcurrentHashMap.newKeySet();
+                DeadLetterSink repark = letter -> {
+                    DeadLetter original = byReplayId.get(letter.packet().packetId());
+                    if (original == null) {
+                        store.park(letter);
+                        return;
+                    }
+                    String recordId = reparked.add(original.id()) ? original.id() : DeadLetterStore.newId();
+                    store.park(new DeadLetter(recordId, withPacketId(letter.packet(), original.packet().packetId()),
+                            letter.destination(), letter.errorClass(), letter.message(), letter.retryable(),
+                            original.attempts() + 1, original.firstFailureAt(), letter.lastFailureAt()));
+                };
+                ConcurrentLinkedQueue<String> resolveErrors = new ConcurrentLinkedQueue<>();
+                long total = selected.stream().mapToLong(d -> d.packet().rowCount()).sum();
+                try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).deadLetters(repark).build();
+                     RunTally tally = RunTally.start("replay", total, !noProgress)) {
+                    for (DeadLetter d : selected) {
+                        FramePacket packet = withPacketId(d.packet(), d.id());
+                        byReplayId.put(d.id(), d);
+                        CompletableFuture<PacketOutcome> ack = fanout.submit(packet);
+                        tally.track(packet, ack, "dead letter " + d.id());
+                        ack.thenAccept(outcome -> {
+                            if (outcome.isCommitted()) {
+                                try {
+                                    store.resolve(d.table(), d.id());
+                                } catch (IOException e) {
+                                    resolveErrors.add(d.id() + ": " + e.getMessage());
+                                }
+                            }
+                        });
+                    }
+                    fanout.flush();
+                    tally.close();
+                    tally.printSummary(out, fanout.summary());
+                    resolveErrors.forEach(e -> spec.commandLine().getErr().println("committed but still listed (replay again is harmless): " + e));
+                    if (!tally.allCommitted()) {
+                        tally.printProblems(spec.commandLine().getErr());
+                        return ExitCode.FAILED;
+                    }
+                    return resolveErrors.isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+                }
+            }
+        }
+
+        private List<DeadLetter> select(DeadLetterStore store) throws IOException {
+            if (id != null) {
+                return store.find(id).filter(d -> table == null || table.equals(d.table())).stream().toList();
+            }
+            List<DeadLetter> all = new ArrayList<>();
+            for (String t : store.tables()) {
+                if (table == null || table.equals(t)) {
+                    all.addAll(store.records(t));
+                }
+            }
+            return all;
+        }
+    }
+
+    @Command(name = "purge", mixinStandardHelpOptions = true, description = "Delete every dead letter of one table.")
+    static final class Purge implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--table", required = true, paramLabel = "NAME", description = "The table whose dead letters go.")
+        private String table;
+        @Option(names = "--yes", description = "Confirm: the rows are gone for good.")
+        private boolean yes;
+
+        @Override
+        public Integer call() throws IOException {
+            Topology topology = dlq.topology(WriterRegistry.fromContextClassLoader());
+            try (DeadLetterStore store = DeadLetterStores.open(dlq.storePath(topology))) {
+                int count = store.stats(table).count();
+                if (!yes) {
+                    throw new ConfigurationProblem("refusing to delete " + count + " dead letters of table " + table
+                            + " without --yes; fanout dlq export saves them first");
+                }
+                store.purge(table);
+                spec.commandLine().getOut().printf("purged %,d dead letters of table %s%n", count, table);
+            }
+            return ExitCode.OK;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write one table's dead letters as newline-delimited JSON packets that `fanout ingest --packets` takes back.")
+    static final class Export implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--table", required = true, paramLabel = "NAME", description = "The table to export.")
+        private String table;
+        @Option(names = "--out", required = true, paramLabel = "FILE", description = "The NDJSON file to write.")
+        private Path outFile;
+
+        @Override
+        public Integer call() throws IOException {
+            int n = 0;
+            try (DeadLetterStore store = dlq.openReadOnly(); BufferedWriter w = Files.newBufferedWriter(outFile)) {
+                for (DeadLetter d : store.records(table)) {
+                    PacketJson.write(d.packet(), w);
+                    n++;
+                }
+            }
+            spec.commandLine().getOut().printf("exported %,d packets of table %s to %s%n", n, table, outFile);
+            return ExitCode.OK;
+        }
+    }
+
+    /** The same rows under another packet id, version and everything else kept. */
+    static FramePacket withPacketId(FramePacket p, String packetId) {
+        FramePacket.Builder b = FramePacket.builder(p.table(), p.schema()).version(p.version()).packetId(packetId);
+        p.domain().ifPresent(b::domain);
+        for (int r = 0; r < p.rowCount(); r++) {
+            b.addRow(p.row(r));
+        }
+        return b.build();
+    }
+
+    private static Object render(Object v) {
+        if (v == null) {
+            return "NULL";
+        }
+        if (v instanceof byte[] bytes) {
+            return "0x" + HexFormat.of().formatHex(bytes, 0, Math.min(bytes.length, 32)) + (bytes.length > 32 ? "…" : "");
+        }
+        if (v instanceof Instant i) {
+            return i.toString();
+        }
+        return abbreviate(v.toString(), 60);
+    }
+
+    private static String abbreviate(String s, int max) {
+        String oneLine = s.replace('\n', ' ');
+        return oneLine.length() <= max ? oneLine : oneLine.substring(0, max - 1) + "…";
+    }
+}
