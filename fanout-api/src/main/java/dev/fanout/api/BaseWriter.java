@@ -20,8 +20,9 @@ package dev.fanout.api;
  *
  * <p><b>Upsert semantics every writer keeps</b>: within a batch, of the rows with one key the one
  * with the highest {@link FramePacket#rowVersion version} wins (ties: the later row); against the
- * stored table, a row replaces the stored one only when its version is greater or equal. New
- * columns are added as nullable; int32 → int64 → float64 widen in place; anything else is a
+ * stored table, a row replaces the stored one only when its version is greater or equal, and then
+ * whole: columns its packet lacks become NULL, so the final state does not depend on the order in
+ * which packets arrive. New columns are added as nullable; int32 → int64 → float64 widen in place; anything else is a
  * permanent {@link WriteException} naming the table and column.
  */
 public interface BaseWriter extends AutoCloseable {

@@ -1,94 +1,42 @@
 package dev.fanout.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.Statement;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The main job: the shipped examples through the phase-2 topology, checked file by file and row by
- * row against an expectation computed here from the input files alone (plain Java parsing, not
- * DuckDB): per key the row with the highest version wins, ties to the later row; columns added by a
- * later file are NULL in rows that file did not win.
+ * row against {@link Examples#expectation}; then the same files again, which must change nothing.
  */
 class ExamplesEndToEndTest {
 
-    private static final Path EXAMPLES = Path.of("..", "examples").toAbsolutePath().normalize();
-    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS]");
-    private static final LocalDate ARCHIVE_BEFORE = LocalDate.parse("2026-01-01");
-
     @TempDir
     Path work;
-    private Path topology;
-    private List<Path> inputs;
-
-    @BeforeEach
-    void copyTopology() throws IOException {
-        topology = work.resolve("phase-2.yaml");
-        Files.copy(EXAMPLES.resolve("phase-2.yaml"), topology);
-        inputs = new ArrayList<>();
-        for (String day : List.of("day1", "day2")) {
-            try (var files = Files.list(EXAMPLES.resolve("input").resolve(day))) {
-                files.sorted().forEach(inputs::add);
-            }
-        }
-    }
 
     @Test
     void phase2IngestMatchesIndependentExpectationAndReingestChangesNothing() throws Exception {
-        assertThat(ingest()).isEqualTo(0);
+        Path topology = work.resolve("phase-2.yaml");
+        Files.copy(Examples.DIR.resolve("phase-2.yaml"), topology);
+        List<Path> inputs = Examples.inputs("day1", "day2");
 
-        Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> expected = expectation();
-        Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> actual = readAll();
-        assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
-        for (String file : expected.keySet()) {
-            assertThat(actual.get(file).keySet()).as("tables in " + file).isEqualTo(expected.get(file).keySet());
-            for (String table : expected.get(file).keySet()) {
-                Map<List<Object>, Map<String, Object>> want = expected.get(file).get(table);
-                Map<List<Object>, Map<String, Object>> got = actual.get(file).get(table);
-                assertThat(got.keySet()).as(file + "/" + table + " keys").isEqualTo(want.keySet());
-                String versionColumn = table.startsWith("quotes_") ? "ts" : "updated_at";
-                for (List<Object> key : want.keySet()) {
-                    Map<String, Object> row = new HashMap<>(got.get(key));
-                    LocalDateTime versionValue = (LocalDateTime) want.get(key).get(versionColumn);
-                    long micros = versionValue.toEpochSecond(java.time.ZoneOffset.UTC) * 1_000_000 + versionValue.getNano() / 1000;
-                    assertThat(row.remove("_fanout_version")).as(file + "/" + table + " version of " + key).isEqualTo(micros);
-                    assertThat(row).as(file + "/" + table + " row " + key).isEqualTo(want.get(key));
-                }
-            }
-        }
+        assertThat(ingest(topology, inputs)).isEqualTo(0);
+        Examples.Tables actual = Examples.readAll(work.resolve("data"));
+        Examples.assertMatches(Examples.expectation(inputs), actual);
 
-        assertThat(ingest()).isEqualTo(0);
-        Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> again = readAll();
-        assertThat(again).as("every table after ingesting the same files again, _fanout_version included")
-                .isEqualTo(actual);
+        assertThat(ingest(topology, inputs)).isEqualTo(0);
+        assertThat(Examples.readAll(work.resolve("data")))
+                .as("every table after ingesting the same files again, _fanout_version included").isEqualTo(actual);
     }
 
-    private int ingest() {
+    private static int ingest(Path topology, List<Path> inputs) {
         List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
         inputs.forEach(p -> args.add(p.toString()));
         StringWriter out = new StringWriter();
@@ -97,167 +45,5 @@ class ExamplesEndToEndTest {
         assertThat(err.toString()).as("stderr").doesNotContain("Exception");
         assertThat(out.toString()).contains("trades_db", "quotes_db", "bars_db", "bars_archive", "main_db");
         return code;
-    }
-
-    // ---- expectation from the input files, parsed here ----
-
-    private Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> expectation() throws IOException {
-        Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> files = new TreeMap<>();
-        // trades: key trade_id, version updated_at
-        Map<List<Object>, Versioned> trades = new LinkedHashMap<>();
-        long seq = 0;
-        for (Path f : inputsNamed("trades.csv")) {
-            for (Map<String, Object> r : csv(f, Map.of("executed_at", IngestTypes::ts, "updated_at", IngestTypes::ts,
-                    "price", Double::parseDouble, "quantity", Long::parseLong))) {
-                merge(trades, List.of(r.get("trade_id")), r, ((LocalDateTime) r.get("updated_at")), seq++);
-            }
-        }
-        files.computeIfAbsent("trades.duckdb", k -> new TreeMap<>()).put("trades", rows(trades, "venue"));
-        // quotes: key symbol, version ts
-        for (String table : List.of("quotes_us", "quotes_eu")) {
-            Map<List<Object>, Versioned> quotes = new LinkedHashMap<>();
-            for (Path f : inputsNamed(table + ".ndjson")) {
-                ObjectMapper json = new ObjectMapper();
-                for (String line : Files.readAllLines(f)) {
-                    JsonNode n = json.readTree(line);
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("symbol", n.get("symbol").asText());
-                    r.put("ts", IngestTypes.ts(n.get("ts").asText()));
-                    r.put("bid", n.get("bid").asDouble());
-                    r.put("ask", n.get("ask").asDouble());
-                    r.put("bid_size", n.get("bid_size").asLong());
-                    r.put("ask_size", n.get("ask_size").asLong());
-                    merge(quotes, List.of(r.get("symbol")), r, (LocalDateTime) r.get("ts"), seq++);
-                }
-            }
-            files.computeIfAbsent("quotes.duckdb", k -> new TreeMap<>()).put(table, rows(quotes));
-        }
-        // bars: key (symbol, day), version updated_at; split by day at the new year
-        Map<List<Object>, Versioned> bars = new LinkedHashMap<>();
-        for (Path f : inputsNamed("bars.csv")) {
-            for (Map<String, Object> r : csv(f, Map.of("day", LocalDate::parse, "open", Double::parseDouble,
-                    "high", Double::parseDouble, "low", Double::parseDouble, "close", Double::parseDouble,
-                    "volume", Long::parseLong, "updated_at", IngestTypes::ts))) {
-                merge(bars, List.of(r.get("symbol"), r.get("day")), r, (LocalDateTime) r.get("updated_at"), seq++);
-            }
-        }
-        Map<List<Object>, Versioned> archive = new LinkedHashMap<>();
-        Map<List<Object>, Versioned> recent = new LinkedHashMap<>();
-        bars.forEach((k, v) -> (((LocalDate) k.get(1)).isBefore(ARCHIVE_BEFORE) ? archive : recent).put(k, v));
-        files.computeIfAbsent("bars_2025.duckdb", k -> new TreeMap<>()).put("bars", rows(archive));
-        files.computeIfAbsent("bars.duckdb", k -> new TreeMap<>()).put("bars", rows(recent));
-        // instruments: default destination
-        Map<List<Object>, Versioned> instruments = new LinkedHashMap<>();
-        for (Path f : inputsNamed("instruments.csv")) {
-            for (Map<String, Object> r : csv(f, Map.of("lot_size", Long::parseLong, "listed", Boolean::parseBoolean,
-                    "updated_at", IngestTypes::ts))) {
-                merge(instruments, List.of(r.get("symbol")), r, (LocalDateTime) r.get("updated_at"), seq++);
-            }
-        }
-        files.computeIfAbsent("main.duckdb", k -> new TreeMap<>()).put("instruments", rows(instruments));
-        return files;
-    }
-
-    private record Versioned(LocalDateTime version, long seq, Map<String, Object> row) {
-    }
-
-    private static void merge(Map<List<Object>, Versioned> table, List<Object> key, Map<String, Object> row,
-                              LocalDateTime version, long seq) {
-        Versioned old = table.get(key);
-        if (old == null || version.compareTo(old.version()) >= 0) {
-            table.put(key, new Versioned(version, seq, row));
-        }
-    }
-
-    private static Map<List<Object>, Map<String, Object>> rows(Map<List<Object>, Versioned> table, String... laterColumns) {
-        Map<List<Object>, Map<String, Object>> out = new HashMap<>();
-        table.forEach((k, v) -> {
-            Map<String, Object> r = new HashMap<>(v.row());
-            for (String c : laterColumns) {
-                r.putIfAbsent(c, null);
-            }
-            out.put(k, r);
-        });
-        return out;
-    }
-
-    private List<Path> inputsNamed(String name) {
-        return inputs.stream().filter(p -> p.getFileName().toString().equals(name)).toList();
-    }
-
-    private static List<Map<String, Object>> csv(Path file, Map<String, Function<String, Object>> types) throws IOException {
-        List<String> lines = Files.readAllLines(file);
-        String[] header = lines.get(0).split(",");
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] cells = line.split(",", -1);
-            Map<String, Object> r = new LinkedHashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                String cell = cells[i].replace("\"", "");
-                r.put(header[i], types.getOrDefault(header[i], s -> s).apply(cell));
-            }
-            rows.add(r);
-        }
-        return rows;
-    }
-
-    /** Parsers for the sample's text values. */
-    static final class IngestTypes {
-        static Object ts(String s) {
-            return LocalDateTime.parse(s, TS);
-        }
-    }
-
-    // ---- what fanout wrote ----
-
-    private Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> readAll() throws Exception {
-        Map<String, Map<String, Map<List<Object>, Map<String, Object>>>> files = new TreeMap<>();
-        Map<String, List<String>> keys = Map.of("trades", List.of("trade_id"), "quotes_us", List.of("symbol"),
-                "quotes_eu", List.of("symbol"), "bars", List.of("symbol", "day"), "instruments", List.of("symbol"));
-        try (var list = Files.list(work.resolve("data"))) {
-            for (Path db : list.filter(p -> p.toString().endsWith(".duckdb")).toList()) {
-                Map<String, Map<List<Object>, Map<String, Object>>> tables = new TreeMap<>();
-                try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + db, readOnly());
-                     Statement s = c.createStatement()) {
-                    List<String> names = new ArrayList<>();
-                    try (ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")) {
-                        while (rs.next()) {
-                            names.add(rs.getString(1));
-                        }
-                    }
-                    for (String name : names) {
-                        Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
-                        try (ResultSet rs = s.executeQuery("SELECT * FROM \"" + name + "\"")) {
-                            ResultSetMetaData md = rs.getMetaData();
-                            while (rs.next()) {
-                                Map<String, Object> r = new HashMap<>();
-                                for (int i = 1; i <= md.getColumnCount(); i++) {
-                                    Object v = rs.getObject(i);
-                                    if (v instanceof java.sql.Timestamp || v instanceof LocalDateTime) {
-                                        v = rs.getObject(i, LocalDateTime.class);
-                                    } else if (v instanceof java.sql.Date || v instanceof LocalDate) {
-                                        v = rs.getObject(i, LocalDate.class);
-                                    } else if (v instanceof Integer n) {
-                                        v = n.longValue();
-                                    }
-                                    r.put(md.getColumnName(i), v);
-                                }
-                                List<Object> key = keys.get(name).stream().map(r::get).toList();
-                                assertThat(rows.put(key, r)).as("duplicate key " + key + " in " + db + "/" + name).isNull();
-                            }
-                        }
-                        tables.put(name, rows);
-                    }
-                }
-                files.put(db.getFileName().toString(), tables);
-            }
-        }
-        return files;
-    }
-
-    private static java.util.Properties readOnly() {
-        java.util.Properties p = new java.util.Properties();
-        p.setProperty("duckdb.read_only", "true");
-        return p;
     }
 }

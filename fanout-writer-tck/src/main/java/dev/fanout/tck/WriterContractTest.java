@@ -222,17 +222,20 @@ public abstract class WriterContractTest {
     }
 
     @Test
-    void columnsTheBatchLacksAreKeptOnUpdateAndNullOnInsert() throws Exception {
+    void aWinningRowReplacesTheStoredRowWholeSoArrivalOrderDoesNotMatter() throws Exception {
         Schema wide = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("a", LogicalType.STRING),
                 Column.of("b", LogicalType.STRING)), List.of("id"));
         Schema narrow = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("b", LogicalType.STRING)), List.of("id"));
 
         write(batch(packet("partial", wide, 1, r(1L, "a1", "b1"))));
         write(batch(packet("partial", narrow, 2, r(1L, "b1-new"), r(2L, "b2"))));
+        write(batch(packet("partial_reversed", narrow, 2, r(1L, "b1-new"), r(2L, "b2"))));
+        write(batch(packet("partial_reversed", wide, 1, r(1L, "a1", "b1"))));
 
         Map<Object, Map<String, Object>> rows = byKey(read("partial"), "id");
-        assertRow(rows.get(1L), row("a", "a1", "b", "b1-new", VERSION, 2L));
+        assertRow(rows.get(1L), row("a", null, "b", "b1-new", VERSION, 2L));
         assertRow(rows.get(2L), row("a", null, "b", "b2", VERSION, 2L));
+        assertThat(byKey(read("partial_reversed"), "id")).isEqualTo(rows);
     }
 
     @Test

@@ -39,7 +39,11 @@ final class StagingTable {
     private final String createSql;
     private final String clearSql;
     private final String insertSql;
-    private final String upsertSql;
+    private static final String STORED = "_fanout_stored";
+
+    private final String upsertHead;
+    private List<String> upsertColumns;
+    private String upsertSql;
     private int plainInsertPenalty;
     private int plainInsertSkips;
 
@@ -65,19 +69,8 @@ final class StagingTable {
         List<String> all = new ArrayList<>(columns);
         all.add(VERSION_COLUMN);
         this.insertSql = "INSERT INTO " + quote(table) + " (" + quoteAll(all) + ") SELECT " + quoteAll(all) + " FROM temp.main." + quote(name);
-        String target = quote("_fanout_stored");
-        StringBuilder upsert = new StringBuilder("INSERT INTO ").append(quote(table)).append(" AS ").append(target)
-                .append(" (").append(quoteAll(all)).append(") SELECT ").append(quoteAll(all))
-                .append(" FROM temp.main.").append(quote(name))
-                .append(" ON CONFLICT (").append(quoteAll(schema.primaryKey())).append(") DO UPDATE SET ");
-        for (String c : columns) {
-            if (!schema.isKey(c)) {
-                upsert.append(quote(c)).append(" = excluded.").append(quote(c)).append(", ");
-            }
-        }
-        upsert.append(quote(VERSION_COLUMN)).append(" = excluded.").append(quote(VERSION_COLUMN))
-                .append(" WHERE excluded.").append(quote(VERSION_COLUMN)).append(" >= ").append(target).append('.').append(quote(VERSION_COLUMN));
-        this.upsertSql = upsert.toString();
+        this.upsertHead = "INSERT INTO " + quote(table) + " AS " + quote(STORED) + " (" + quoteAll(all) + ") SELECT "
+                + quoteAll(all) + " FROM temp.main." + quote(name) + " ON CONFLICT (" + quoteAll(schema.primaryKey()) + ") DO UPDATE SET ";
     }
 
     /** Creates the TEMP table; once per connection. */
@@ -85,9 +78,31 @@ final class StagingTable {
         execute(connection, createSql);
     }
 
-    /** The statement moving the staged rows into the target table, version-guarded. */
-    String upsertSql() {
+    /**
+     * The statement moving the staged rows into the target table, version-guarded. A winning row
+     * replaces the whole stored row: every non-key column of the table, {@code tableColumns}, is set,
+     * and those the batch lacks become NULL — so the result does not depend on the order in which
+     * packets of different schemas arrive.
+     */
+    String upsertSql(List<String> tableColumns) {
+        if (!tableColumns.equals(upsertColumns)) {
+            StringBuilder upsert = new StringBuilder(upsertHead);
+            for (String c : tableColumns) {
+                if (!schema.isKey(c) && !c.equalsIgnoreCase(VERSION_COLUMN)) {
+                    upsert.append(quote(c)).append(" = excluded.").append(quote(c)).append(", ");
+                }
+            }
+            upsert.append(quote(VERSION_COLUMN)).append(" = excluded.").append(quote(VERSION_COLUMN))
+                    .append(" WHERE excluded.").append(quote(VERSION_COLUMN)).append(" >= ").append(quote(STORED)).append('.')
+                    .append(quote(VERSION_COLUMN));
+            upsertSql = upsert.toString();
+            upsertColumns = List.copyOf(tableColumns);
+        }
         return upsertSql;
+    }
+
+    String table() {
+        return table;
     }
 
     /**
