@@ -1,0 +1,152 @@
+package dev.fanout.writer.clickhouse;
+
+import com.clickhouse.client.api.ClientMisconfigurationException;
+import com.clickhouse.client.api.ConnectionInitiationException;
+import com.clickhouse.client.api.DataTransferException;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.TransportException;
+import dev.fanout.api.WriteException;
+import java.io.IOException;
+import java.net.UnknownHostException;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns what client-v2 throws into classified {@link WriteException}s.
+ *
+ * <p>Retryable: no connection (refused, timed out, no answer), a broken transfer, an HTTP 5xx/408/429
+ * that carries no ClickHouse error code (a proxy, a restarting server), and the ClickHouse error
+ * codes that mean overload or a transient cluster state ({@link #TRANSIENT_CODES}). Permanent: every
+ * other ClickHouse error code — syntax, types, unknown table or database, authentication — because
+ * ClickHouse answers many of those with HTTP 500 too (18.16 does for a type mismatch), so the code,
+ * not the status, decides. 18.16 sends no {@code X-ClickHouse-Exception-Code} header; the code is then
+ * read from the message ({@code Code: 81, ...}).
+ *
+ * <p>Messages name the destination, the server's {@code host:port}, the table when known and the
+ * user on authentication failures; never the password (also scrubbed from server text, in case).
+ */
+final class ClickHouseFailure {
+
+    /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED. */
+    private static final Set<Integer> AUTHENTICATION_CODES = Set.of(192, 193, 194, 516);
+    /** ACCESS_DENIED, READONLY, NOT_ENOUGH_PRIVILEGES. */
+    private static final Set<Integer> PRIVILEGE_CODES = Set.of(497, 164, 499);
+    /**
+     * TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_SIMULTANEOUS_QUERIES, NO_FREE_CONNECTION, SOCKET_TIMEOUT,
+     * NETWORK_ERROR, ABORTED, MEMORY_LIMIT_EXCEEDED, TABLE_IS_READ_ONLY, TOO_MANY_PARTS,
+     * TOO_FEW_LIVE_REPLICAS, UNKNOWN_STATUS_OF_INSERT, UNFINISHED, QUERY_WAS_CANCELLED, SYSTEM_ERROR,
+     * CANNOT_SCHEDULE_TASK, DEADLOCK_AVOIDED, CANNOT_ASSIGN_ALTER, KEEPER_EXCEPTION, POCO_EXCEPTION.
+     */
+    static final Set<Integer> TRANSIENT_CODES = Set.of(159, 160, 202, 203, 209, 210, 236, 241, 242, 252, 285, 319, 341, 394,
+            425, 439, 473, 517, 999, 1000);
+
+    private static final Pattern CODE = Pattern.compile("Code: (\\d+)");
+    private static final Pattern NOISE = Pattern.compile(
+            "\\s*\\((queryId|transport error)[^)]*\\)|,? e\\.what\\(\\) = [A-Za-z:]+|e\\.displayText\\(\\) = ");
+
+    private ClickHouseFailure() {
+    }
+
+    /**
+     * The classified failure of {@code action} (e.g. "inserting rows") on {@code table} (null when
+     * none is involved) at {@code destination}.
+     */
+    static WriteException of(ClickHouseDestination destination, String table, String action, Throwable error) {
+        Throwable e = unwrap(error);
+        String where = "destination " + destination.name() + (table == null ? "" : ": table " + table) + ": ";
+        String at = " at " + destination.hostPort();
+        if (e instanceof ServerException se) {
+            int code = code(se);
+            int status = se.getTransportProtocolCode();
+            String text = scrub(serverText(se.getMessage()), destination.password());
+            if (AUTHENTICATION_CODES.contains(code) || (code == 0 && (status == 401 || status == 403))) {
+                return new WriteException("destination " + destination.name() + ": authentication failed for user " + destination.user()
+                        + at + " — check the options user and password", false, table, null, null);
+            }
+            if (PRIVILEGE_CODES.contains(code)) {
+                return new WriteException(where + action + " refused" + at + " for user " + destination.user() + ": " + text
+                        + " — grant the user the privilege or use another user", false, table, null, se);
+            }
+            boolean retry = code == 0 ? status >= 500 || status == 408 || status == 429 : TRANSIENT_CODES.contains(code);
+            return new WriteException(where + action + " failed" + at + ": " + text, retry, table, null, se);
+        }
+        if (e instanceof TransportException) {
+            return new WriteException(where + "TLS to ClickHouse" + at + " failed while " + action + ": " + causeText(e, destination)
+                    + " — check the option secure and the port", false, table, null, e);
+        }
+        if (e instanceof ClientMisconfigurationException) {
+            return new WriteException(where + "the ClickHouse client refused its configuration while " + action + ": "
+                    + causeText(e, destination), false, table, null, e);
+        }
+        if (e instanceof InterruptedException) {
+            return new WriteException(where + "interrupted while " + action + at, true, table, null, e);
+        }
+        if (e instanceof ConnectionInitiationException || hasCause(e, UnknownHostException.class)
+                || hasCause(e, java.net.ConnectException.class)) {
+            return new WriteException(where + "cannot reach ClickHouse" + at + " while " + action + ": " + causeText(e, destination),
+                    true, table, null, e);
+        }
+        if (e instanceof DataTransferException || hasCause(e, IOException.class)) {
+            return new WriteException(where + "the connection to ClickHouse" + at + " broke while " + action + ": "
+                    + causeText(e, destination), true, table, null, e);
+        }
+        return new WriteException(where + action + " failed" + at + ": " + causeText(e, destination), false, table, null, e);
+    }
+
+    /** The ClickHouse error code of {@code e}: the header's, else the one in its message, else 0. */
+    static int code(ServerException e) {
+        if (e.getCode() > 0) {
+            return e.getCode();
+        }
+        Matcher m = CODE.matcher(e.getMessage() == null ? "" : e.getMessage());
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** The server's error message without client decoration, on one line. */
+    static String serverText(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        String text = NOISE.matcher(firstLine(message)).replaceAll("");
+        return text.replace("Code: Code: ", "Code: ").strip();
+    }
+
+    static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The innermost message of {@code e}'s causes, which names the actual trouble (e.g. "Connection refused"). */
+    private static String causeText(Throwable e, ClickHouseDestination destination) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String text = root.getMessage() == null ? root.getClass().getSimpleName() : root.getClass().getSimpleName() + ": " + firstLine(root.getMessage());
+        return scrub(text, destination.password());
+    }
+
+    private static String scrub(String text, String password) {
+        return password.isEmpty() ? text : text.replace(password, "****");
+    }
+
+    private static String firstLine(String message) {
+        int nl = message.indexOf('\n');
+        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.fanout.writer.clickhouse;
+
+import static dev.fanout.writer.clickhouse.ClickHouseSql.VERSION_COLUMN;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.literal;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Column;
+import dev.fanout.api.LatestPerKey;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.Schema;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Upserts batches into the tables of one ClickHouse database (or one table of it) over HTTP.
+ *
+ * <p><b>Write path</b>, per batch: the winner per key ({@link LatestPerKey}: highest version, ties
+ * to the later row) is encoded in {@code RowBinary} in the stored table's column layout and sent as
+ * one insert — never row by row. The table is a {@code ReplacingMergeTree(_fanout_version)} ordered
+ * by the primary key, so of the rows with one key ClickHouse keeps the highest version (equal
+ * versions: the last inserted): an older replay never overwrites newer data. The replacement is
+ * <em>eventual</em>: until parts merge, plain reads may see several rows per key; reads with
+ * {@code FINAL} see the upserted state. A winning row replaces the stored row whole: columns the
+ * batch lacks are NULL in it, as the contract wants (the state never depends on arrival order).
+ *
+ * <p><b>Atomicity</b>: an insert above ClickHouse's block size is committed block by block, so a
+ * failed write may leave part of the batch visible; every such row carries its own key and
+ * version, so a replay overwrites it identically — the state the contract allows.
+ *
+ * <p><b>Schema</b>: the table is created on first write, and its shape is read from the catalog and
+ * cached. New columns are added as {@code Nullable}; int32 → int64 → float64 and decimals widen
+ * with {@code MODIFY COLUMN} (not key columns: ClickHouse cannot retype a sorting-key column);
+ * anything else is a permanent {@link WriteException} naming table and column.
+ *
+ * <p><b>Server version</b> is read at {@link #open()}; it decides compression and the timestamp and
+ * date types of new columns (see {@link ClickHouseServerVersion}). Not thread-safe: one lane thread
+ * drives it.
+ */
+public final class ClickHouseWriter implements BaseWriter {
+
+    private final ClickHouseDestination destination;
+    private final Map<String, StoredTable> tables = new HashMap<>();
+    private ClickHouseHttp http;
+    private ClickHouseServerVersion serverVersion;
+    private boolean closed;
+
+    ClickHouseWriter(ClickHouseDestination destination) {
+        this.destination = Objects.requireNonNull(destination, "destination is null");
+    }
+
+    @Override
+    public void open() throws WriteException {
+        if (closed) {
+            throw new IllegalStateException("destination " + destination.name() + ": the writer is closed");
+        }
+        if (http != null) {
+            return;
+        }
+        String step = "reading the server version";
+        ClickHouseHttp plain = new ClickHouseHttp(destination, false);
+        try {
+            List<String[]> version = plain.rows("SELECT version()");
+            if (version.isEmpty() || version.get(0).length == 0 || version.get(0)[0] == null) {
+                throw WriteException.permanent("destination " + destination.name() + ": the server at " + destination.hostPort()
+                        + " did not say its version — is it ClickHouse?", null);
+            }
+            serverVersion = ClickHouseServerVersion.parse(version.get(0)[0]);
+            if (serverVersion.compressesHttp()) {
+                plain.close();
+                plain = new ClickHouseHttp(destination, true);
+            }
+            step = "checking the database " + destination.database();
+            List<String[]> found = plain.rows("SELECT count() FROM system.databases WHERE name = " + literal(destination.database()));
+            if (found.isEmpty() || "0".equals(found.get(0)[0])) {
+                step = "creating the database " + destination.database();
+                plain.execute(ReplacingMergeTreeDdl.createDatabase(destination.database()));
+            }
+            http = plain;
+        } catch (RuntimeException e) {
+            plain.close();
+            throw ClickHouseFailure.of(destination, null, step, e);
+        } catch (WriteException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
+    /** The version the server reported at {@link #open()}; null before. */
+    ClickHouseServerVersion serverVersion() {
+        return serverVersion;
+    }
+
+    /** Whether requests and responses are compressed; false before {@link #open()}. */
+    boolean compressed() {
+        return http != null && http.compressed();
+    }
+
+    @Override
+    public void write(WriteBatch batch) throws WriteException {
+        Objects.requireNonNull(batch, "batch is null");
+        if (http == null) {
+            throw new IllegalStateException("destination " + destination.name() + ": write before open or after close");
+        }
+        String table = batch.table();
+        Schema schema = batch.schema();
+        if (destination.table() != null && !destination.table().equals(table)) {
+            throw WriteException.permanent(table, null, "destination " + destination.name() + " takes only table "
+                    + destination.table() + " (its URI names it), but a packet of table " + table + " was routed to it — "
+                    + "route " + table + " to another destination, or use ch://" + destination.hostPort() + "/" + destination.database());
+        }
+        for (Column c : schema.columns()) {
+            if (c.name().equals(VERSION_COLUMN)) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination.name() + ": table " + table + ", column "
+                        + c.name() + ": the name is reserved for fanout's row version — rename the column");
+            }
+        }
+        LatestPerKey winners;
+        try {
+            winners = LatestPerKey.of(batch);
+        } catch (IllegalStateException e) {
+            throw WriteException.permanent(table, schema.versionColumn().orElse(null), "destination " + destination.name() + ": " + e.getMessage());
+        }
+        String step = "preparing the table";
+        try {
+            StoredTable stored = prepareTable(table, schema);
+            RowBinaryEncoder encoder = encoder(table, schema, stored);
+            RowBinaryEncoder.Encoded rows = encoder.encode(winners);
+            step = "inserting rows";
+            http.insert(qualified(destination.database(), table), quoted(encoder.columnNames()), rows);
+        } catch (RuntimeException e) {
+            tables.remove(table);
+            throw ClickHouseFailure.of(destination, table, step, e);
+        } catch (WriteException e) {
+            tables.remove(table);
+            throw e;
+        }
+    }
+
+    /** Creates or evolves the table so that {@code schema} fits it; returns its shape. */
+    private StoredTable prepareTable(String table, Schema schema) throws WriteException {
+        StoredTable stored = tables.get(table);
+        if (stored == null) {
+            stored = StoredTable.load(http, destination.database(), table);
+            if (stored == null) {
+                http.execute(ReplacingMergeTreeDdl.createTable(destination.database(), table, schema, serverVersion,
+                        destination.partitionBy().get(table)));
+                stored = loadExisting(table);
+            }
+            tables.put(table, stored);
+        }
+        StoredTable.Evolution evolution = stored.plan(destination.name(), schema);
+        if (evolution.isEmpty()) {
+            return stored;
+        }
+        tables.remove(table);
+        for (Map.Entry<String, LogicalType> w : evolution.widened().entrySet()) {
+            http.execute(ReplacingMergeTreeDdl.modifyColumn(destination.database(), table, w.getKey(), w.getValue(),
+                    stored.column(w.getKey()).type().nullable(), serverVersion));
+        }
+        for (Column c : evolution.added()) {
+            for (String sql : ReplacingMergeTreeDdl.addColumn(destination.database(), table, c, serverVersion)) {
+                http.execute(sql);
+            }
+        }
+        stored = loadExisting(table);
+        stored.plan(destination.name(), schema);
+        tables.put(table, stored);
+        return stored;
+    }
+
+    private StoredTable loadExisting(String table) throws WriteException {
+        StoredTable stored = StoredTable.load(http, destination.database(), table);
+        if (stored == null) {
+            throw WriteException.retryable("destination " + destination.name() + ": table " + table
+                    + " is missing right after fanout created or altered it — was it dropped concurrently?", null);
+        }
+        return stored;
+    }
+
+    /** The insert's columns: the batch's, then the version, each encoded as stored. */
+    private RowBinaryEncoder encoder(String table, Schema schema, StoredTable stored) {
+        List<RowBinaryEncoder.Target> targets = new ArrayList<>();
+        for (int i = 0; i < schema.width(); i++) {
+            Column c = schema.column(i);
+            targets.add(new RowBinaryEncoder.Target(c.name(), i, c.type(), stored.column(c.name()).type()));
+        }
+        targets.add(new RowBinaryEncoder.Target(VERSION_COLUMN, -1, LogicalType.INT64, stored.column(VERSION_COLUMN).type()));
+        return new RowBinaryEncoder(destination.name(), table, targets);
+    }
+
+    private static List<String> quoted(List<String> names) {
+        return names.stream().map(ClickHouseSql::quote).collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        tables.clear();
+        ClickHouseHttp h = http;
+        http = null;
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClickHouseWriter[" + destination.name() + ", " + destination.physicalTarget() + "]";
+    }
+}

@@ -1,0 +1,61 @@
+package dev.fanout.writer.clickhouse;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Destination;
+import dev.fanout.api.OptionSpec;
+import dev.fanout.api.WriteException;
+import dev.fanout.api.WriterProvider;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code ch} scheme: {@code ch://host:port/database} takes packets of any table into that
+ * database; {@code ch://host:port/database/table} takes one table and refuses packets of any other.
+ * Options: {@code user}, {@code password} (secret, give it as {@code "${ENV_VAR}"}), {@code secure},
+ * {@code connect_timeout}, {@code socket_timeout}, {@code settings.<name>} (passed to ClickHouse),
+ * {@code partition_by.<table>}. The physical target is {@code host:port/database[/table]}, host
+ * lowercased. Stateless and thread-safe.
+ */
+public final class ClickHouseWriterProvider implements WriterProvider {
+
+    public static final String SCHEME = "ch";
+
+    @Override
+    public String scheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public String description() {
+        return "ClickHouse over HTTP(S), ReplacingMergeTree upserts (read with FINAL): ch://host:port/database[/table]";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return ClickHouseDestination.OPTIONS;
+    }
+
+    @Override
+    public List<String> validate(Destination destination) {
+        return ClickHouseDestination.problems(Objects.requireNonNull(destination, "destination is null"));
+    }
+
+    /** {@code host:port/database[/table]}; for a destination that does not validate, its redacted URI. */
+    @Override
+    public String physicalTarget(Destination destination) {
+        Objects.requireNonNull(destination, "destination is null");
+        if (!validate(destination).isEmpty()) {
+            return destination.redactedUri();
+        }
+        return ClickHouseDestination.of(destination).physicalTarget();
+    }
+
+    @Override
+    public BaseWriter create(Destination destination) throws WriteException {
+        List<String> problems = validate(destination);
+        if (!problems.isEmpty()) {
+            throw WriteException.permanent(String.join("; ", problems), null);
+        }
+        return new ClickHouseWriter(ClickHouseDestination.of(destination));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.fanout.writer.clickhouse;
+
+import static dev.fanout.writer.clickhouse.ClickHouseSql.VERSION_COLUMN;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.literal;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.quote;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.quoteAll;
+
+import dev.fanout.api.Column;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.Schema;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The statements fanout runs against ClickHouse. A table is
+ * {@code ReplacingMergeTree(_fanout_version) ORDER BY (primary key)}: ClickHouse keeps, per key, the
+ * row with the highest version (equal versions: the last inserted) when parts merge, and reads with
+ * {@code FINAL} see that state at once. Key columns are not nullable, every other column is
+ * {@code Nullable}; {@code _fanout_version} is Int64 like fanout's versions (negative ones included).
+ */
+final class ReplacingMergeTreeDdl {
+
+    private ReplacingMergeTreeDdl() {
+    }
+
+    static String createDatabase(String database) {
+        return "CREATE DATABASE IF NOT EXISTS " + quote(database);
+    }
+
+    /** The table for {@code schema}; {@code partitionBy} is a PARTITION BY expression or null. */
+    static String createTable(String database, String table, Schema schema, ClickHouseServerVersion version, String partitionBy) {
+        StringBuilder b = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(qualified(database, table)).append(" (");
+        for (Column c : schema.columns()) {
+            b.append(columnDefinition(c.name(), c.type(), !schema.isKey(c.name()), version)).append(", ");
+        }
+        b.append(quote(VERSION_COLUMN)).append(" Int64) ENGINE = ReplacingMergeTree(").append(quote(VERSION_COLUMN)).append(')');
+        if (partitionBy != null) {
+            b.append(" PARTITION BY ").append(partitionBy);
+        }
+        return b.append(" ORDER BY (").append(quoteAll(schema.primaryKey())).append(')').toString();
+    }
+
+    private static String columnDefinition(String name, LogicalType type, boolean nullable, ClickHouseServerVersion version) {
+        String comment = ClickHouseColumnType.comment(type, version);
+        return quote(name) + " " + ClickHouseColumnType.ddl(type, nullable, version) + (comment == null ? "" : " COMMENT " + literal(comment));
+    }
+
+    /**
+     * Adds {@code column} as nullable. The comment is set by a second statement as well: 18.16
+     * ignores {@code COMMENT} in {@code ADD COLUMN}.
+     */
+    static List<String> addColumn(String database, String table, Column column, ClickHouseServerVersion version) {
+        List<String> sql = new ArrayList<>();
+        String t = qualified(database, table);
+        sql.add("ALTER TABLE " + t + " ADD COLUMN " + columnDefinition(column.name(), column.type(), true, version));
+        String comment = ClickHouseColumnType.comment(column.type(), version);
+        if (comment != null) {
+            sql.add("ALTER TABLE " + t + " COMMENT COLUMN " + quote(column.name()) + " " + literal(comment));
+        }
+        return sql;
+    }
+
+    /** Widens a non-key column in place. */
+    static String modifyColumn(String database, String table, String column, LogicalType wider, boolean nullable,
+                               ClickHouseServerVersion version) {
+        return "ALTER TABLE " + qualified(database, table) + " MODIFY COLUMN " + quote(column) + " "
+                + ClickHouseColumnType.ddl(wider, nullable, version);
+    }
+}

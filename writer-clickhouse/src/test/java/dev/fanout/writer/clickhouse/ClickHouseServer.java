@@ -1,0 +1,307 @@
+package dev.fanout.writer.clickhouse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code clickhouse-server} run as a child process for tests: free loopback ports, a config
+ * and data directory of its own under a temporary directory, the user {@code default} without a
+ * password and {@link #SECURED_USER} with a random one. Stopping and starting again keeps ports and
+ * data, so a test can take the server away under a writer and bring it back.
+ *
+ * <p>Queries made here ({@link #query}) go through the JDK's own HTTP client, independent of the
+ * writer's client, so tests check what the server really stores. Thread-safe.
+ */
+public final class ClickHouseServer implements AutoCloseable {
+
+    /** A user that needs {@link #securedPassword()}. */
+    public static final String SECURED_USER = "fanout_secured";
+
+    /** What to tell a developer whose machine lacks the server. */
+    static final String MISSING = "clickhouse-server (or clickhouse) was not found on PATH nor in /usr/sbin, /usr/bin, /usr/local/bin: "
+            + "the ClickHouse writer's tests run against a real server. Run the README's test command, scripts/test-all, which "
+            + "installs it (scripts/install-clickhouse: apt-get install clickhouse-server clickhouse-client)";
+
+    private static final String HOST = "127.0.0.1";
+    private static final Duration STARTUP = Duration.ofSeconds(90);
+
+    private final Path home;
+    private final List<String> command;
+    private final String password;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private int httpPort;
+    private int tcpPort;
+    private Process process;
+
+    private ClickHouseServer(Path home, List<String> command, String password) {
+        this.home = home;
+        this.command = command;
+        this.password = password;
+    }
+
+    /**
+     * Starts a new server and waits until it answers {@code /ping}.
+     *
+     * @throws IllegalStateException when no server binary is installed, naming the command that installs it
+     */
+    public static ClickHouseServer start() throws IOException {
+        Path binary = find("clickhouse-server");
+        List<String> command = new ArrayList<>();
+        if (binary != null) {
+            command.add(binary.toString());
+        } else {
+            binary = find("clickhouse");
+            if (binary == null) {
+                throw new IllegalStateException(MISSING);
+            }
+            command.add(binary.toString());
+            command.add("server");
+        }
+        Path home = Files.createTempDirectory("fanout-clickhouse-");
+        command.add("--config-file=" + home.resolve("config.xml"));
+        byte[] secret = new byte[12];
+        new SecureRandom().nextBytes(secret);
+        ClickHouseServer server = new ClickHouseServer(home, List.copyOf(command), "pw-" + HexFormat.of().formatHex(secret));
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            server.httpPort = freePort();
+            server.tcpPort = freePort();
+            try {
+                server.writeConfig();
+                server.launch();
+                return server;
+            } catch (IOException e) {
+                last = e;
+                server.stop();
+            }
+        }
+        server.close();
+        throw last;
+    }
+
+    private static Path find(String name) {
+        List<String> dirs = new ArrayList<>(List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(java.io.File.pathSeparator)));
+        dirs.addAll(List.of("/usr/sbin", "/usr/bin", "/usr/local/bin"));
+        for (String dir : dirs) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private void writeConfig() throws IOException {
+        for (String dir : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
+            Files.createDirectories(home.resolve(dir));
+        }
+        String config = """
+                <?xml version="1.0"?>
+                <yandex>
+                  <logger><level>warning</level><log>%1$s/log/server.log</log><errorlog>%1$s/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
+                  <listen_host>%2$s</listen_host>
+                  <http_port>%3$d</http_port>
+                  <tcp_port>%4$d</tcp_port>
+                  <path>%1$s/data/</path>
+                  <tmp_path>%1$s/tmp/</tmp_path>
+                  <user_files_path>%1$s/user_files/</user_files_path>
+                  <format_schema_path>%1$s/format_schemas/</format_schema_path>
+                  <users_config>users.xml</users_config>
+                  <default_profile>default</default_profile>
+                  <default_database>default</default_database>
+                  <timezone>UTC</timezone>
+                  <mark_cache_size>268435456</mark_cache_size>
+                  <uncompressed_cache_size>268435456</uncompressed_cache_size>
+                  <max_concurrent_queries>64</max_concurrent_queries>
+                  <mlock_executable>false</mlock_executable>
+                </yandex>
+                """.formatted(xml(home.toString()), HOST, httpPort, tcpPort);
+        String users = """
+                <?xml version="1.0"?>
+                <yandex>
+                  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+                  <users>
+                    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+                    <%1$s><password>%2$s</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></%1$s>
+                  </users>
+                  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+                </yandex>
+                """.formatted(SECURED_USER, xml(password));
+        Files.writeString(home.resolve("config.xml"), config);
+        Files.writeString(home.resolve("users.xml"), users);
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private void launch() throws IOException {
+        process = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("log/stdout.log").toFile())).start();
+        long deadline = System.nanoTime() + STARTUP.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException("clickhouse-server exited with " + process.exitValue() + " while starting: " + logTail());
+            }
+            if (ping()) {
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for clickhouse-server", e);
+            }
+        }
+        throw new IOException("clickhouse-server did not answer /ping on port " + httpPort + " within " + STARTUP.toSeconds() + " s: " + logTail());
+    }
+
+    private boolean ping() {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort + "/ping"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().strip().equals("Ok.");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private String logTail() {
+        StringBuilder b = new StringBuilder();
+        for (String f : List.of("log/stdout.log", "log/server.err.log")) {
+            try {
+                List<String> lines = Files.readAllLines(home.resolve(f));
+                b.append(f).append(": ").append(String.join(" | ", lines.subList(Math.max(0, lines.size() - 8), lines.size()))).append("; ");
+            } catch (IOException | UncheckedIOException e) {
+                b.append(f).append(": unreadable; ");
+            }
+        }
+        return b.toString();
+    }
+
+    /** Stops the server (SIGTERM, then SIGKILL after 30 s) and waits for it; ports and data stay. */
+    public synchronized void stop() {
+        Process p = process;
+        process = null;
+        if (p == null) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(30, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the stopped server again on the same ports with the same data. */
+    public synchronized void restart() throws IOException {
+        if (process == null) {
+            launch();
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    public String host() {
+        return HOST;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The native-protocol port, for clickhouse-client. */
+    public int tcpPort() {
+        return tcpPort;
+    }
+
+    public String securedPassword() {
+        return password;
+    }
+
+    /** {@code ch://127.0.0.1:<port>/<database>}. */
+    public String uri(String database) {
+        return "ch://" + HOST + ":" + httpPort + "/" + database;
+    }
+
+    /** Runs {@code sql} as the default user; the body of the answer (append a FORMAT clause to choose one). */
+    public byte[] query(String sql) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort + "/?user=default"))
+                .timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8)).build();
+        try {
+            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 200) {
+                throw new IOException("ClickHouse answered " + r.statusCode() + " to [" + sql + "]: "
+                        + new String(r.body(), StandardCharsets.UTF_8).strip());
+            }
+            return r.body();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** The rows of {@code sql}, read as TabSeparated, NULL as null. */
+    public List<String[]> rows(String sql) throws IOException {
+        return TabSeparated.rows(query(sql + " FORMAT TabSeparated"));
+    }
+
+    /** The single value {@code sql} returns. */
+    public String scalar(String sql) throws IOException {
+        return rows(sql).get(0)[0];
+    }
+
+    /** Stops the server and deletes its directory. */
+    @Override
+    public synchronized void close() {
+        stop();
+        try (Stream<Path> files = Files.walk(home)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // The directory is under the system's temporary directory; leaving it is harmless.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClickHouseServer[" + HOST + ":" + httpPort + ", " + home + (isRunning() ? ", running" : ", stopped") + "]";
+    }
+}
