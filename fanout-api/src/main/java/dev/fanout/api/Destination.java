@@ -1,12 +1,17 @@
 package dev.fanout.api;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -14,12 +19,16 @@ import java.util.stream.Collectors;
  *
  * <p>{@link #baseDirectory()} is the directory of the topology file, against which writers resolve
  * relative paths. {@link #toString()} never prints a secret: options declared sensitive by the
- * provider (and, as a safety net, any option whose key mentions a password, token or secret) and
- * the user-info part of the URI are masked. Immutable.
+ * provider (and, as a safety net, any option whose key mentions a password, token or secret), the
+ * user-info part of the URI and the URI's sensitive query values are masked, as {@link #redact}
+ * says. Immutable.
  */
 public final class Destination {
 
     private static final String MASK = "****";
+    /** A query parameter: its separator, key and value (up to the next {@code &} or the fragment). */
+    private static final Pattern QUERY_PARAM = Pattern.compile("[?&]([^=&#]*)=([^&#]*)");
+    private static final Pattern SENSITIVE_QUERY_KEY = Pattern.compile("(?i).*(password|token|secret|key).*");
 
     private final String name;
     private final String uri;
@@ -86,9 +95,105 @@ public final class Destination {
         return sensitiveOptions.contains(key) || k.contains("password") || k.contains("token") || k.contains("secret");
     }
 
-    /** The URI with any {@code user:password@} part masked; safe to print. */
+    /** This destination's URI, masked as {@link #redact} says; safe to print. */
     public String redactedUri() {
-        return uri.replaceAll("//[^/@]*@", "//" + MASK + "@");
+        return redact(uri);
+    }
+
+    /**
+     * The pieces of this destination's URI that {@link #redact} masks, and the password alone (the
+     * user info after its first colon), longest first; for masking them wherever else they appear,
+     * e.g. in a message a plugin wrote. Never contains an empty string.
+     */
+    public List<String> uriSecrets() {
+        List<String> secrets = new ArrayList<>();
+        for (Span span : secretSpans(uri)) {
+            String secret = uri.substring(span.start, span.end);
+            secrets.add(secret);
+            int colon = secret.indexOf(':');
+            if (span.userInfo && colon >= 0) {
+                secrets.add(secret.substring(colon + 1));
+            }
+        }
+        return secrets.stream().filter(s -> !s.isEmpty()).distinct()
+                .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+    }
+
+    /**
+     * {@code uri} with its secrets replaced by {@code ****}; the one place fanout masks a URI.
+     *
+     * <ul>
+     *   <li>User info: after each {@code //}, everything up to the <em>last</em> {@code @} before the
+     *       next {@code /} (or the end), so a password holding {@code @} is masked whole:
+     *       {@code ch://u:p@ss@host/db} → {@code ch://****@host/db}.</li>
+     *   <li>Query values whose key mentions a password, token, secret or key (any case), up to the
+     *       next {@code &} or {@code #}: {@code md:?motherduck_token=abc} → {@code md:?motherduck_token=****},
+     *       {@code ch://h/db?password=x} → {@code ch://h/db?password=****}.</li>
+     * </ul>
+     *
+     * @return the masked URI; null for null
+     */
+    public static String redact(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        List<Span> spans = secretSpans(uri);
+        if (spans.isEmpty()) {
+            return uri;
+        }
+        StringBuilder out = new StringBuilder(uri.length());
+        int at = 0;
+        for (Span span : spans) {
+            if (span.end <= at) {
+                continue;
+            }
+            int start = Math.max(span.start, at);
+            out.append(uri, at, start);
+            if (start == span.start) {
+                out.append(MASK);
+            }
+            at = span.end;
+        }
+        return out.append(uri, at, uri.length()).toString();
+    }
+
+    /** A secret region {@code [start, end)} of a URI; the user info, or a query value. */
+    private record Span(int start, int end, boolean userInfo) {
+    }
+
+    /** The non-empty secret regions of {@code uri}, by start. */
+    private static List<Span> secretSpans(String uri) {
+        List<Span> spans = new ArrayList<>();
+        int firstQuestion = uri.indexOf('?');
+        int queryFrom = 0;
+        int from = 0;
+        for (int slashes = uri.indexOf("//"); slashes >= 0; slashes = uri.indexOf("//", from)) {
+            int authority = slashes + 2;
+            int slash = uri.indexOf('/', authority);
+            int end = slash < 0 ? uri.length() : slash;
+            int lastAt = end == authority ? -1 : uri.lastIndexOf('@', end - 1);
+            boolean hasUserInfo = lastAt > authority;
+            if (hasUserInfo) {
+                spans.add(new Span(authority, lastAt, true));
+            }
+            if (from == 0 && (firstQuestion < 0 || slashes < firstQuestion)) {
+                // the URI's own authority: a '?' in its user info is part of the password, not a query
+                queryFrom = hasUserInfo ? lastAt : authority;
+            }
+            from = hasUserInfo ? lastAt : authority;
+        }
+        int question = uri.indexOf('?', queryFrom);
+        if (question >= 0) {
+            int fragment = uri.indexOf('#', question);
+            Matcher param = QUERY_PARAM.matcher(uri).region(question, fragment < 0 ? uri.length() : fragment);
+            while (param.find()) {
+                if (param.end(2) > param.start(2) && SENSITIVE_QUERY_KEY.matcher(param.group(1)).matches()) {
+                    spans.add(new Span(param.start(2), param.end(2), false));
+                }
+            }
+        }
+        spans.sort(Comparator.comparingInt(Span::start));
+        return spans;
     }
 
     @Override

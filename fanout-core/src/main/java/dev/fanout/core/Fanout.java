@@ -156,7 +156,9 @@ public final class Fanout implements AutoCloseable {
          * Checks the topology, creates and opens one writer per destination, starts the lanes.
          *
          * @throws TopologyException         when the topology is invalid (nothing was opened)
-         * @throws DispatcherStartException  when a destination cannot be opened (the others were closed)
+         * @throws DispatcherStartException  when a destination cannot be created or opened (the others were
+         *                                   closed); the writers' messages come with each destination's
+         *                                   secrets masked
          */
         public Fanout build() {
             WriterRegistry plugins = registry != null ? registry : WriterRegistry.fromContextClassLoader();
@@ -169,12 +171,14 @@ public final class Fanout implements AutoCloseable {
             } else {
                 throw new IllegalStateException("no topology: call topology(Path) or topology(Topology)");
             }
+            Map<String, Destination> destinations = new LinkedHashMap<>();
             Map<String, BaseWriter> writers = new LinkedHashMap<>();
             Map<String, String> failures = new LinkedHashMap<>();
             for (String name : checked.destinations().keySet()) {
                 String scheme = Destination.of(name, checked.destinations().get(name).uri(), checked.baseDirectory()).scheme();
                 WriterProvider provider = plugins.provider(scheme).orElseThrow();
                 Destination destination = checked.destination(name, plugins.sensitiveOptions(scheme));
+                destinations.put(name, destination);
                 try {
                     writers.put(name, provider.create(destination));
                 } catch (WriteException | RuntimeException e) {
@@ -183,14 +187,33 @@ public final class Fanout implements AutoCloseable {
             }
             if (!failures.isEmpty()) {
                 writers.values().forEach(Builder::closeQuietly);
-                throw new DispatcherStartException(failures);
+                throw redacted(failures, destinations);
             }
             MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
             DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
                     .withCircuit(checked.circuit())
                     .withDeadLetters(deadLetters);
-            Dispatcher dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
+            Dispatcher dispatcher;
+            try {
+                dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
+            } catch (DispatcherStartException e) {
+                throw redacted(e.failures(), destinations);
+            }
             return new Fanout(checked, dispatcher, registryForMetrics);
+        }
+
+        /**
+         * The writers' messages with each destination's secrets masked ({@link TopologyValidator#redact}).
+         * A writer may quote its password or URI when it fails to create or open; the original
+         * exception is deliberately not kept as the cause, since its message holds them unmasked.
+         */
+        private static DispatcherStartException redacted(Map<String, String> failures, Map<String, Destination> destinations) {
+            Map<String, String> masked = new LinkedHashMap<>();
+            failures.forEach((name, message) -> {
+                Destination destination = destinations.get(name);
+                masked.put(name, destination == null ? message : TopologyValidator.redact(message, destination));
+            });
+            return new DispatcherStartException(masked);
         }
 
         private static void closeQuietly(BaseWriter writer) {

@@ -6,6 +6,7 @@ import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,14 +14,15 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.StringJoiner;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,10 +31,25 @@ import java.util.regex.Pattern;
  * Reads CSV, Parquet and newline-delimited JSON files into {@link FramePacket}s through an in-memory
  * DuckDB, whose readers infer types well. Rows come out in file order, {@code packetRows} at a time.
  * Not thread-safe; one reader per ingesting thread.
+ *
+ * <p><b>Timestamps</b> of every DuckDB kind ({@code TIMESTAMP}, {@code TIMESTAMP_S}, {@code _MS},
+ * {@code _NS}, {@code TIMESTAMP WITH TIME ZONE}) are selected as microseconds since the epoch and
+ * become {@link Instant}s without passing through the JVM's default time zone (the JDBC driver's own
+ * conversion shifts instants near daylight-saving changes when that zone is not UTC). A timestamp
+ * without a zone is taken as UTC. {@code TIMESTAMP_NS} values are truncated (toward the past) to
+ * whole microseconds, fanout's timestamp precision. An infinite timestamp fails the read, naming
+ * the column.
+ *
+ * <p><b>Numbers</b> of the narrower DuckDB types come out as fanout's Java types: {@code TINYINT},
+ * {@code SMALLINT}, {@code UTINYINT} and {@code USMALLINT} as {@link Integer}, {@code UINTEGER} as
+ * {@link Long}, {@code FLOAT} as {@link Double}.
  */
 public final class RowFileReader implements AutoCloseable {
 
     private static final Pattern DECIMAL = Pattern.compile("DECIMAL\\((\\d+),\\s*(\\d+)\\)");
+    private static final Set<String> MICROSECOND_TIMESTAMPS = Set.of("TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS",
+            "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ");
+    private static final String NANOSECOND_TIMESTAMP = "TIMESTAMP_NS";
 
     private final Connection connection;
 
@@ -57,16 +74,8 @@ public final class RowFileReader implements AutoCloseable {
         requireReadable(file);
         RowFormat format = formatOf(file);
         List<Column> columns = new ArrayList<>();
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + format.scan(file))) {
-            while (rs.next()) {
-                String name = rs.getString("column_name");
-                String type = rs.getString("column_type");
-                columns.add(Column.of(name, logicalType(file, name, type)));
-            }
-        } catch (SQLException e) {
-            throw new RowFileException(file + ": DuckDB cannot read it as " + format.name().toLowerCase(Locale.ROOT)
-                    + ": " + firstLine(e.getMessage()), e);
+        for (FileColumn c : fileColumns(file, format)) {
+            columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
         }
         long rows;
         try (Statement s = connection.createStatement();
@@ -81,7 +90,8 @@ public final class RowFileReader implements AutoCloseable {
 
     /**
      * Streams {@code file} as packets of at most {@code packetRows} rows of {@code table}, keyed as
-     * {@code schema} says, to {@code sink}, in file order. Returns the rows read.
+     * {@code schema} says, to {@code sink}, in file order. Returns the rows read. The schema's columns
+     * are the file's columns, in file order, as {@link #describe} gives them.
      */
     public long read(Path file, Schema schema, String table, String domain, int packetRows, Consumer<FramePacket> sink)
             throws RowFileException {
@@ -90,14 +100,24 @@ public final class RowFileReader implements AutoCloseable {
             throw new IllegalArgumentException("packet rows must be at least 1");
         }
         RowFormat format = formatOf(file);
+        List<FileColumn> fileColumns = fileColumns(file, format);
         int width = schema.width();
+        if (fileColumns.size() != width) {
+            throw new RowFileException(file + ": has " + fileColumns.size() + " columns, but " + width
+                    + " were expected; was it changed since it was described?");
+        }
         ValueReader[] readers = new ValueReader[width];
+        StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + format.scan(file));
         for (int i = 0; i < width; i++) {
-            readers[i] = valueReader(schema.column(i).type(), i + 1);
+            FileColumn column = fileColumns.get(i);
+            LogicalType type = schema.column(i).type();
+            select.add(selectExpression(file, column, type));
+            readers[i] = valueReader(type, column.name(), i + 1,
+                    NANOSECOND_TIMESTAMP.equals(column.duckType().toUpperCase(Locale.ROOT)));
         }
         long total = 0;
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT * FROM " + format.scan(file))) {
+             ResultSet rs = s.executeQuery(select.toString())) {
             FramePacket.Builder builder = null;
             while (rs.next()) {
                 if (builder == null) {
@@ -121,6 +141,56 @@ public final class RowFileReader implements AutoCloseable {
             throw new RowFileException(file + ": read failed after " + total + " rows: " + firstLine(e.getMessage()), e);
         }
         return total;
+    }
+
+    /** A column as DuckDB reads it from a file. */
+    private record FileColumn(String name, String duckType) {
+    }
+
+    private List<FileColumn> fileColumns(Path file, RowFormat format) throws RowFileException {
+        List<FileColumn> columns = new ArrayList<>();
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + format.scan(file))) {
+            while (rs.next()) {
+                columns.add(new FileColumn(rs.getString("column_name"), rs.getString("column_type")));
+            }
+        } catch (SQLException e) {
+            throw new RowFileException(file + ": DuckDB cannot read it as " + format.name().toLowerCase(Locale.ROOT)
+                    + ": " + firstLine(e.getMessage()), e);
+        }
+        return columns;
+    }
+
+    /**
+     * What to select for {@code column}: the column itself, or for a timestamp its microseconds
+     * (nanoseconds for TIMESTAMP_NS) since the epoch as a BIGINT, failing on an infinite value.
+     */
+    private static String selectExpression(Path file, FileColumn column, LogicalType type) throws RowFileException {
+        String quoted = quoteIdentifier(column.name());
+        if (type.kind() != LogicalType.Kind.TIMESTAMP) {
+            return quoted;
+        }
+        String duckType = column.duckType().toUpperCase(Locale.ROOT);
+        String epoch;
+        if (MICROSECOND_TIMESTAMPS.contains(duckType)) {
+            epoch = "epoch_us(" + quoted + ")";
+        } else if (NANOSECOND_TIMESTAMP.equals(duckType)) {
+            epoch = "epoch_ns(" + quoted + ")";
+        } else {
+            throw new RowFileException(file + ", column '" + column.name() + "': DuckDB reads it as " + column.duckType()
+                    + ", not as a timestamp");
+        }
+        String infinite = "column '" + column.name() + "' holds an infinite timestamp, which fanout cannot carry";
+        return "CASE WHEN isinf(" + quoted + ") THEN error(" + quoteString(infinite) + ") ELSE " + epoch + " END";
+    }
+
+    /** {@code name} as a DuckDB identifier: in double quotes, inner double quotes doubled. */
+    static String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+
+    private static String quoteString(String text) {
+        return "'" + text.replace("'", "''") + "'";
     }
 
     private static void requireReadable(Path file) throws RowFileException {
@@ -171,12 +241,21 @@ public final class RowFileReader implements AutoCloseable {
         Object read(ResultSet rs) throws SQLException;
     }
 
-    private static ValueReader valueReader(LogicalType type, int index) {
+    /**
+     * Reads column {@code index} as {@code type}'s Java type. Numbers go through {@link Number}, since
+     * the driver gives a FLOAT as a Float (and refuses it as a Double), a TINYINT as a Byte, and so on;
+     * a timestamp arrives as the epoch count {@link #selectExpression} selected, in nanoseconds when
+     * {@code nanos} (then truncated toward the past to microseconds), else in microseconds.
+     */
+    private static ValueReader valueReader(LogicalType type, String column, int index, boolean nanos) {
         return switch (type.kind()) {
             case BOOLEAN -> rs -> rs.getObject(index, Boolean.class);
-            case INT32 -> rs -> rs.getObject(index, Integer.class);
-            case INT64 -> rs -> rs.getObject(index, Long.class);
-            case FLOAT64 -> rs -> rs.getObject(index, Double.class);
+            case INT32 -> rs -> toInt32(column, number(rs, index, column));
+            case INT64 -> rs -> toInt64(column, number(rs, index, column));
+            case FLOAT64 -> rs -> {
+                Number n = number(rs, index, column);
+                return n == null ? null : n.doubleValue();
+            };
             case DECIMAL -> rs -> {
                 BigDecimal d = rs.getBigDecimal(index);
                 return d == null ? null : d.setScale(type.scale());
@@ -184,17 +263,45 @@ public final class RowFileReader implements AutoCloseable {
             case STRING, JSON -> rs -> rs.getString(index);
             case DATE -> rs -> rs.getObject(index, LocalDate.class);
             case TIMESTAMP -> rs -> {
-                Object v = rs.getObject(index);
-                if (v == null) {
+                Long epoch = toInt64(column, number(rs, index, column));
+                if (epoch == null) {
                     return null;
                 }
-                if (v instanceof OffsetDateTime odt) {
-                    return odt.toInstant();
-                }
-                return rs.getObject(index, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+                return Instant.EPOCH.plus(nanos ? Math.floorDiv(epoch, 1000L) : epoch, ChronoUnit.MICROS);
             };
             case BYTES -> rs -> rs.getBytes(index);
         };
+    }
+
+    private static Number number(ResultSet rs, int index, String column) throws SQLException {
+        Object v = rs.getObject(index);
+        if (v == null || v instanceof Number) {
+            return (Number) v;
+        }
+        throw new SQLException("column '" + column + "': expected a number, DuckDB gives a " + v.getClass().getSimpleName());
+    }
+
+    private static Integer toInt32(String column, Number n) throws SQLException {
+        if (n == null || n instanceof Integer) {
+            return (Integer) n;
+        }
+        if (n instanceof Byte || n instanceof Short || n instanceof Long && n.longValue() == n.intValue()) {
+            return n.intValue();
+        }
+        throw new SQLException("column '" + column + "': " + n + " is not a 32-bit integer");
+    }
+
+    private static Long toInt64(String column, Number n) throws SQLException {
+        if (n == null || n instanceof Long) {
+            return (Long) n;
+        }
+        if (n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            return n.longValue();
+        }
+        if (n instanceof BigInteger b && b.bitLength() < Long.SIZE) {
+            return b.longValue();
+        }
+        throw new SQLException("column '" + column + "': " + n + " is not a 64-bit integer");
     }
 
     private static String firstLine(String message) {

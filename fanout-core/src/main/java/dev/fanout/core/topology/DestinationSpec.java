@@ -1,5 +1,6 @@
 package dev.fanout.core.topology;
 
+import dev.fanout.api.Destination;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,9 +24,9 @@ public record DestinationSpec(String name, String uri, Map<String, String> optio
         options = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(options, "options is null")));
     }
 
-    /** The URI with any {@code user:password@} part masked. */
+    /** The URI with its user info and sensitive query values masked, as {@link Destination#redact} says. */
     public String redactedUri() {
-        return uri.replaceAll("//[^/@]*@", "//****@");
+        return Destination.redact(uri);
     }
 
     @Override

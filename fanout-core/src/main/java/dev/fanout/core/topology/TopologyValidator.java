@@ -4,12 +4,12 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.plugin.WriterRegistry;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -24,7 +24,6 @@ import java.util.regex.Pattern;
 public final class TopologyValidator {
 
     private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
-    private static final Pattern USER_INFO = Pattern.compile("//([^/@]*)@");
     private static final String MASK = "****";
 
     private final WriterRegistry registry;
@@ -107,22 +106,28 @@ public final class TopologyValidator {
         return registry.schemes().isEmpty() ? "(none)" : String.join(", ", registry.schemes());
     }
 
-    /** {@code message} with the destination's URI, URI password and sensitive option values masked. */
-    static String redact(String message, Destination destination) {
+    /**
+     * {@code message} with the destination's secrets masked: its URI wherever it appears (as
+     * {@link Destination#redact} masks it), the URI's user info, password and sensitive query values,
+     * and the values of its sensitive options. For any message a plugin wrote about {@code destination}.
+     *
+     * @return the masked message; empty for null
+     */
+    public static String redact(String message, Destination destination) {
+        Objects.requireNonNull(destination, "destination is null");
         if (message == null) {
             return "";
         }
-        String out = message.replace(destination.uri(), destination.redactedUri());
-        Matcher userInfo = USER_INFO.matcher(destination.uri());
-        while (userInfo.find()) {
-            String info = userInfo.group(1);
-            int colon = info.indexOf(':');
-            out = mask(out, colon < 0 ? info : info.substring(colon + 1));
-        }
+        String out = destination.uri().isEmpty() ? message : message.replace(destination.uri(), destination.redactedUri());
+        List<String> secrets = new ArrayList<>(destination.uriSecrets());
         for (Map.Entry<String, String> option : destination.options().entrySet()) {
             if (destination.isSensitive(option.getKey())) {
-                out = mask(out, option.getValue());
+                secrets.add(option.getValue());
             }
+        }
+        secrets.sort(Comparator.comparingInt((String s) -> s == null ? 0 : s.length()).reversed());
+        for (String secret : secrets) {
+            out = mask(out, secret);
         }
         return out;
     }

@@ -3,6 +3,7 @@ package dev.fanout.core.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.fanout.api.Destination;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.testplugin.FsProvider;
 import dev.fanout.core.testplugin.MemProvider;
@@ -81,5 +82,27 @@ class SecretsTest {
                 """), ENV::get));
         assertThat(syntax.getMessage()).contains("YAML syntax error");
         assertNoSecret(syntax.getMessage());
+    }
+
+    @Test
+    void passwordsHoldingAtAndQuerySecretsAreMaskedEverywhere() throws IOException {
+        Topology t = TopologyLoader.load(write("""
+                version: 1
+                destinations:
+                  remote: { uri: "mem://admin:p@ss@host/db?motherduck_token=tok-1&mode=rw" }
+                  cloud: { uri: "mem:?motherduck_token=tok-2" }
+                default: remote
+                """), ENV::get);
+        DestinationSpec remote = t.destinations().get("remote");
+        Destination destination = t.destination("remote", registry.sensitiveOptions("mem"));
+
+        assertThat(remote.redactedUri()).isEqualTo("mem://****@host/db?motherduck_token=****&mode=rw")
+                .isEqualTo(destination.redactedUri());
+        assertThat(t.destinations().get("cloud").redactedUri()).isEqualTo("mem:?motherduck_token=****");
+        assertThat(TopologyValidator.redact("failed: " + remote.uri() + "; password p@ss, token tok-1, user admin", destination))
+                .isEqualTo("failed: mem://****@host/db?motherduck_token=****&mode=rw; password ****, token ****, user admin");
+        for (String printed : List.of(t.toString(), remote.toString(), destination.toString(), t.destinations().get("cloud").toString())) {
+            assertThat(printed).doesNotContain("p@ss").doesNotContain("ss@host").doesNotContain("tok-1").doesNotContain("tok-2");
+        }
     }
 }

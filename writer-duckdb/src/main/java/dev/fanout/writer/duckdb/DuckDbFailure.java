@@ -25,12 +25,27 @@ final class DuckDbFailure {
             return false;
         }
         if (isLockedByAnotherProcess(message) || message.contains("Permission denied") || message.contains("Read-only file system")
-                || message.contains("database has been invalidated")) {
+                || isInvalidated(message)) {
             return false;
         }
         return message.startsWith("IO Error") || message.startsWith("TransactionContext Error")
                 || message.startsWith("Out of Memory Error") || message.startsWith("Interrupt Error")
                 || message.contains("Conflict on") || message.contains("write-write conflict") || message.contains("database is locked");
+    }
+
+    /**
+     * Whether DuckDB has invalidated the database: the fatal error that does it ("FATAL Error: ...")
+     * and every later statement ("FATAL Error: Failed: database has been invalidated because of a
+     * previous fatal error. The database must be restarted prior to being used again."; after a failed
+     * checkpoint "Database x has been invalidated because checkpointing failed" or "Checkpoint failed
+     * for database x. The database has been invalidated."). Only a new connection to a new instance
+     * recovers; retrying on the same connection never does.
+     */
+    static boolean isInvalidated(String message) {
+        if (message == null) {
+            return false;
+        }
+        return message.startsWith("FATAL Error") || message.toLowerCase(java.util.Locale.ROOT).contains("has been invalidated");
     }
 
     /** Whether an insert was refused because a key already exists. */
@@ -45,11 +60,23 @@ final class DuckDbFailure {
     /** A failure of {@code action} on {@code table} while writing. */
     static WriteException whileWriting(String destination, String table, String action, SQLException e) {
         String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage());
-        boolean retry = isTransient(e.getMessage());
-        if (!retry && e.getMessage() != null && e.getMessage().contains("database has been invalidated")) {
-            message += " — DuckDB invalidated the database after an earlier fatal error; reopen the destination";
-        }
-        return new WriteException(message, retry, table, null, e);
+        return new WriteException(message, isTransient(e.getMessage()), table, null, e);
+    }
+
+    /**
+     * A write that failed because DuckDB invalidated the database, after the writer dropped its
+     * connection and reopened {@code file} ({@code reopenProblem} null) or failed to: retryable, as a
+     * fresh instance normally takes the batch and the next write reopens again if needed.
+     */
+    static WriteException afterInvalidation(String destination, String table, String action, Path file, SQLException e,
+                                            String reopenProblem) {
+        String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage())
+                + " — DuckDB invalidated the database after a fatal error; "
+                + (reopenProblem == null
+                        ? "the writer closed DuckDB file " + file + " and reopened it, so the batch can be retried"
+                        : "the writer closed DuckDB file " + file + " but could not reopen it (" + firstLine(reopenProblem)
+                                + "); the next write tries again");
+        return new WriteException(message, true, table, null, e);
     }
 
     /** A failure to connect to {@code file}. */

@@ -5,6 +5,7 @@ import static dev.fanout.writer.duckdb.Sql.fold;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Column;
+import dev.fanout.api.FramePacket;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
@@ -30,8 +31,8 @@ import org.duckdb.DuckDBDriver;
  * … WHERE excluded._fanout_version >= stored._fanout_version} moves them in one transaction — never
  * row by row. While a table's recent batches brought only new keys, a plain {@code INSERT … SELECT}
  * is tried first (same result when no key exists, much cheaper); a duplicate key rolls it back and
- * the guarded upsert runs. Columns the table has and the batch lacks stay untouched on update and
- * NULL on insert.
+ * the guarded upsert runs. A winning row replaces the stored row whole: columns the table has and
+ * the batch lacks become NULL, on insert and on update alike.
  *
  * <p><b>Schema</b>: the table is created on first write with the batch's columns, a
  * {@code _fanout_version BIGINT NOT NULL} column and the batch's primary key; its shape is read from
@@ -42,6 +43,12 @@ import org.duckdb.DuckDBDriver;
  *
  * <p><b>Locking</b>: DuckDB lets one process open a file for writing; a file held by another process
  * fails {@link #open()} permanently with the holder's PID. Not thread-safe: one lane thread drives it.
+ *
+ * <p><b>Invalidation</b>: after a fatal error (e.g. a failed checkpoint or WAL write) DuckDB marks the
+ * database invalidated and refuses every later statement on it. A write that fails so closes the
+ * connection, forgets the cached table shapes and staging tables, reopens the file at once (which
+ * replays the WAL) and fails retryably, saying the database was reopened, so the core retries the
+ * batch. If reopening fails too, the next write tries again.
  */
 public final class DuckDbWriter implements BaseWriter {
 
@@ -52,6 +59,8 @@ public final class DuckDbWriter implements BaseWriter {
     private final Map<StageKey, StagingTable> stages = new HashMap<>();
     private DuckDBConnection connection;
     private boolean closed;
+    /** The connection was dropped after DuckDB invalidated the database and is still to be reopened. */
+    private boolean reopenPending;
 
     private record StageKey(String table, Schema schema) {
     }
@@ -86,13 +95,17 @@ public final class DuckDbWriter implements BaseWriter {
         } catch (SQLException e) {
             throw DuckDbFailure.whileOpening(destination, file, e);
         }
+        reopenPending = false;
     }
 
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
         if (connection == null) {
-            throw new IllegalStateException("destination " + destination + ": write before open or after close");
+            if (closed || !reopenPending) {
+                throw new IllegalStateException("destination " + destination + ": write before open or after close");
+            }
+            open();
         }
         String table = batch.table();
         Schema schema = batch.schema();
@@ -107,6 +120,11 @@ public final class DuckDbWriter implements BaseWriter {
             winners = LatestPerKey.of(batch);
         } catch (IllegalStateException e) {
             throw WriteException.permanent(table, schema.versionColumn().orElse(null), "destination " + destination + ": " + e.getMessage());
+        } catch (ArithmeticException e) {
+            String column = schema.versionColumn().orElse(null);
+            throw new WriteException("destination " + destination + ": table " + table + ": version column '" + column
+                    + "' holds a timestamp too far from 1970 to count as a 64-bit number of microseconds (about ±292,000 years)"
+                    + outOfRangeVersion(batch) + " — fix the value or use another version column", false, table, column, e);
         }
         String step = "preparing the table";
         try {
@@ -120,8 +138,54 @@ public final class DuckDbWriter implements BaseWriter {
             stage.clear(connection);
         } catch (SQLException e) {
             tables.remove(fold(table));
+            if (DuckDbFailure.isInvalidated(e.getMessage())) {
+                throw reopenAfterInvalidation(table, step, e);
+            }
             throw DuckDbFailure.whileWriting(destination, table, step, e);
         }
+    }
+
+    /** Where in {@code batch} the first row whose version does not fit a long is, e.g. {@code " (packet p, row 3: +300000-01-01T00:00:00Z)"}. */
+    private static String outOfRangeVersion(WriteBatch batch) {
+        int column = batch.schema().versionIndex();
+        for (FramePacket packet : batch.packets()) {
+            for (int row = 0; row < packet.rowCount(); row++) {
+                try {
+                    packet.rowVersion(row);
+                } catch (ArithmeticException e) {
+                    return " (packet " + packet.packetId() + ", row " + row + ": " + packet.value(row, column) + ")";
+                } catch (RuntimeException e) {
+                    // another row's problem; the overflow is what is being reported
+                }
+            }
+        }
+        return "";
+    }
+
+    /**
+     * Drops the connection to a database DuckDB has invalidated, with every cache tied to it, and
+     * opens the file again; the returned failure is retryable either way, since a fresh instance
+     * normally takes the batch.
+     */
+    private WriteException reopenAfterInvalidation(String table, String step, SQLException cause) {
+        DuckDBConnection dropped = connection;
+        connection = null;
+        tables.clear();
+        stages.clear();
+        reopenPending = true;
+        try {
+            dropped.close();
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        String reopenProblem = null;
+        try {
+            open();
+        } catch (WriteException | RuntimeException e) {
+            reopenProblem = e.getMessage();
+            cause.addSuppressed(e);
+        }
+        return DuckDbFailure.afterInvalidation(destination, table, step, file, cause, reopenProblem);
     }
 
     /** Creates or evolves the table so that {@code schema} fits it. */
@@ -163,7 +227,8 @@ public final class DuckDbWriter implements BaseWriter {
                 stage.plainInsertOutcome(false);
             }
         }
-        inTransaction(List.of(stage.upsertSql()));
+        List<String> tableColumns = tables.get(fold(stage.table())).columns().stream().map(StoredTable.StoredColumn::name).toList();
+        inTransaction(List.of(stage.upsertSql(tableColumns)));
     }
 
     private StagingTable stage(String table, Schema schema) throws SQLException {

@@ -1,0 +1,66 @@
+package dev.fanout.core.testplugin;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Destination;
+import dev.fanout.api.OptionSpec;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import dev.fanout.api.WriterProvider;
+import java.util.List;
+
+/**
+ * A test plugin for {@code leaky:<anything>} that accepts every destination, then fails in
+ * {@link #create} ({@code fail: create}) or in {@link BaseWriter#open} ({@code fail: open}) with a
+ * message quoting its URI and the values of its {@code password} and {@code auth_key} options — a
+ * careless plugin, so tests can prove the core masks what it says.
+ */
+public class LeakyProvider implements WriterProvider {
+
+    @Override
+    public String scheme() {
+        return "leaky";
+    }
+
+    private static String confession(Destination d, String when) {
+        return "cannot " + when + " " + d.uri() + " as user " + d.option("user").orElse("?") + " with password "
+                + d.option("password").orElse("?") + " and key " + d.option("auth_key").orElse("?");
+    }
+
+    @Override
+    public BaseWriter create(Destination destination) throws WriteException {
+        if ("create".equals(destination.option("fail").orElse(""))) {
+            throw WriteException.permanent(confession(destination, "create"), null);
+        }
+        return new BaseWriter() {
+            @Override
+            public void open() throws WriteException {
+                if ("open".equals(destination.option("fail").orElse(""))) {
+                    throw WriteException.retryable(confession(destination, "open"), null);
+                }
+            }
+
+            @Override
+            public void write(WriteBatch batch) {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public List<String> validate(Destination destination) {
+        return List.of();
+    }
+
+    @Override
+    public String physicalTarget(Destination destination) {
+        return "leaky:" + destination.schemeSpecificPart();
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(OptionSpec.secret("auth_key", "the key"), OptionSpec.optional("user", "who", "default"));
+    }
+}

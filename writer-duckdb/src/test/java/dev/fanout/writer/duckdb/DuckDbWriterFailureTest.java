@@ -1,0 +1,136 @@
+package dev.fanout.writer.duckdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Column;
+import dev.fanout.api.Destination;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.Schema;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.duckdb.DuckDBDriver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failures that used to escape classification: an invalidated database, a version that does not fit a long. */
+@Timeout(60)
+class DuckDbWriterFailureTest {
+
+    private static final Schema TRADES = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("qty", LogicalType.INT32)),
+            List.of("id"));
+
+    @TempDir
+    Path dir;
+
+    private final DuckDbWriterProvider provider = new DuckDbWriterProvider();
+
+    private Destination destination() {
+        return new Destination("trades_db", "duckdb:data/trades.duckdb", Map.of(), dir, Set.of());
+    }
+
+    private Path file() {
+        return dir.resolve("data/trades.duckdb");
+    }
+
+    private static WriteBatch trades(long version, long... ids) {
+        FramePacket.Builder b = FramePacket.builder("trades", TRADES).version(version);
+        for (long id : ids) {
+            b.addRow(id, (int) version);
+        }
+        return WriteBatch.of(b.build());
+    }
+
+    /**
+     * Makes DuckDB invalidate the database the writer has open: a second connection in this process
+     * shares its instance, and DuckDB's debug switch makes its checkpoint fail fatally.
+     */
+    private void invalidateTheSharedInstance() throws SQLException {
+        Properties sameAsTheWriter = new Properties();
+        sameAsTheWriter.setProperty("threads", DuckDbWriterProvider.DEFAULT_THREADS);
+        try (Connection c = new DuckDBDriver().connect("jdbc:duckdb:" + file(), sameAsTheWriter); Statement s = c.createStatement()) {
+            s.execute("SET debug_checkpoint_abort = 'before_header'");
+            s.execute("CREATE TABLE scratch AS SELECT 1 AS x");
+            SQLException fatal = catchThrowableOfType(SQLException.class, () -> s.execute("CHECKPOINT"));
+            assertThat(fatal.getMessage()).startsWith("FATAL Error");
+        }
+    }
+
+    @Test
+    void invalidatedDatabaseIsReopenedAndTheRetriedBatchLands() throws Exception {
+        try (BaseWriter w = provider.create(destination())) {
+            w.open();
+            w.write(trades(1, 1, 2));
+            invalidateTheSharedInstance();
+
+            WriteException e = catchThrowableOfType(WriteException.class, () -> w.write(trades(2, 2, 3)));
+
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.table()).hasValue("trades");
+            assertThat(e.getMessage()).contains("destination trades_db: table trades")
+                    .contains("database has been invalidated")
+                    .contains("closed DuckDB file " + file() + " and reopened it");
+            w.write(trades(2, 2, 3));
+            w.write(trades(3, 1));
+        }
+        assertThat(DuckDbTables.rows(file(), "trades")).extracting(r -> r.get("id") + ":" + r.get("qty"))
+                .containsExactlyInAnyOrder("1:3", "2:2", "3:2");
+    }
+
+    @Test
+    void invalidationIsToldFromDuckDbsWordings() {
+        assertThat(DuckDbFailure.isInvalidated("FATAL Error: Failed to create checkpoint because of error: Checkpoint aborted")).isTrue();
+        assertThat(DuckDbFailure.isInvalidated("FATAL Error: Failed: database has been invalidated because of a previous fatal error. "
+                + "The database must be restarted prior to being used again.\nOriginal error: \"x\"")).isTrue();
+        assertThat(DuckDbFailure.isInvalidated("Invalid Input Error: Database trades has been invalidated because checkpointing failed."))
+                .isTrue();
+        assertThat(DuckDbFailure.isInvalidated("IO Error: Checkpoint failed for database trades. The database has been invalidated."))
+                .isTrue();
+        assertThat(DuckDbFailure.isInvalidated("Constraint Error: Duplicate key \"id: 1\" violates primary key constraint")).isFalse();
+        assertThat(DuckDbFailure.isInvalidated("IO Error: Could not write file \"x.wal\": No space left on device")).isFalse();
+        assertThat(DuckDbFailure.isInvalidated(null)).isFalse();
+        assertThat(DuckDbFailure.isTransient("FATAL Error: Failed: database has been invalidated because of a previous fatal error."))
+                .isFalse();
+
+        SQLException cause = new SQLException("FATAL Error: Failed: database has been invalidated because of a previous fatal error.\nmore");
+        WriteException reopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", Path.of("/x.duckdb"), cause, null);
+        WriteException notReopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", Path.of("/x.duckdb"), cause, "IO Error: busy");
+        assertThat(reopened.retryable()).isTrue();
+        assertThat(reopened.getMessage()).contains("reopened it").doesNotContain("more");
+        assertThat(notReopened.retryable()).isTrue();
+        assertThat(notReopened.getMessage()).contains("could not reopen it (IO Error: busy)").contains("the next write tries again");
+    }
+
+    @Test
+    void timestampVersionOutsideTheRangeOfALongIsAPermanentFailureNamingTableAndColumn() throws Exception {
+        Schema events = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("ts", LogicalType.TIMESTAMP)), List.of("id"), "ts");
+        WriteBatch far = WriteBatch.of(FramePacket.builder("events", events).packetId("p-far")
+                .addRow(1L, Instant.parse("2024-01-01T00:00:00Z"))
+                .addRow(2L, Instant.parse("+300000-01-01T00:00:00Z"))
+                .build());
+        try (BaseWriter w = provider.create(destination())) {
+            w.open();
+
+            WriteException e = catchThrowableOfType(WriteException.class, () -> w.write(far));
+
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.table()).hasValue("events");
+            assertThat(e.column()).hasValue("ts");
+            assertThat(e.getMessage()).contains("destination trades_db: table events: version column 'ts'")
+                    .contains("packet p-far, row 1: +300000-01-01T00:00:00Z");
+            w.write(WriteBatch.of(FramePacket.builder("events", events).addRow(1L, Instant.parse("2024-01-01T00:00:00Z")).build()));
+        }
+    }
+}
