@@ -303,7 +303,7 @@ final class Lane {
                 writer.open();
             } catch (WriteException | RuntimeException e) {
                 opened.completeExceptionally(e);
-                log.warn("destination {}: writer did not open: {}", destination, e.getMessage());
+                log.warn("destination {}: writer did not open (the reason is reported to the caller of start, with secrets masked)", destination);
                 return;
             }
             opened.complete(null);
