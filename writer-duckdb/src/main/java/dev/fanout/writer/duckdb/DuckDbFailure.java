@@ -58,23 +58,24 @@ final class DuckDbFailure {
     }
 
     /** A failure of {@code action} on {@code table} while writing. */
-    static WriteException whileWriting(String destination, String table, String action, SQLException e) {
+    static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable) {
         String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage());
-        return new WriteException(message, isTransient(e.getMessage()), table, null, e);
+        return new WriteException(message, retryable, table, null, e);
     }
 
     /**
      * A write that failed because DuckDB invalidated the database, after the writer dropped its
-     * connection and reopened {@code file} ({@code reopenProblem} null) or failed to: retryable, as a
-     * fresh instance normally takes the batch and the next write reopens again if needed.
+     * connection and reopened {@code target} (as {@link DuckDbTarget#describe()} names it;
+     * {@code reopenProblem} null) or failed to: retryable, as a fresh instance normally takes the
+     * batch and the next write reopens again if needed.
      */
-    static WriteException afterInvalidation(String destination, String table, String action, Path file, SQLException e,
+    static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
                                             String reopenProblem) {
         String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage())
                 + " — DuckDB invalidated the database after a fatal error; "
                 + (reopenProblem == null
-                        ? "the writer closed DuckDB file " + file + " and reopened it, so the batch can be retried"
-                        : "the writer closed DuckDB file " + file + " but could not reopen it (" + firstLine(reopenProblem)
+                        ? "the writer closed " + target + " and reopened it, so the batch can be retried"
+                        : "the writer closed " + target + " but could not reopen it (" + firstLine(reopenProblem)
                                 + "); the next write tries again");
         return new WriteException(message, true, table, null, e);
     }

@@ -10,21 +10,18 @@ import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import org.duckdb.DuckDBConnection;
-import org.duckdb.DuckDBDriver;
 
 /**
- * Upserts batches into one DuckDB file through one connection.
+ * Upserts batches into one DuckDB database through one connection. Where that connection goes is
+ * the {@link DuckDbTarget}'s business — a local file ({@link LocalFileTarget}) or a MotherDuck
+ * database — so every DuckDB-based writer shares this write path.
  *
  * <p><b>Write path</b>, per batch: the winners per key ({@link LatestPerKey}) go through DuckDB's
  * Appender into a TEMP staging table, then one {@code INSERT … SELECT … ON CONFLICT (key) DO UPDATE
@@ -41,20 +38,19 @@ import org.duckdb.DuckDBDriver;
  * change in place: that table is rebuilt in one transaction (create, copy, drop, rename). Anything
  * else is a permanent {@link WriteException} naming table and column.
  *
- * <p><b>Locking</b>: DuckDB lets one process open a file for writing; a file held by another process
- * fails {@link #open()} permanently with the holder's PID. Not thread-safe: one lane thread drives it.
+ * <p><b>Single writer</b>: the target says what guards it (DuckDB's file lock for a local file, only
+ * fanout's lane for a remote database). Not thread-safe: one lane thread drives it.
  *
  * <p><b>Invalidation</b>: after a fatal error (e.g. a failed checkpoint or WAL write) DuckDB marks the
  * database invalidated and refuses every later statement on it. A write that fails so closes the
- * connection, forgets the cached table shapes and staging tables, reopens the file at once (which
- * replays the WAL) and fails retryably, saying the database was reopened, so the core retries the
+ * connection, forgets the cached table shapes and staging tables, reconnects at once (for a file,
+ * replaying its WAL) and fails retryably, saying the database was reopened, so the core retries the
  * batch. If reopening fails too, the next write tries again.
  */
 public final class DuckDbWriter implements BaseWriter {
 
     private final String destination;
-    private final Path file;
-    private final Properties config;
+    private final DuckDbTarget target;
     private final Map<String, StoredTable> tables = new HashMap<>();
     private final Map<StageKey, StagingTable> stages = new HashMap<>();
     private DuckDBConnection connection;
@@ -65,10 +61,15 @@ public final class DuckDbWriter implements BaseWriter {
     private record StageKey(String table, Schema schema) {
     }
 
-    DuckDbWriter(String destination, Path file, Properties config) {
+    /**
+     * An unopened writer.
+     *
+     * @param destination the destination's name, for messages
+     * @param target      where {@link #open()} connects
+     */
+    public DuckDbWriter(String destination, DuckDbTarget target) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
-        this.file = Objects.requireNonNull(file, "file is null");
-        this.config = Objects.requireNonNull(config, "config is null");
+        this.target = Objects.requireNonNull(target, "target is null");
     }
 
     @Override
@@ -79,22 +80,7 @@ public final class DuckDbWriter implements BaseWriter {
         if (connection != null) {
             return;
         }
-        try {
-            Path parent = file.getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-        } catch (IOException e) {
-            throw WriteException.permanent("destination " + destination + ": cannot create the directory of DuckDB file " + file
-                    + ": " + e.getMessage(), e);
-        }
-        try {
-            Properties props = new Properties();
-            props.putAll(config);
-            connection = new DuckDBDriver().connect("jdbc:duckdb:" + file, props).unwrap(DuckDBConnection.class);
-        } catch (SQLException e) {
-            throw DuckDbFailure.whileOpening(destination, file, e);
-        }
+        connection = target.connect(destination);
         reopenPending = false;
     }
 
@@ -141,7 +127,7 @@ public final class DuckDbWriter implements BaseWriter {
             if (DuckDbFailure.isInvalidated(e.getMessage())) {
                 throw reopenAfterInvalidation(table, step, e);
             }
-            throw DuckDbFailure.whileWriting(destination, table, step, e);
+            throw DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()));
         }
     }
 
@@ -164,7 +150,7 @@ public final class DuckDbWriter implements BaseWriter {
 
     /**
      * Drops the connection to a database DuckDB has invalidated, with every cache tied to it, and
-     * opens the file again; the returned failure is retryable either way, since a fresh instance
+     * connects again; the returned failure is retryable either way, since a fresh instance
      * normally takes the batch.
      */
     private WriteException reopenAfterInvalidation(String table, String step, SQLException cause) {
@@ -185,7 +171,7 @@ public final class DuckDbWriter implements BaseWriter {
             reopenProblem = e.getMessage();
             cause.addSuppressed(e);
         }
-        return DuckDbFailure.afterInvalidation(destination, table, step, file, cause, reopenProblem);
+        return DuckDbFailure.afterInvalidation(destination, table, step, target.describe(), cause, reopenProblem);
     }
 
     /** Creates or evolves the table so that {@code schema} fits it. */
@@ -280,13 +266,13 @@ public final class DuckDbWriter implements BaseWriter {
         try {
             c.close();
         } catch (SQLException e) {
-            throw WriteException.permanent("destination " + destination + ": closing DuckDB file " + file + " failed: "
+            throw WriteException.permanent("destination " + destination + ": closing " + target.describe() + " failed: "
                     + DuckDbFailure.firstLine(e.getMessage()), e);
         }
     }
 
     @Override
     public String toString() {
-        return "DuckDbWriter[" + destination + ", " + file + "]";
+        return "DuckDbWriter[" + destination + ", " + target.describe() + "]";
     }
 }

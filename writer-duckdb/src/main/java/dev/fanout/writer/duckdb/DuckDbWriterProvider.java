@@ -5,15 +5,14 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
@@ -101,16 +100,7 @@ public final class DuckDbWriterProvider implements WriterProvider {
     @Override
     public String physicalTarget(Destination destination) {
         Objects.requireNonNull(destination, "destination is null");
-        Path file = resolve(destination);
-        Path parent = file.getParent();
-        if (parent != null && Files.isDirectory(parent)) {
-            try {
-                return parent.toRealPath().resolve(file.getFileName()).toString();
-            } catch (IOException e) {
-                return file.toString();
-            }
-        }
-        return file.toString();
+        return LocalFileTarget.canonicalFile(destination.baseDirectory(), destination.schemeSpecificPart()).toString();
     }
 
     @Override
@@ -119,10 +109,10 @@ public final class DuckDbWriterProvider implements WriterProvider {
         if (!problems.isEmpty()) {
             throw WriteException.permanent(String.join("; ", problems), null);
         }
-        Properties config = new Properties();
-        config.setProperty("threads", DEFAULT_THREADS);
-        destination.options().forEach((k, v) -> config.setProperty(k, v.trim()));
-        return new DuckDbWriter(destination.name(), Path.of(physicalTarget(destination)), config);
+        Map<String, String> settings = new HashMap<>();
+        settings.put("threads", DEFAULT_THREADS);
+        destination.options().forEach((k, v) -> settings.put(k, v.trim()));
+        return new DuckDbWriter(destination.name(), new LocalFileTarget(Path.of(physicalTarget(destination)), settings));
     }
 
     /** The absolute normalized path of the destination's file. */

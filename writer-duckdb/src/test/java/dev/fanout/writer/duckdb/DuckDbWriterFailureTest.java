@@ -105,8 +105,8 @@ class DuckDbWriterFailureTest {
                 .isFalse();
 
         SQLException cause = new SQLException("FATAL Error: Failed: database has been invalidated because of a previous fatal error.\nmore");
-        WriteException reopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", Path.of("/x.duckdb"), cause, null);
-        WriteException notReopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", Path.of("/x.duckdb"), cause, "IO Error: busy");
+        WriteException reopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", "DuckDB file /x.duckdb", cause, null);
+        WriteException notReopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", "DuckDB file /x.duckdb", cause, "IO Error: busy");
         assertThat(reopened.retryable()).isTrue();
         assertThat(reopened.getMessage()).contains("reopened it").doesNotContain("more");
         assertThat(notReopened.retryable()).isTrue();

@@ -1,0 +1,44 @@
+package dev.fanout.writer.duckdb;
+
+import dev.fanout.api.WriteException;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Where a {@link DuckDbWriter} connects — the one thing that differs between a local DuckDB file
+ * ({@link LocalFileTarget}) and a DuckDB database reached another way, such as MotherDuck's
+ * {@code md:} databases. Everything after the connection (staging through the Appender, the
+ * version-guarded upsert, schema evolution, classification of statement failures) is the writer's,
+ * identical for every target.
+ *
+ * <p>A target decides what guards its single writer: a local file is locked by DuckDB against other
+ * processes, which its {@link #connect} reports as a permanent failure; a remote database may take
+ * several clients, so fanout's per-destination lane is the only serialisation there.
+ */
+public interface DuckDbTarget {
+
+    /**
+     * The target as messages name it, e.g. {@code DuckDB file /data/trades.duckdb} or
+     * {@code MotherDuck database md:market}. Never holds a secret.
+     */
+    String describe();
+
+    /**
+     * Opens a new connection on which unqualified table names resolve to where this target's tables
+     * belong. Called by the writer's lane thread, at open and again after DuckDB invalidated the
+     * database.
+     *
+     * @param destination the destination's name, for messages
+     * @throws WriteException classified: retryable when trying again later may connect, permanent
+     *                        when configuration must change first; never holds a secret
+     */
+    DuckDBConnection connect(String destination) throws WriteException;
+
+    /**
+     * Whether a statement that failed with {@code message} may succeed when its batch is tried
+     * again. Local DuckDB's classification by default: IO trouble, transaction conflicts, memory
+     * pressure; a remote target adds its network errors.
+     */
+    default boolean isTransient(String message) {
+        return DuckDbFailure.isTransient(message);
+    }
+}
