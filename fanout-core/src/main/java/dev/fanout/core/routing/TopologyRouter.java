@@ -33,7 +33,7 @@ public final class TopologyRouter implements Router {
     private static final int MAX_CACHED_PLANS = 10_000;
 
     private final Topology topology;
-    private final Map<PlanKey, Plan> plans = new ConcurrentHashMap<>();
+    private final Map<PlanKey, RulePlan> plans = new ConcurrentHashMap<>();
 
     public TopologyRouter(Topology topology) {
         this.topology = Objects.requireNonNull(topology, "topology is null");
@@ -46,29 +46,25 @@ public final class TopologyRouter implements Router {
     @Override
     public List<RoutedPart> route(FramePacket packet) {
         Objects.requireNonNull(packet, "packet is null");
-        Plan plan = plan(packet.table(), packet.domain());
-        if (plan.rangeRules.isEmpty()) {
-            if (plan.fallback == null) {
+        RulePlan plan = plan(packet.table(), packet.domain());
+        if (plan.rangeRules().isEmpty()) {
+            if (plan.fallback() == null) {
                 throw unroutable(packet, null);
             }
-            return List.of(new RoutedPart(plan.fallback, packet));
+            return List.of(new RoutedPart(plan.fallback(), packet));
         }
         if (packet.rowCount() == 0) {
-            String to = plan.fallback != null ? plan.fallback : plan.rangeRules.get(0).to();
+            String to = plan.fallback() != null ? plan.fallback() : plan.rangeRules().get(0).to();
             return List.of(new RoutedPart(to, packet));
         }
         return split(packet, plan);
     }
 
-    /**
-     * The rules that apply to packets of {@code table} in {@code domain}: the range rules up to the
-     * first rule without a range, whose destination (or else the default) takes the remaining rows.
-     */
-    private Plan plan(String table, Optional<String> domain) {
+    private RulePlan plan(String table, Optional<String> domain) {
         PlanKey key = new PlanKey(table, domain.orElse(null));
-        Plan plan = plans.get(key);
+        RulePlan plan = plans.get(key);
         if (plan == null) {
-            plan = buildPlan(table, domain);
+            plan = RulePlan.of(topology, table, domain);
             if (plans.size() < MAX_CACHED_PLANS) {
                 plans.putIfAbsent(key, plan);
             }
@@ -76,39 +72,20 @@ public final class TopologyRouter implements Router {
         return plan;
     }
 
-    private Plan buildPlan(String table, Optional<String> domain) {
-        List<RouteRule> ranges = new ArrayList<>();
-        for (RouteRule rule : topology.routes()) {
-            if (rule.match().appliesTo(table, domain)) {
-                if (!rule.match().hasRange()) {
-                    return new Plan(List.copyOf(ranges), rule.to());
-                }
-                ranges.add(rule);
-            }
-        }
-        return new Plan(List.copyOf(ranges), topology.defaultDestination().orElse(null));
-    }
-
-    private List<RoutedPart> split(FramePacket packet, Plan plan) {
-        int ruleCount = plan.rangeRules.size();
+    private List<RoutedPart> split(FramePacket packet, RulePlan plan) {
+        List<RouteRule> rules = plan.rangeRules();
+        int ruleCount = rules.size();
         int[] columns = new int[ruleCount];
         for (int k = 0; k < ruleCount; k++) {
-            columns[k] = rangeColumn(packet, plan.rangeRules.get(k));
+            columns[k] = rangeColumn(packet, rules.get(k));
         }
         int rows = packet.rowCount();
         List<String> destinations = new ArrayList<>(4);
         int[] slotOfRow = new int[rows];
         int[] rowsInSlot = new int[ruleCount + 1];
         for (int r = 0; r < rows; r++) {
-            String to = plan.fallback;
-            for (int k = 0; k < ruleCount; k++) {
-                RouteRule rule = plan.rangeRules.get(k);
-                Instant value = instant(packet, r, columns[k], rule);
-                if (value != null && rule.match().contains(value)) {
-                    to = rule.to();
-                    break;
-                }
-            }
+            int row = r;
+            String to = plan.destination(k -> instant(packet, row, columns[k], rules.get(k)));
             if (to == null) {
                 throw unroutable(packet, r);
             }
@@ -181,9 +158,5 @@ public final class TopologyRouter implements Router {
     }
 
     private record PlanKey(String table, String domain) {
-    }
-
-    /** Range rules in order, then where the rest goes (null: nowhere). */
-    private record Plan(List<RouteRule> rangeRules, String fallback) {
     }
 }

@@ -39,9 +39,14 @@ import java.util.stream.Collectors;
  * with {@code MODIFY COLUMN} (not key columns: ClickHouse cannot retype a sorting-key column);
  * anything else is a permanent {@link WriteException} naming table and column.
  *
- * <p><b>Server version</b> is read at {@link #open()}; it decides compression and the timestamp and
- * date types of new columns (see {@link ClickHouseServerVersion}). Not thread-safe: one lane thread
- * drives it.
+ * <p><b>Connecting</b>: {@link #open()} reads the server version, which decides compression and
+ * the timestamp and date types of new columns (see {@link ClickHouseServerVersion}), and creates the
+ * database when it is missing. A permanent failure there (authentication, privileges, TLS) fails
+ * {@code open}. A retryable one — the server down or unreachable for now — does not: the
+ * destination must not stop the run's other destinations, so {@code open} returns and every
+ * {@link #write} connects first, failing retryably while the server is away (the core's retries,
+ * circuit breaker and dead-letter queue take it from there) and writing once it is back. Not
+ * thread-safe: one lane thread drives it.
  */
 public final class ClickHouseWriter implements BaseWriter {
 
@@ -49,6 +54,7 @@ public final class ClickHouseWriter implements BaseWriter {
     private final Map<String, StoredTable> tables = new HashMap<>();
     private ClickHouseHttp http;
     private ClickHouseServerVersion serverVersion;
+    private boolean opened;
     private boolean closed;
 
     ClickHouseWriter(ClickHouseDestination destination) {
@@ -60,9 +66,22 @@ public final class ClickHouseWriter implements BaseWriter {
         if (closed) {
             throw new IllegalStateException("destination " + destination.name() + ": the writer is closed");
         }
-        if (http != null) {
+        if (opened) {
             return;
         }
+        opened = true;
+        try {
+            connect();
+        } catch (WriteException e) {
+            if (!e.retryable()) {
+                throw e;
+            }
+            // The server is away for now: each write connects first and fails retryably until it is back.
+        }
+    }
+
+    /** Reads the server version, chooses compression, creates the database if missing; sets {@link #http}. */
+    private void connect() throws WriteException {
         String step = "reading the server version";
         ClickHouseHttp plain = new ClickHouseHttp(destination, false);
         try {
@@ -92,7 +111,7 @@ public final class ClickHouseWriter implements BaseWriter {
         }
     }
 
-    /** The version the server reported at {@link #open()}; null before. */
+    /** The version the server reported when the writer connected; null before. */
     ClickHouseServerVersion serverVersion() {
         return serverVersion;
     }
@@ -105,8 +124,11 @@ public final class ClickHouseWriter implements BaseWriter {
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
-        if (http == null) {
+        if (!opened || closed) {
             throw new IllegalStateException("destination " + destination.name() + ": write before open or after close");
+        }
+        if (http == null) {
+            connect();
         }
         String table = batch.table();
         Schema schema = batch.schema();

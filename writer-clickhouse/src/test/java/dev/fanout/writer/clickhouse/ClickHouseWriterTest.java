@@ -132,7 +132,7 @@ class ClickHouseWriterTest {
 
     @Test
     void serverStoppedMidRunMakesWritesRetryableAndTheyLandOnceItIsBack() throws Exception {
-        try (BaseWriter w = provider.create(destination())) {
+        try (BaseWriter w = provider.create(destination()); BaseWriter openedWhileStopped = provider.create(destination())) {
             w.open();
             w.write(trades(1, 0, 1_000, 1_000));
             server.stop();
@@ -142,18 +142,36 @@ class ClickHouseWriterTest {
                 assertThat(e.retryable()).as("retryable: " + e.getMessage()).isTrue();
                 assertThat(e.getMessage()).contains("destination hot").contains("trades").contains("127.0.0.1:" + server.httpPort());
 
-                BaseWriter another = provider.create(destination());
-                WriteException atOpen = catchThrowableOfType(WriteException.class, another::open);
-                another.close();
-                assertThat(atOpen.retryable()).as("open while stopped: " + atOpen.getMessage()).isTrue();
+                // A server away at open does not fail open (that would stop every other destination of
+                // the run): the writes fail retryably instead, for the core to retry or park.
+                openedWhileStopped.open();
+                WriteException atWrite = catchThrowableOfType(WriteException.class,
+                        () -> openedWhileStopped.write(trades(3, 1_500, 500, 500)));
+                assertThat(atWrite).isNotNull();
+                assertThat(atWrite.retryable()).as("retryable: " + atWrite.getMessage()).isTrue();
+                assertThat(atWrite.getMessage()).contains("destination hot")
+                        .contains("cannot reach ClickHouse at 127.0.0.1:" + server.httpPort());
             } finally {
                 server.restart();
             }
             w.write(trades(2, 500, 1_000, 1_000));
+            openedWhileStopped.write(trades(3, 1_500, 500, 500));
         }
         List<Map<String, Object>> rows = read("trades");
-        assertThat(rows).hasSize(1_500);
+        assertThat(rows).hasSize(2_000);
         assertThat(rows.stream().filter(r -> r.get("_fanout_version").equals(2L)).count()).isEqualTo(1_000);
+        assertThat(rows.stream().filter(r -> r.get("_fanout_version").equals(3L)).count()).isEqualTo(500);
+    }
+
+    @Test
+    void openCreatesTheDatabaseWhenItIsMissing() throws Exception {
+        String exists = "SELECT count() FROM system.databases WHERE name = '" + database + "'";
+        assertThat(server.scalar(exists)).isEqualTo("0");
+        try (BaseWriter w = provider.create(destination())) {
+            w.open();
+            assertThat(server.scalar(exists)).as("database after open, before any write").isEqualTo("1");
+            assertThat(server.scalar("SELECT count() FROM system.tables WHERE database = '" + database + "'")).isEqualTo("0");
+        }
     }
 
     @Test
