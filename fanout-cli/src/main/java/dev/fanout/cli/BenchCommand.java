@@ -43,10 +43,12 @@ import java.util.stream.Stream;
 
 /**
  * {@code fanout bench}: rows/s of the DuckDB bulk paths measured side by side in one run, each
- * against the raw Appender reference, so the ratios hold on a noisy shared machine.
+ * against the raw Appender reference, and with {@code --clickhouse} the ClickHouse writer against
+ * clickhouse-client's bulk insert ({@link ClickHouseBench}), so the ratios hold on a noisy shared machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure rows/s of the DuckDB writer and the dispatcher against a raw DuckDB Appender, in one run.")
+        description = {"Measure rows/s of the DuckDB writer and the dispatcher against a raw DuckDB Appender, in one run;",
+                "with --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
 final class BenchCommand implements Callable<Integer> {
 
     private static final Schema TRADES = Schema.of(List.of(
@@ -56,6 +58,7 @@ final class BenchCommand implements Callable<Integer> {
             Column.of("price", LogicalType.FLOAT64),
             Column.of("quantity", LogicalType.INT64),
             Column.of("side", LogicalType.STRING)), List.of("trade_id"));
+    private static final String APPENDER_CASE = "(a) DuckDB Appender, no constraints (reference)";
     private static final String[] SYMBOLS = {"AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "ASML", "SAP", "NESN"};
 
     @Spec
@@ -75,22 +78,39 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dir", description = "Directory for the benchmark's DuckDB files (default: a new temporary directory, removed afterwards).")
     private Path dir;
 
+    @Option(names = "--clickhouse", paramLabel = "URI",
+            description = "Also measure the ClickHouse writer against clickhouse-client, in database ch://host:port/database; the bench "
+                    + "creates and drops its tables trades and trades_reference there (default: no ClickHouse cases).")
+    private String clickhouse;
+
+    @Option(names = "--clickhouse-client", paramLabel = "CMD", defaultValue = "clickhouse-client",
+            description = "The clickhouse-client command, e.g. \"clickhouse client\" (default: ${DEFAULT-VALUE}).")
+    private String clickhouseClient;
+
+    @Option(names = "--clickhouse-native-port", paramLabel = "PORT", defaultValue = "9000",
+            description = "The server's native-protocol port, for clickhouse-client (default: ${DEFAULT-VALUE}).")
+    private int clickhouseNativePort;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (rows < 1 || batchRows < 1 || rounds < 1) {
             throw new ConfigurationProblem("--rows, --batch-rows and --rounds must be at least 1");
         }
-        WriterProvider duckdb = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader())
-                .provider("duckdb")
+        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterProvider duckdb = registry.provider("duckdb")
                 .orElseThrow(() -> new IllegalStateException("no duckdb writer plugin found; bench needs writer-duckdb under plugins/"));
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("fanout-bench") : Files.createDirectories(dir);
-        try {
+        try (ClickHouseBench clickHouse = clickhouse == null ? null : ClickHouseBench.connect(registry, clickhouse,
+                List.of(clickhouseClient.trim().split("\\s+")), clickhouseNativePort, work)) {
             out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %d rounds after a warm-up, files in %s%n",
                     rows, batchRows, rounds, work);
+            if (clickHouse != null) {
+                out.println("  " + clickHouse.describe());
+            }
             out.flush();
-            Cases cases = new Cases(duckdb, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
+            Cases cases = new Cases(duckdb, clickHouse, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             cases.run(work.resolve("warm-up"), Math.max(1, Math.min(4, 200_000 / batchRows)), new LinkedHashMap<>());
             for (int round = 1; round <= rounds; round++) {
@@ -98,14 +118,17 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf("  round %d of %d done%n", round, rounds);
                 out.flush();
             }
-            double reference = median(rates.values().iterator().next());
             out.println();
-            TextTable table = new TextTable("case", "rows", "rows/s (median)", "min", "max", "vs (a)");
+            TextTable table = new TextTable("case", "rows", "rows/s (median)", "min", "max", clickHouse == null ? "vs (a)" : "vs ref");
             rates.forEach((name, r) -> table.row(name, String.format("%,d", rows), String.format("%,.0f", median(r)),
                     String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).min().orElse(0)),
                     String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).max().orElse(0)),
-                    String.format("%.2fx", median(r) / reference)));
+                    String.format("%.2fx", median(r) / median(rates.get(referenceOf(name))))));
             table.print(out);
+            if (clickHouse != null) {
+                out.println("vs ref: (a) to (c) against (a), (d) and (e) against (e)");
+            }
+            out.flush();
             return ExitCode.OK;
         } finally {
             if (temporary) {
@@ -114,15 +137,24 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The five cases, each on its own new files, in a fixed order so every round is alike. */
+    /** The case whose median {@code name}'s ratio is taken against. */
+    private static String referenceOf(String name) {
+        return name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE)
+                ? ClickHouseBench.REFERENCE_CASE : APPENDER_CASE;
+    }
+
+    /** The five DuckDB cases and, when asked for, the two ClickHouse cases, each on new files or tables, in a fixed order so every round is alike. */
     private final class Cases {
         private final WriterProvider duckdb;
+        private final ClickHouseBench clickHouse;
         private final List<FramePacket> fresh;
         private final List<FramePacket> conflicting;
         private final List<FramePacket> fourTables;
 
-        Cases(WriterProvider duckdb, List<FramePacket> fresh, List<FramePacket> conflicting, List<FramePacket> fourTables) {
+        Cases(WriterProvider duckdb, ClickHouseBench clickHouse, List<FramePacket> fresh, List<FramePacket> conflicting,
+              List<FramePacket> fourTables) {
             this.duckdb = duckdb;
+            this.clickHouse = clickHouse;
             this.fresh = fresh;
             this.conflicting = conflicting;
             this.fourTables = fourTables;
@@ -134,7 +166,7 @@ final class BenchCommand implements Callable<Integer> {
             List<FramePacket> freshPart = fresh.subList(0, Math.min(packets, fresh.size()));
             List<FramePacket> conflictingPart = conflicting.subList(0, Math.min(packets, conflicting.size()));
             List<FramePacket> fourPart = fourTables.subList(0, Math.min(packets, fourTables.size()));
-            add(rates, "(a) DuckDB Appender, no constraints (reference)", appenderReference(dir.resolve("reference.duckdb"), freshPart));
+            add(rates, APPENDER_CASE, appenderReference(dir.resolve("reference.duckdb"), freshPart));
             Destination upsertTarget = Destination.of("bench", "duckdb:" + dir.resolve("upsert.duckdb"), dir);
             try (BaseWriter writer = duckdb.create(upsertTarget)) {
                 writer.open();
@@ -152,6 +184,11 @@ final class BenchCommand implements Callable<Integer> {
             add(rates, "(c) dispatcher, 4 tables -> 1 DuckDB file", dispatcherRate(duckdb, dir.resolve("one"), 1, fourPart));
             add(rates, "(c) dispatcher, 4 tables -> 4 DuckDB files", dispatcherRate(duckdb, dir.resolve("four"), 4, fourPart));
             deleteRecursively(dir);
+            if (clickHouse != null) {
+                for (Map.Entry<String, Double> c : clickHouse.measure(freshPart).entrySet()) {
+                    add(rates, c.getKey(), c.getValue());
+                }
+            }
         }
 
         private void add(Map<String, List<Double>> rates, String name, double rate) {

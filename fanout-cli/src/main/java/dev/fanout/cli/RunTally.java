@@ -26,7 +26,8 @@ final class RunTally implements AutoCloseable {
     private static final int MAX_REASONS_SHOWN = 10;
 
     private final LongAdder committedRows = new LongAdder();
-    private final LongAdder deadLetteredRows = new LongAdder();
+    private final LongAdder committedPackets = new LongAdder();
+    private final LongAdder parkedPackets = new LongAdder();
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
@@ -73,9 +74,10 @@ final class RunTally implements AutoCloseable {
         acknowledgement.whenComplete((outcome, error) -> {
             if (error == null && outcome.isCommitted()) {
                 committedRows.add(packet.rowCount());
+                committedPackets.increment();
             } else {
                 if (error == null && outcome.status() == PacketOutcome.Status.DEAD_LETTERED) {
-                    deadLetteredRows.add(packet.rowCount());
+                    parkedPackets.increment();
                 }
                 notCommittedRows.add(packet.rowCount());
                 notCommittedPackets.increment();
@@ -118,15 +120,21 @@ final class RunTally implements AutoCloseable {
         table.print(out);
         long committed = committedRows.sum();
         long other = notCommittedRows.sum();
-        out.printf("%n%,d rows committed, %,d rows dead-lettered, %,d rows failed (%,d packets not committed) in %.1f s (%,.0f rows/s)%n",
-                committed, deadLetteredRows.sum(), other - deadLetteredRows.sum(), notCommittedPackets.sum(), seconds,
-                (committed + other) / Math.max(seconds, 1e-9));
+        long notCommitted = notCommittedPackets.sum();
+        out.printf("%n%,d rows committed in %,d packets; %,d packets (%,d rows) not fully committed: %,d dead-lettered, %,d failed;"
+                        + " %.1f s (%,.0f rows/s)%n",
+                committed, committedPackets.sum(), notCommitted, other, parkedPackets.sum(), notCommitted - parkedPackets.sum(),
+                seconds, (committed + other) / Math.max(seconds, 1e-9));
+        if (notCommitted > 0) {
+            out.println("(a packet split across destinations counts as not fully committed when any part of it was not;"
+                    + " the table above has each destination's rows)");
+        }
         out.flush();
     }
 
     /** A line per table with rows not committed (dead-lettered or failed), then the first reasons. */
     void printProblems(PrintWriter err) {
-        new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows not committed%n", t, n.sum()));
+        new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows in packets not fully committed%n", t, n.sum()));
         reasons.forEach(r -> err.println("  " + r));
         err.flush();
     }

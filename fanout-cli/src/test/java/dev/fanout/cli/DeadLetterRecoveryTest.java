@@ -66,8 +66,8 @@ class DeadLetterRecoveryTest {
         FlakyDuckDbProvider.FAILING.set(true);
         Run ingest = fanout(ingestArgs(topology, inputs));
         assertThat(ingest.code()).as(ingest.err()).isEqualTo(1);
-        assertThat(ingest.err()).contains("table trades: 2,350 rows not committed").contains("injected outage");
-        assertThat(ingest.out()).contains("2,350 rows dead-lettered");
+        assertThat(ingest.err()).contains("table trades: 2,350 rows in packets not fully committed").contains("injected outage");
+        assertThat(ingest.out()).contains("2 packets (2,350 rows) not fully committed: 2 dead-lettered, 0 failed");
 
         Examples.Tables expected = Examples.expectation(inputs);
         Examples.Tables during = Examples.readAll(work.resolve("data"));

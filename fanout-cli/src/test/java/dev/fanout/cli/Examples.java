@@ -2,6 +2,8 @@ package dev.fanout.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.writer.clickhouse.ClickHouseServer;
+import dev.fanout.writer.clickhouse.ClickHouseTables;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -36,7 +39,12 @@ final class Examples {
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS]");
     private static final LocalDate ARCHIVE_BEFORE = LocalDate.parse("2026-01-01");
 
-    /** DuckDB file name → table → key → column → value. */
+    /** The key under which {@link Tables} holds the tables of a ClickHouse database ({@link #readClickHouse}). */
+    static final String CLICKHOUSE = "clickhouse";
+    private static final Map<String, List<String>> KEYS = Map.of("trades", List.of("trade_id"), "quotes_us", List.of("symbol"),
+            "quotes_eu", List.of("symbol"), "bars", List.of("symbol", "day"), "instruments", List.of("symbol"));
+
+    /** DuckDB file name (or {@link #CLICKHOUSE}) → table → key → column → value. */
     static final class Tables extends TreeMap<String, Map<String, Map<List<Object>, Map<String, Object>>>> {
         private static final long serialVersionUID = 1L;
     }
@@ -138,6 +146,33 @@ final class Examples {
         return files;
     }
 
+    /**
+     * The phase-2 expectation ({@link #expectation}) placed as {@code phase-3.yaml} places it: trades,
+     * both quotes tables and the bars from 2026-01-01 in ClickHouse; the 2025 bars in
+     * {@code bars_2025.duckdb} and the instruments in {@code main.duckdb}, as in phase 2.
+     */
+    static Tables phase3(Tables phase2) {
+        Tables out = new Tables();
+        Map<String, Map<List<Object>, Map<String, Object>>> clickhouse = new TreeMap<>();
+        clickhouse.put("trades", phase2.get("trades.duckdb").get("trades"));
+        clickhouse.putAll(phase2.get("quotes.duckdb"));
+        clickhouse.put("bars", phase2.get("bars.duckdb").get("bars"));
+        out.put(CLICKHOUSE, clickhouse);
+        out.put("bars_2025.duckdb", phase2.get("bars_2025.duckdb"));
+        out.put("main.duckdb", phase2.get("main.duckdb"));
+        return out;
+    }
+
+    /** The phase-2 expectation placed as {@code phase-4.yaml} places it: every table in ClickHouse, bars of both years in one. */
+    static Tables phase4(Tables phase2) {
+        Map<String, Map<List<Object>, Map<String, Object>>> clickhouse = new TreeMap<>();
+        phase2.forEach((file, tables) -> tables.forEach((table, rows) ->
+                clickhouse.computeIfAbsent(table, t -> new HashMap<>()).putAll(rows)));
+        Tables out = new Tables();
+        out.put(CLICKHOUSE, clickhouse);
+        return out;
+    }
+
     private record Versioned(LocalDateTime version, long seq, Map<String, Object> row) {
     }
 
@@ -192,8 +227,6 @@ final class Examples {
 
     static Tables readAll(Path dataDir) throws Exception {
         Tables files = new Tables();
-        Map<String, List<String>> keys = Map.of("trades", List.of("trade_id"), "quotes_us", List.of("symbol"),
-                "quotes_eu", List.of("symbol"), "bars", List.of("symbol", "day"), "instruments", List.of("symbol"));
         try (var list = Files.list(dataDir)) {
             for (Path db : list.filter(p -> p.toString().endsWith(".duckdb")).toList()) {
                 Map<String, Map<List<Object>, Map<String, Object>>> tables = new TreeMap<>();
@@ -222,7 +255,7 @@ final class Examples {
                                     }
                                     r.put(md.getColumnName(i), v);
                                 }
-                                List<Object> key = keys.get(name).stream().map(r::get).toList();
+                                List<Object> key = KEYS.get(name).stream().map(r::get).toList();
                                 assertThat(rows.put(key, r)).as("duplicate key " + key + " in " + db + "/" + name).isNull();
                             }
                         }
@@ -233,6 +266,30 @@ final class Examples {
             }
         }
         return files;
+    }
+
+    /**
+     * Every table of a ClickHouse database, read with {@code FINAL} by the harness's reader (the
+     * server's own HTTP interface, not the writer's client), values as {@link #readAll} gives them:
+     * timestamps (µs since the epoch on 18.16, {@code DateTime64} on newer servers) as UTC
+     * {@link LocalDateTime}, dates as {@link LocalDate}, 32-bit integers widened to long.
+     */
+    static Map<String, Map<List<Object>, Map<String, Object>>> readClickHouse(ClickHouseServer server, String database)
+            throws IOException {
+        Map<String, Map<List<Object>, Map<String, Object>>> tables = new TreeMap<>();
+        for (String[] t : server.rows("SELECT name FROM system.tables WHERE database = '" + database + "'")) {
+            String name = t[0];
+            Map<List<Object>, Map<String, Object>> rows = new HashMap<>();
+            for (Map<String, Object> stored : ClickHouseTables.rows(server, database, name)) {
+                Map<String, Object> r = new HashMap<>();
+                stored.forEach((column, v) -> r.put(column, v instanceof Instant i ? LocalDateTime.ofInstant(i, ZoneOffset.UTC)
+                        : v instanceof Integer n ? (Object) n.longValue() : v));
+                List<Object> key = KEYS.get(name).stream().map(r::get).toList();
+                assertThat(rows.put(key, r)).as("duplicate key " + key + " in " + database + "." + name + " FINAL").isNull();
+            }
+            tables.put(name, rows);
+        }
+        return tables;
     }
 
     private static java.util.Properties readOnly() {

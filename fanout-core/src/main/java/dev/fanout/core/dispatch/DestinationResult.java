@@ -59,4 +59,10 @@ public record DestinationResult(String destination, boolean committed, String er
     public Optional<String> deadLetter() {
         return Optional.ofNullable(deadLetterId);
     }
+
+    /** {@code message} led by "destination NAME: ", unless the writer already put it there. */
+    static String prefixed(String destination, String message) {
+        String prefix = "destination " + destination + ": ";
+        return message != null && message.startsWith(prefix) ? message : prefix + message;
+    }
 }

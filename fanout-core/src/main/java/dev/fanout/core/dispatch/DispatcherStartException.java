@@ -24,7 +24,7 @@ public final class DispatcherStartException extends RuntimeException {
 
     private static String messageOf(Map<String, String> failures) {
         return failures.entrySet().stream()
-                .map(e -> "destination " + e.getKey() + ": " + e.getValue())
+                .map(e -> DestinationResult.prefixed(e.getKey(), e.getValue()))
                 .collect(Collectors.joining("; ", "could not open " + failures.size()
                         + (failures.size() == 1 ? " destination: " : " destinations: "), ""));
     }

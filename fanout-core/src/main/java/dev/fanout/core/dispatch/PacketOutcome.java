@@ -70,7 +70,7 @@ public final class PacketOutcome {
             }
         }
         String reason = results.stream().filter(r -> !r.committed())
-                .map(r -> "destination " + r.destination() + ": " + r.error())
+                .map(r -> DestinationResult.prefixed(r.destination(), r.error()))
                 .collect(Collectors.joining("; "));
         if (results.isEmpty()) {
             status = Status.FAILED;
