@@ -18,7 +18,7 @@ import java.util.Properties;
 import org.duckdb.DuckDBDriver;
 
 /** Reads a DuckDB file back with plain JDBC, values as fanout's Java types; for tests. */
-final class DuckDbTables {
+public final class DuckDbTables {
 
     private DuckDbTables() {
     }
@@ -31,8 +31,13 @@ final class DuckDbTables {
     }
 
     static List<Map<String, Object>> rows(Path file, String table) throws SQLException {
+        return rows(file, "main", table);
+    }
+
+    /** Every row of {@code schema.table} in {@code file}, values as fanout's Java types; the writer must be closed. */
+    public static List<Map<String, Object>> rows(Path file, String schema, String table) throws SQLException {
         try (Connection c = readOnly(file)) {
-            return rows(c, "SELECT * FROM " + Sql.quote(table));
+            return rows(c, "SELECT * FROM " + Sql.quote(schema) + "." + Sql.quote(table));
         }
     }
 

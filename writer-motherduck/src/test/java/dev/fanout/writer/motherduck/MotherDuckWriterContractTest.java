@@ -1,5 +1,6 @@
 package dev.fanout.writer.motherduck;
 
+import dev.fanout.writer.duckdb.DuckDbTables;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.tck.WriterContractTest;
@@ -28,6 +29,6 @@ class MotherDuckWriterContractTest extends WriterContractTest {
 
     @Override
     protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
-        return LocalTables.rows(MotherDuckDestination.of(destination).testLocalFile(), "main", table);
+        return DuckDbTables.rows(MotherDuckDestination.of(destination).testLocalFile(), "main", table);
     }
 }

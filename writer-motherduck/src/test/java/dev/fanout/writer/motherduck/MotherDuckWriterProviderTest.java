@@ -1,5 +1,6 @@
 package dev.fanout.writer.motherduck;
 
+import dev.fanout.writer.duckdb.DuckDbTables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -179,7 +180,7 @@ class MotherDuckWriterProviderTest {
                     + "but a packet of table quotes was routed to it — route quotes to another destination, or use md:market "
                     + "for every table of the database");
         }
-        assertThat(LocalTables.rows(dir.resolve("md.duckdb"), "main", "trades")).hasSize(2);
+        assertThat(DuckDbTables.rows(dir.resolve("md.duckdb"), "main", "trades")).hasSize(2);
     }
 
     @Test
@@ -193,7 +194,7 @@ class MotherDuckWriterProviderTest {
             writer.open();
             writer.write(trades("trades", 2, 2, 3));
         }
-        assertThat(LocalTables.rows(dir.resolve("md.duckdb"), "analytics", "trades"))
+        assertThat(DuckDbTables.rows(dir.resolve("md.duckdb"), "analytics", "trades"))
                 .extracting(r -> r.get("trade_id") + "@" + r.get("_fanout_version"))
                 .containsExactlyInAnyOrder("1@1", "2@2", "3@2");
     }
