@@ -203,12 +203,13 @@ final class DlqCommand implements Runnable {
                 long total = selected.stream().mapToLong(d -> d.packet().rowCount()).sum();
                 try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).deadLetters(repark).build();
                      RunTally tally = RunTally.start("replay", total, !noProgress)) {
+                    List<CompletableFuture<Void>> resolutions = new ArrayList<>();
                     for (DeadLetter d : selected) {
                         FramePacket packet = withPacketId(d.packet(), d.id());
                         byReplayId.put(d.id(), d);
                         CompletableFuture<PacketOutcome> ack = fanout.submit(packet);
                         tally.track(packet, ack, "dead letter " + d.id());
-                        ack.thenAccept(outcome -> {
+                        resolutions.add(ack.thenAccept(outcome -> {
                             if (outcome.isCommitted()) {
                                 try {
                                     store.resolve(d.table(), d.id());
@@ -216,9 +217,10 @@ final class DlqCommand implements Runnable {
                                     resolveErrors.add(d.id() + ": " + e.getMessage());
                                 }
                             }
-                        });
+                        }));
                     }
                     fanout.flush();
+                    CompletableFuture.allOf(resolutions.toArray(CompletableFuture[]::new)).join();
                     tally.close();
                     tally.printSummary(out, fanout.summary());
                     resolveErrors.forEach(e -> spec.commandLine().getErr().println("committed but still listed (replay again is harmless): " + e));
