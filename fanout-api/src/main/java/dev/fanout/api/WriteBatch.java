@@ -1,6 +1,7 @@
 package dev.fanout.api;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,13 +11,17 @@ import java.util.Objects;
  *
  * @param table   the table every packet belongs to
  * @param schema  the schema every packet shares
- * @param packets at least one packet, in the order the producer submitted them
+ * @param packets      at least one packet, in the order the producer submitted them
+ * @param tableOptions writer-specific options of this table from the topology's
+ *                     {@code tables.<t>.options}, e.g. ClickHouse {@code partition_by}; writers
+ *                     ignore keys they don't know. Immutable; empty when the topology gives none
  */
-public record WriteBatch(String table, Schema schema, List<FramePacket> packets) {
+public record WriteBatch(String table, Schema schema, List<FramePacket> packets, Map<String, String> tableOptions) {
     public WriteBatch {
         Objects.requireNonNull(table, "table is null");
         Objects.requireNonNull(schema, "schema is null");
         packets = List.copyOf(packets);
+        tableOptions = tableOptions == null ? Map.of() : Map.copyOf(tableOptions);
         if (packets.isEmpty()) {
             throw new IllegalArgumentException("a batch holds at least one packet");
         }
@@ -28,7 +33,12 @@ public record WriteBatch(String table, Schema schema, List<FramePacket> packets)
         }
     }
 
-    /** A batch of one packet. */
+    /** A batch without table options. */
+    public WriteBatch(String table, Schema schema, List<FramePacket> packets) {
+        this(table, schema, packets, Map.of());
+    }
+
+    /** A batch of one packet, without table options. */
     public static WriteBatch of(FramePacket packet) {
         return new WriteBatch(packet.table(), packet.schema(), List.of(packet));
     }

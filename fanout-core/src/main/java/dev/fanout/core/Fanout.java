@@ -13,6 +13,7 @@ import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.routing.TopologyRouter;
+import dev.fanout.core.topology.TableSpec;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyLoader;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * fanout as a library: a checked topology, one writer per destination, a {@link Dispatcher} in front.
@@ -192,7 +194,8 @@ public final class Fanout implements AutoCloseable {
             MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
             DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
                     .withCircuit(checked.circuit())
-                    .withDeadLetters(deadLetters);
+                    .withDeadLetters(deadLetters)
+                    .withTableOptions(tableOptions(checked));
             Dispatcher dispatcher;
             try {
                 dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
@@ -207,6 +210,11 @@ public final class Fanout implements AutoCloseable {
          * A writer may quote its password or URI when it fails to create or open; the original
          * exception is deliberately not kept as the cause, since its message holds them unmasked.
          */
+        /** Table → its {@code tables.<t>.options}, empty for tables the topology doesn't describe. */
+        private static Function<String, Map<String, String>> tableOptions(Topology topology) {
+            return table -> topology.table(table).map(TableSpec::options).orElse(Map.of());
+        }
+
         private static DispatcherStartException redacted(Map<String, String> failures, Map<String, Destination> destinations) {
             Map<String, String> masked = new LinkedHashMap<>();
             failures.forEach((name, message) -> {

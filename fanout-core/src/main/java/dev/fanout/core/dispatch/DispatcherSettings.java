@@ -3,7 +3,9 @@ package dev.fanout.core.dispatch;
 import dev.fanout.dlq.DeadLetterSink;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * How a {@link Dispatcher} batches, retries, trips circuit breakers, parks what it cannot write,
@@ -22,9 +24,16 @@ import java.util.Objects;
  *                          routing, from the submitting thread. The dispatcher never closes it
  * @param clock             the time of dead-letter records and of circuit breaker periods;
  *                          {@link Clock#systemUTC()} outside tests
+ * @param tableOptions      table name → the writer options of that table (the topology's
+ *                          {@code tables.<t>.options}), put on every {@link dev.fanout.api.WriteBatch}
+ *                          of the table; by default none. Called from lane threads; a null answer
+ *                          means none
  */
 public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
-                                 CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock) {
+                                 CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
+                                 Function<String, Map<String, String>> tableOptions) {
+
+    private static final Function<String, Map<String, String>> NO_TABLE_OPTIONS = table -> Map.of();
 
     /** Default batching, retries and breaker, room for four batches per lane, no dead-letter queue. */
     public static final DispatcherSettings DEFAULT = of(BatchPolicy.DEFAULT, RetryPolicy.DEFAULT);
@@ -35,9 +44,16 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
         Objects.requireNonNull(sleeper, "sleeper is null");
         Objects.requireNonNull(circuit, "circuit is null");
         Objects.requireNonNull(clock, "clock is null");
+        Objects.requireNonNull(tableOptions, "tableOptions is null");
         if (queueCapacityRows < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 row, got " + queueCapacityRows);
         }
+    }
+
+    /** Settings without table options. */
+    public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
+                              CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock) {
+        this(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, NO_TABLE_OPTIONS);
     }
 
     /** Settings with the default breaker, the system clock and no dead-letter queue. */
@@ -57,19 +73,24 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
     }
 
     public DispatcherSettings withSleeper(Sleeper sleeper) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
     }
 
     public DispatcherSettings withCircuit(CircuitPolicy circuit) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
     }
 
     /** The same settings parking failed parts in {@code deadLetters}; null turns the dead-letter queue off. */
     public DispatcherSettings withDeadLetters(DeadLetterSink deadLetters) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
     }
 
     public DispatcherSettings withClock(Clock clock) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+    }
+
+    /** The same settings putting {@code tableOptions.apply(table)} on each batch of {@code table}. */
+    public DispatcherSettings withTableOptions(Function<String, Map<String, String>> tableOptions) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
     }
 }

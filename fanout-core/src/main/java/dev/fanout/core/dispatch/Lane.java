@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -127,6 +128,7 @@ final class Lane {
     private final Thread thread;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
 
+    private final Function<String, Map<String, String>> tableOptions;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition partsWaiting = lock.newCondition();
     private final Condition roomFreed = lock.newCondition();
@@ -151,6 +153,7 @@ final class Lane {
         this.capacityRows = settings.queueCapacityRows();
         this.deadLetters = settings.deadLetters();
         this.clock = settings.clock();
+        this.tableOptions = settings.tableOptions();
         this.breaker = new CircuitBreaker(destination, settings.circuit(), clock);
 
         String prefix = metricPrefix(destination);
@@ -438,7 +441,8 @@ final class Lane {
     /** Writes one batch in up to {@code maxAttempts} attempts; null when it committed, else the last failure. */
     private Failure writeWithRetries(List<Part> parts, int maxAttempts) {
         FramePacket first = parts.get(0).packet;
-        WriteBatch batch = new WriteBatch(first.table(), first.schema(), parts.stream().map(p -> p.packet).toList());
+        WriteBatch batch = new WriteBatch(first.table(), first.schema(), parts.stream().map(p -> p.packet).toList(),
+                tableOptions.apply(first.table()));
         for (int attempt = 1; ; attempt++) {
             Failure failure;
             for (Part p : parts) {

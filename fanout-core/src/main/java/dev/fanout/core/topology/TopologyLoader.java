@@ -38,7 +38,7 @@ public final class TopologyLoader {
     private static final List<String> DESTINATION_KEYS = List.of("uri", "options");
     private static final List<String> ROUTE_KEYS = List.of("match", "to");
     private static final List<String> MATCH_KEYS = List.of("table", "domain", "column", "before", "from");
-    private static final List<String> TABLE_KEYS = List.of("primary_key", "version_column");
+    private static final List<String> TABLE_KEYS = List.of("primary_key", "version_column", "options");
     private static final List<String> BATCH_KEYS = List.of("max_rows", "max_age");
     private static final List<String> RETRY_KEYS = List.of("max_attempts", "initial_backoff", "max_backoff");
     private static final List<String> CIRCUIT_KEYS = List.of("failure_threshold", "open_for");
@@ -382,7 +382,22 @@ public final class TopologyLoader {
                         + pk.value().kind());
             }
             String versionColumn = optionalText(m, "version_column", section + ".version_column");
-            return problems.size() == before ? new TableSpec(key, Optional.ofNullable(versionColumn)) : null;
+            Map<String, String> options = new LinkedHashMap<>();
+            YamlNode.Entry o = m.entries().get("options");
+            if (o != null && !isNull(o.value())) {
+                YamlNode.Mapping om = mapping(o.value(), section + ".options", null, "{ partition_by: \"toYYYYMM(day)\" }");
+                if (om != null) {
+                    for (YamlNode.Entry opt : om.entries().values()) {
+                        if (opt.value() instanceof YamlNode.Scalar s) {
+                            options.put(opt.key(), s.text() == null ? "" : s.text());
+                        } else {
+                            problem(opt.value().where(), "option '" + opt.key() + "' of table '" + t.key()
+                                    + "' must be a single value, found " + opt.value().kind());
+                        }
+                    }
+                }
+            }
+            return problems.size() == before ? new TableSpec(key, Optional.ofNullable(versionColumn), options) : null;
         }
 
         private BatchPolicy batch(YamlNode.Mapping top) {

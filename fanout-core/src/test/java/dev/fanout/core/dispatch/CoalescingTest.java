@@ -57,6 +57,33 @@ class CoalescingTest {
     }
 
     @Test
+    void batchesCarryTheirTablesOptions() throws Exception {
+        RecordingWriter writer = new RecordingWriter();
+        DispatcherSettings settings = settings(10, NEVER, 100)
+                .withTableOptions(table -> table.equals("a") ? Map.of("partition_by", "id") : null);
+        try (Dispatcher dispatcher = Dispatcher.start(to("d"), Map.of("d", writer), settings, new MetricRegistry())) {
+            dispatcher.submit(packet("a", "p1", 1));
+            dispatcher.submit(packet("b", "p2", 2));
+            dispatcher.flush();
+        }
+
+        assertThat(writer.batches).hasSize(2).allSatisfy(b -> assertThat(b.tableOptions())
+                .isEqualTo(b.table().equals("a") ? Map.of("partition_by", "id") : Map.of()));
+    }
+
+    @Test
+    void withoutTableOptionsBatchesCarryNone() throws Exception {
+        RecordingWriter writer = new RecordingWriter();
+        try (Dispatcher dispatcher = Dispatcher.start(to("d"), Map.of("d", writer), settings(10, NEVER, 100),
+                new MetricRegistry())) {
+            dispatcher.submit(packet("a", "p1", 1));
+            dispatcher.flush();
+        }
+
+        assertThat(writer.batches).singleElement().satisfies(b -> assertThat(b.tableOptions()).isEmpty());
+    }
+
+    @Test
     void batchesHoldAtMostMaxRowsRowsAndALargerPacketIsWrittenAlone() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch gate = new CountDownLatch(1);

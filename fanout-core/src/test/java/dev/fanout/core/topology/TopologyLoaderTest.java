@@ -114,6 +114,45 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void tableOptionsAreStringsWithVariablesSubstituted() throws IOException {
+        Topology t = load("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                tables:
+                  bars:
+                    primary_key: [symbol, day]
+                    version_column: v
+                    options: { partition_by: "toYYYYMM(day)", settings.index_granularity: "${GRANULARITY:-8192}", n: 3 }
+                  trades: { primary_key: [id], options: }
+                """, Map.of("GRANULARITY", "1024"));
+
+        assertThat(t.table("bars").orElseThrow().options()).containsExactly(Map.entry("partition_by", "toYYYYMM(day)"),
+                Map.entry("settings.index_granularity", "1024"), Map.entry("n", "3"));
+        assertThat(t.table("bars")).contains(new TableSpec(List.of("symbol", "day"), Optional.of("v"),
+                Map.of("partition_by", "toYYYYMM(day)", "settings.index_granularity", "1024", "n", "3")));
+        assertThat(t.table("trades").orElseThrow().options()).isEmpty();
+    }
+
+    @Test
+    void tableOptionsMustBeAMappingOfSingleValues() throws IOException {
+        assertThat(problems("""
+                version: 1
+                destinations:
+                  main: { uri: "mem:main" }
+                default: main
+                tables:
+                  a: { primary_key: [id], options: { partition_by: [day] } }
+                  b: { primary_key: [id], options: [partition_by] }
+                  c: { primary_key: [id], option: { partition_by: day } }
+                """)).containsExactly(
+                "6:52 option 'partition_by' of table 'a' must be a single value, found a list",
+                "7:36 tables.b.options must be a mapping, e.g. { partition_by: \"toYYYYMM(day)\" }; found a list",
+                "8:27 unknown key 'option' in tables.c; expected one of primary_key, version_column, options");
+    }
+
+    @Test
     void absentOptionalSectionsTakeDefaults() throws IOException {
         Topology t = load("""
                 version: 1
@@ -199,7 +238,7 @@ class TopologyLoaderTest {
                 dlq: { path: d, dir: e }
                 """)).containsExactly(
                 "3:11 unknown key 'url' in destinations.main; expected one of uri, options",
-                "6:27 unknown key 'version' in tables.t; expected one of primary_key, version_column",
+                "6:27 unknown key 'version' in tables.t; expected one of primary_key, version_column, options",
                 "7:10 unknown key 'rows' in batch; expected one of max_rows, max_age",
                 "8:10 unknown key 'attempts' in retry; expected one of max_attempts, initial_backoff, max_backoff",
                 "9:17 unknown key 'dir' in dlq; expected one of path");

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -37,7 +38,11 @@ import java.util.stream.Collectors;
  * <p><b>Schema</b>: the table is created on first write, and its shape is read from the catalog and
  * cached. New columns are added as {@code Nullable}; int32 → int64 → float64 and decimals widen
  * with {@code MODIFY COLUMN} (not key columns: ClickHouse cannot retype a sorting-key column);
- * anything else is a permanent {@link WriteException} naming table and column.
+ * anything else is a permanent {@link WriteException} naming table and column. A table fanout
+ * creates is partitioned by the batch's table option {@code partition_by} (the topology's
+ * {@code tables.<t>.options}), else by the destination option {@code partition_by.<table>}, and gets
+ * the table options {@code settings.<name>} as engine {@code SETTINGS}; changing either later does
+ * not alter an existing table. Other table options are ignored.
  *
  * <p><b>Connecting</b>: {@link #open()} reads the server version, which decides compression and
  * the timestamp and date types of new columns (see {@link ClickHouseServerVersion}), and creates the
@@ -49,6 +54,11 @@ import java.util.stream.Collectors;
  * thread-safe: one lane thread drives it.
  */
 public final class ClickHouseWriter implements BaseWriter {
+
+    /** The table option naming a table's PARTITION BY expression. */
+    static final String TABLE_PARTITION_BY = "partition_by";
+    /** The prefix of table options naming a table's engine settings. */
+    static final String TABLE_SETTINGS_PREFIX = "settings.";
 
     private final ClickHouseDestination destination;
     private final Map<String, StoredTable> tables = new HashMap<>();
@@ -151,7 +161,7 @@ public final class ClickHouseWriter implements BaseWriter {
         }
         String step = "preparing the table";
         try {
-            StoredTable stored = prepareTable(table, schema);
+            StoredTable stored = prepareTable(table, schema, batch.tableOptions());
             RowBinaryEncoder encoder = encoder(table, schema, stored);
             RowBinaryEncoder.Encoded rows = encoder.encode(winners);
             step = "inserting rows";
@@ -165,14 +175,19 @@ public final class ClickHouseWriter implements BaseWriter {
         }
     }
 
-    /** Creates or evolves the table so that {@code schema} fits it; returns its shape. */
-    private StoredTable prepareTable(String table, Schema schema) throws WriteException {
+    /**
+     * Creates or evolves the table so that {@code schema} fits it; returns its shape. A table fanout
+     * creates takes {@code PARTITION BY} and engine {@code SETTINGS} from {@code tableOptions}
+     * ({@code partition_by}, {@code settings.<name>}), the partition expression otherwise from the
+     * destination option {@code partition_by.<table>}; an existing table is left as it is.
+     */
+    private StoredTable prepareTable(String table, Schema schema, Map<String, String> tableOptions) throws WriteException {
         StoredTable stored = tables.get(table);
         if (stored == null) {
             stored = StoredTable.load(http, destination.database(), table);
             if (stored == null) {
                 http.execute(ReplacingMergeTreeDdl.createTable(destination.database(), table, schema, serverVersion,
-                        destination.partitionBy().get(table)));
+                        partitionBy(table, tableOptions), engineSettings(table, tableOptions)));
                 stored = loadExisting(table);
             }
             tables.put(table, stored);
@@ -195,6 +210,37 @@ public final class ClickHouseWriter implements BaseWriter {
         stored.plan(destination.name(), schema);
         tables.put(table, stored);
         return stored;
+    }
+
+    /** The table option {@code partition_by}, else the destination option {@code partition_by.<table>}, else null. */
+    private String partitionBy(String table, Map<String, String> tableOptions) throws WriteException {
+        String fromTopology = tableOptions.get(TABLE_PARTITION_BY);
+        if (fromTopology == null) {
+            return destination.partitionBy().get(table);
+        }
+        if (fromTopology.isBlank()) {
+            throw WriteException.permanent(table, null, "destination " + destination.name() + ": table " + table
+                    + ", option " + TABLE_PARTITION_BY + " is empty — give a PARTITION BY expression, e.g. toYYYYMM(day), or leave it out");
+        }
+        return fromTopology.strip();
+    }
+
+    /** The table options {@code settings.<name>}: name → value, sorted by name. */
+    private Map<String, String> engineSettings(String table, Map<String, String> tableOptions) throws WriteException {
+        Map<String, String> settings = new TreeMap<>();
+        for (Map.Entry<String, String> o : tableOptions.entrySet()) {
+            if (!o.getKey().startsWith(TABLE_SETTINGS_PREFIX)) {
+                continue;
+            }
+            String name = o.getKey().substring(TABLE_SETTINGS_PREFIX.length());
+            String problem = ReplacingMergeTreeDdl.settingProblem(name);
+            if (problem != null) {
+                throw WriteException.permanent(table, null, "destination " + destination.name() + ": table " + table + ", option "
+                        + o.getKey() + ": " + problem + " — write settings.<name>, e.g. settings.index_granularity");
+            }
+            settings.put(name, o.getValue());
+        }
+        return settings;
     }
 
     private StoredTable loadExisting(String table) throws WriteException {

@@ -11,6 +11,8 @@ import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The statements fanout runs against ClickHouse. A table is
@@ -18,8 +20,13 @@ import java.util.List;
  * row with the highest version (equal versions: the last inserted) when parts merge, and reads with
  * {@code FINAL} see that state at once. Key columns are not nullable, every other column is
  * {@code Nullable}; {@code _fanout_version} is Int64 like fanout's versions (negative ones included).
+ * A {@code PARTITION BY} expression and engine {@code SETTINGS} apply only when fanout creates the
+ * table.
  */
 final class ReplacingMergeTreeDdl {
+
+    private static final Pattern SETTING_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
     private ReplacingMergeTreeDdl() {
     }
@@ -30,6 +37,15 @@ final class ReplacingMergeTreeDdl {
 
     /** The table for {@code schema}; {@code partitionBy} is a PARTITION BY expression or null. */
     static String createTable(String database, String table, Schema schema, ClickHouseServerVersion version, String partitionBy) {
+        return createTable(database, table, schema, version, partitionBy, Map.of());
+    }
+
+    /**
+     * The table for {@code schema}; {@code partitionBy} is a PARTITION BY expression or null,
+     * {@code settings} the table's engine settings (checked by {@link #settingProblem}), in order.
+     */
+    static String createTable(String database, String table, Schema schema, ClickHouseServerVersion version, String partitionBy,
+                              Map<String, String> settings) {
         StringBuilder b = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(qualified(database, table)).append(" (");
         for (Column c : schema.columns()) {
             b.append(columnDefinition(c.name(), c.type(), !schema.isKey(c.name()), version)).append(", ");
@@ -38,7 +54,28 @@ final class ReplacingMergeTreeDdl {
         if (partitionBy != null) {
             b.append(" PARTITION BY ").append(partitionBy);
         }
-        return b.append(" ORDER BY (").append(quoteAll(schema.primaryKey())).append(')').toString();
+        b.append(" ORDER BY (").append(quoteAll(schema.primaryKey())).append(')');
+        String separator = " SETTINGS ";
+        for (Map.Entry<String, String> s : settings.entrySet()) {
+            if (settingProblem(s.getKey()) != null) {
+                throw new IllegalArgumentException(settingProblem(s.getKey()));
+            }
+            b.append(separator).append(s.getKey()).append(" = ").append(settingValue(s.getValue()));
+            separator = ", ";
+        }
+        return b.toString();
+    }
+
+    /** Why {@code name} cannot be an engine setting's name, or null when it can. */
+    static String settingProblem(String name) {
+        return SETTING_NAME.matcher(name).matches() ? null
+                : "'" + name + "' is not a setting name (letters, digits and _, not starting with a digit)";
+    }
+
+    /** A setting's value in SQL: a number as it is, anything else as a quoted string literal. */
+    static String settingValue(String value) {
+        String v = value.strip();
+        return NUMBER.matcher(v).matches() ? v : literal(value);
     }
 
     private static String columnDefinition(String name, LogicalType type, boolean nullable, ClickHouseServerVersion version) {

@@ -272,6 +272,61 @@ class ClickHouseWriterTest {
                 + "' AND table = 'trades'")).isEqualTo("3");
     }
 
+    private static WriteBatch withOptions(WriteBatch b, Map<String, String> tableOptions) {
+        return new WriteBatch(b.table(), b.schema(), b.packets(), tableOptions);
+    }
+
+    @Test
+    void tableOptionsPartitionAndSetTheTableFanoutCreatesOverTheDestinationOption() throws Exception {
+        Map<String, String> options = Map.of("partition_by", "intDiv(id, 50)", "settings.index_granularity", "1024",
+                "settings.parts_to_throw_insert", "500", "unknown_to_clickhouse_writer", "ignored");
+        write(destination(server.uri(database), Map.of("partition_by.trades", "intDiv(id, 100)")),
+                withOptions(trades(1, 0, 300, 300), options));
+
+        assertThat(server.scalar("SELECT partition_key FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .isEqualTo("intDiv(id, 50)");
+        assertThat(server.scalar("SELECT uniqExact(partition) FROM system.parts WHERE active AND database = '" + database
+                + "' AND table = 'trades'")).isEqualTo("6");
+        assertThat(server.scalar("SHOW CREATE TABLE " + database + ".trades"))
+                .contains("SETTINGS index_granularity = 1024, parts_to_throw_insert = 500");
+        assertThat(read("trades")).hasSize(300);
+    }
+
+    @Test
+    void tableOptionsApplyOnlyWhenFanoutCreatesTheTable() throws Exception {
+        write(destination(), trades(1, 0, 10, 10));
+        write(destination(), withOptions(trades(2, 0, 10, 10), Map.of("partition_by", "intDiv(id, 5)",
+                "settings.index_granularity", "1024")));
+
+        assertThat(server.scalar("SELECT partition_key FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .isEmpty();
+        assertThat(server.scalar("SHOW CREATE TABLE " + database + ".trades")).doesNotContain("index_granularity = 1024");
+        assertThat(read("trades")).hasSize(10);
+    }
+
+    @Test
+    void aBadSettingNameFailsPermanentlyNamingTableAndOptionAndCreatesNothing() throws Exception {
+        WriteException e = catchThrowableOfType(WriteException.class, () -> write(destination(),
+                withOptions(trades(1, 0, 3, 3), Map.of("settings.index_granularity = 1, x", "1"))));
+
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.table()).contains("trades");
+        assertThat(e.getMessage()).contains("table trades").contains("option settings.index_granularity = 1, x");
+        assertThat(server.scalar("SELECT count() FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .isEqualTo("0");
+    }
+
+    @Test
+    void aSettingValueIsANumberOrAQuotedLiteralNeverRawSql() throws Exception {
+        WriteException e = catchThrowableOfType(WriteException.class, () -> write(destination(),
+                withOptions(trades(1, 0, 3, 3), Map.of("settings.index_granularity", "1, index_granularity = 2"))));
+
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.getMessage()).contains("trades");
+        assertThat(server.scalar("SELECT count() FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .isEqualTo("0");
+    }
+
     @Test
     void aValueOfTheWrongTypeFailsPermanentlyBeforeAnythingIsSent() throws Exception {
         FramePacket bad = FramePacket.builder("trades", TRADES).version(1).addRow(1L, "ok", 1.0).addRow(2L, "bad", "not a number").build();
