@@ -23,8 +23,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code fanout validate [--connect] TOPOLOGY}: every problem at once, with file:line:column, before any
  * row moves. The checks are static; {@code --connect} then opens and closes each destination's writer,
- * so a server that cannot be reached, a refused credential or a missing driver extension shows up
- * here rather than mid-ingest. Messages are masked like every destination fanout prints.
+ * so a locked DuckDB file, a refused credential or a missing driver extension shows up here rather
+ * than mid-ingest. A ClickHouse server that is down does not: that writer connects at its first
+ * write, so an outage is retried and parked instead of stopping the run. Messages are masked like
+ * every destination fanout prints.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check a topology file: syntax, keys, routes, plugins, one writer per physical target.")
