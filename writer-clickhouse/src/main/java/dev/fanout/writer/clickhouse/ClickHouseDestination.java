@@ -308,9 +308,14 @@ record ClickHouseDestination(String name, String host, int port, String database
         return (secure ? "https://" : "http://") + hostPort();
     }
 
-    /** {@code host:port/database[/table]} with the host lowercased: one identity per physical target. */
+    /**
+     * {@code host:port/database} with the host lowercased, for both URI forms: the database is the
+     * physical target, so {@code ch://h/market} and {@code ch://h/market/trades} (or two one-table
+     * URIs of one database) are refused as a pair by the one-writer-per-target check — one
+     * destination per ClickHouse database; send its tables there with routes.
+     */
     String physicalTarget() {
-        return hostPort().toLowerCase(Locale.ROOT) + "/" + database + (table == null ? "" : "/" + table);
+        return hostPort().toLowerCase(Locale.ROOT) + "/" + database;
     }
 
     @Override
@@ -318,7 +323,7 @@ record ClickHouseDestination(String name, String host, int port, String database
         Map<String, String> shown = new LinkedHashMap<>();
         shown.put("user", user);
         shown.put("password", password.isEmpty() ? "" : "****");
-        return "ClickHouseDestination[" + name + ", " + (secure ? "https://" : "http://") + physicalTarget() + ", " + shown
+        return "ClickHouseDestination[" + name + ", " + (secure ? "https://" : "http://") + physicalTarget() + (table == null ? "" : "/" + table) + ", " + shown
                 + (settings.isEmpty() ? "" : ", settings " + settings) + "]";
     }
 }

@@ -13,12 +13,14 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 
 /**
  * Turns what client-v2 throws into classified {@link WriteException}s.
  *
  * <p>Retryable: no connection (refused, timed out, no answer), a broken transfer, an HTTP 5xx/408/429
- * that carries no ClickHouse error code (a proxy, a restarting server), and the ClickHouse error
+ * that carries no ClickHouse error code (a proxy, a restarting server), a transport failure without
+ * an {@link SSLException} in its causes (e.g. a request cancelled on the client side), and the ClickHouse error
  * codes that mean overload or a transient cluster state ({@link #TRANSIENT_CODES}). Permanent: every
  * other ClickHouse error code — syntax, types, unknown table or database, authentication — because
  * ClickHouse answers many of those with HTTP 500 too (18.16 does for a type mismatch), so the code,
@@ -73,9 +75,14 @@ final class ClickHouseFailure {
             boolean retry = code == 0 ? status >= 500 || status == 408 || status == 429 : TRANSIENT_CODES.contains(code);
             return new WriteException(where + action + " failed" + at + ": " + text, retry, table, null, se);
         }
-        if (e instanceof TransportException) {
+        if (e instanceof TransportException && hasCause(e, SSLException.class)) {
             return new WriteException(where + "TLS to ClickHouse" + at + " failed while " + action + ": " + causeText(e, destination)
                     + " — check the option secure and the port", false, table, null, e);
+        }
+        if (e instanceof TransportException) {
+            // client-v2 also throws it for e.g. "Request was cancelled on client side": not a configuration error
+            return new WriteException(where + "the request to ClickHouse" + at + " failed while " + action + ": "
+                    + causeText(e, destination), true, table, null, e);
         }
         if (e instanceof ClientMisconfigurationException) {
             return new WriteException(where + "the ClickHouse client refused its configuration while " + action + ": "

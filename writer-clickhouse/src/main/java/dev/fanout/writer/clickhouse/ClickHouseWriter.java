@@ -186,13 +186,17 @@ public final class ClickHouseWriter implements BaseWriter {
         if (stored == null) {
             stored = StoredTable.load(http, destination.database(), table);
             if (stored == null) {
+                String partitionBy = partitionBy(table, tableOptions);
                 http.execute(ReplacingMergeTreeDdl.createTable(destination.database(), table, schema, serverVersion,
-                        partitionBy(table, tableOptions), engineSettings(table, tableOptions)));
+                        partitionBy, engineSettings(table, tableOptions)));
+                if (partitionBy != null) {
+                    refusePartitionOutsideKey(table, schema);
+                }
                 stored = loadExisting(table);
             }
             tables.put(table, stored);
         }
-        StoredTable.Evolution evolution = stored.plan(destination.name(), schema);
+        StoredTable.Evolution evolution = stored.plan(destination.name(), schema, serverVersion);
         if (evolution.isEmpty()) {
             return stored;
         }
@@ -201,15 +205,39 @@ public final class ClickHouseWriter implements BaseWriter {
             http.execute(ReplacingMergeTreeDdl.modifyColumn(destination.database(), table, w.getKey(), w.getValue(),
                     stored.column(w.getKey()).type().nullable(), serverVersion));
         }
+        for (Map.Entry<String, LogicalType> c : evolution.commented().entrySet()) {
+            http.execute(ReplacingMergeTreeDdl.commentColumn(destination.database(), table, c.getKey(), c.getValue(), serverVersion));
+        }
         for (Column c : evolution.added()) {
             for (String sql : ReplacingMergeTreeDdl.addColumn(destination.database(), table, c, serverVersion)) {
                 http.execute(sql);
             }
         }
         stored = loadExisting(table);
-        stored.plan(destination.name(), schema);
+        stored.plan(destination.name(), schema, serverVersion);
         tables.put(table, stored);
         return stored;
+    }
+
+    /**
+     * ReplacingMergeTree deduplicates only within a partition: a partition key over a non-key column
+     * would let versions of one key survive in two partitions, even under FINAL. So right after
+     * creating a partitioned table, drops it again and fails permanently when its partition key uses
+     * a column outside the primary key ({@code system.columns.is_in_partition_key}, which 18.16 has).
+     */
+    private void refusePartitionOutsideKey(String table, Schema schema) throws WriteException {
+        List<String[]> partitionColumns = http.rows("SELECT name FROM system.columns WHERE database = "
+                + ClickHouseSql.literal(destination.database()) + " AND table = " + ClickHouseSql.literal(table)
+                + " AND is_in_partition_key = 1 ORDER BY name");
+        for (String[] c : partitionColumns) {
+            if (!schema.isKey(c[0])) {
+                http.execute("DROP TABLE IF EXISTS " + qualified(destination.database(), table));
+                throw WriteException.permanent(table, c[0], "destination " + destination.name() + ": table " + table
+                        + ": partition_by uses column " + c[0] + ", which is not in the primary key; ReplacingMergeTree "
+                        + "deduplicates only within a partition, so versions of one key would survive in two partitions — "
+                        + "partition by key columns only");
+            }
+        }
     }
 
     /** The table option {@code partition_by}, else the destination option {@code partition_by.<table>}, else null. */

@@ -91,11 +91,19 @@ final class ReplacingMergeTreeDdl {
         List<String> sql = new ArrayList<>();
         String t = qualified(database, table);
         sql.add("ALTER TABLE " + t + " ADD COLUMN " + columnDefinition(column.name(), column.type(), true, version));
-        String comment = ClickHouseColumnType.comment(column.type(), version);
-        if (comment != null) {
-            sql.add("ALTER TABLE " + t + " COMMENT COLUMN " + quote(column.name()) + " " + literal(comment));
+        if (ClickHouseColumnType.comment(column.type(), version) != null) {
+            sql.add(commentColumn(database, table, column.name(), column.type(), version));
         }
         return sql;
+    }
+
+    /** Sets the fanout comment of {@code column}, which holds {@code type} (one that needs a comment on this server). */
+    static String commentColumn(String database, String table, String column, LogicalType type, ClickHouseServerVersion version) {
+        String comment = ClickHouseColumnType.comment(type, version);
+        if (comment == null) {
+            throw new IllegalArgumentException(type + " takes no comment on ClickHouse " + version.text());
+        }
+        return "ALTER TABLE " + qualified(database, table) + " COMMENT COLUMN " + quote(column) + " " + literal(comment);
     }
 
     /** Widens a non-key column in place. */

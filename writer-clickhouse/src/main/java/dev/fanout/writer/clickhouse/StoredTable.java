@@ -34,11 +34,13 @@ final class StoredTable {
      * What a batch needs before its insert.
      *
      * @param added   batch columns the table lacks, added as nullable
-     * @param widened stored non-key columns whose type becomes the given wider one
+     * @param widened   stored non-key columns whose type becomes the given wider one
+     * @param commented stored columns that lack their fanout comment (an {@code ADD COLUMN} whose
+     *                  separate {@code COMMENT COLUMN} failed) and get it for the given logical type
      */
-    record Evolution(List<Column> added, Map<String, LogicalType> widened) {
+    record Evolution(List<Column> added, Map<String, LogicalType> widened, Map<String, LogicalType> commented) {
         boolean isEmpty() {
-            return added.isEmpty() && widened.isEmpty();
+            return added.isEmpty() && widened.isEmpty() && commented.isEmpty();
         }
     }
 
@@ -85,7 +87,7 @@ final class StoredTable {
      * @throws WriteException (permanent) for a table fanout cannot upsert into, a key change or a
      *                        type fanout does not widen
      */
-    Evolution plan(String destination, Schema schema) throws WriteException {
+    Evolution plan(String destination, Schema schema, ClickHouseServerVersion serverVersion) throws WriteException {
         String prefix = "destination " + destination + ": table " + name;
         String reroute = " — rename or drop that table, or route " + name + " to another destination";
         if (!engine.endsWith("ReplacingMergeTree")) {
@@ -106,10 +108,15 @@ final class StoredTable {
         }
         List<Column> added = new ArrayList<>();
         Map<String, LogicalType> widened = new LinkedHashMap<>();
+        Map<String, LogicalType> commented = new LinkedHashMap<>();
         for (Column c : schema.columns()) {
             StoredColumn s = columns.get(c.name());
             if (s == null) {
                 added.add(c);
+                continue;
+            }
+            if (lacksComment(s, c.type(), !schema.isKey(c.name()), serverVersion)) {
+                commented.put(c.name(), c.type());
                 continue;
             }
             LogicalType target = widening(prefix, c, s);
@@ -117,7 +124,19 @@ final class StoredTable {
                 widened.put(c.name(), target);
             }
         }
-        return new Evolution(List.copyOf(added), Map.copyOf(widened));
+        return new Evolution(List.copyOf(added), Map.copyOf(widened), Map.copyOf(commented));
+    }
+
+    /**
+     * Whether {@code stored} is exactly the column fanout would create for {@code type} on this server
+     * but lacks the fanout comment that type needs — on 18.16 {@code ADD COLUMN} and
+     * {@code COMMENT COLUMN} are two statements, and the second may have failed.
+     */
+    private static boolean lacksComment(StoredColumn stored, LogicalType type, boolean nullable, ClickHouseServerVersion version) {
+        String comment = ClickHouseColumnType.comment(type, version);
+        return comment != null
+                && (stored.comment() == null || !stored.comment().startsWith(ClickHouseColumnType.COMMENT_PREFIX))
+                && stored.type().text().equals(ClickHouseColumnType.ddl(type, nullable, version));
     }
 
     /** The type {@code stored} must widen to so that {@code batch} fits, or null when it fits already. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.clickhouse.client.api.ConnectionInitiationException;
 import com.clickhouse.client.api.DataTransferException;
 import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.TransportException;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
 import java.net.ConnectException;
@@ -12,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
 /** Classification of what client-v2 throws; the server-facing cases are also exercised against the real server. */
@@ -71,5 +73,19 @@ class ClickHouseFailureTest {
                 new DataTransferException("Insert failed", new SocketTimeoutException("Read timed out")));
         assertThat(timeout.retryable()).isTrue();
         assertThat(timeout.table()).contains("trades");
+    }
+
+    @Test
+    void aTransportFailureIsPermanentOnlyWhenTlsFailed() {
+        WriteException tls = ClickHouseFailure.of(DESTINATION, "trades", "inserting rows",
+                new TransportException("Transport failed", new SSLHandshakeException("PKIX path building failed"), "q1"));
+        assertThat(tls.retryable()).isFalse();
+        assertThat(tls.getMessage()).contains("TLS to ClickHouse at h:8123").contains("check the option secure and the port");
+
+        WriteException cancelled = ClickHouseFailure.of(DESTINATION, "trades", "inserting rows",
+                new TransportException("Request was cancelled on client side", null, "q1"));
+        assertThat(cancelled.retryable()).isTrue();
+        assertThat(cancelled.getMessage()).doesNotContain("TLS").contains("Request was cancelled on client side");
+        assertThat(cancelled.table()).contains("trades");
     }
 }

@@ -30,12 +30,19 @@ class ClickHouseWriterProviderTest {
     void bothUriFormsValidateAndNameTheirPhysicalTarget() {
         assertThat(provider.validate(d("ch://127.0.0.1:8123/market"))).isEmpty();
         assertThat(provider.physicalTarget(d("ch://CH-Node.Example:9000/Market"))).isEqualTo("ch-node.example:9000/Market");
-        assertThat(provider.physicalTarget(d("ch://127.0.0.1:8123/market/trades"))).isEqualTo("127.0.0.1:8123/market/trades");
+        assertThat(provider.physicalTarget(d("ch://127.0.0.1:8123/market/trades"))).isEqualTo("127.0.0.1:8123/market");
         assertThat(provider.physicalTarget(d("ch://[::1]:8123/market/"))).isEqualTo("[::1]:8123/market");
         assertThat(provider.physicalTarget(d("ch://h/market"))).isEqualTo("h:8123/market");
         assertThat(provider.physicalTarget(d("ch://h/market", Map.of("secure", "true")))).isEqualTo("h:8443/market");
         assertThat(ClickHouseDestination.of(d("ch://h/my%20db/t%60x")).table()).isEqualTo("t`x");
         assertThat(ClickHouseDestination.of(d("ch://h/my%20db/t%60x")).database()).isEqualTo("my db");
+    }
+
+    @Test
+    void aDatabaseUriAndAOneTableUriOfTheSameDatabaseShareOnePhysicalTarget() {
+        assertThat(provider.physicalTarget(d("ch://h:8123/market/trades"))).isEqualTo(provider.physicalTarget(d("ch://h:8123/market")));
+        assertThat(provider.physicalTarget(d("ch://h:8123/market/trades"))).isEqualTo(provider.physicalTarget(d("ch://H:8123/market/quotes")));
+        assertThat(provider.physicalTarget(d("ch://h:8123/market"))).isNotEqualTo(provider.physicalTarget(d("ch://h:8123/other")));
     }
 
     @Test

@@ -177,7 +177,7 @@ class ClickHouseWriterTest {
     @Test
     void oneTableUriTakesItsTableAndRefusesOthersNamingBoth() throws Exception {
         Destination d = destination(server.uri(database) + "/trades", Map.of());
-        assertThat(provider.physicalTarget(d)).isEqualTo("127.0.0.1:" + server.httpPort() + "/" + database + "/trades");
+        assertThat(provider.physicalTarget(d)).isEqualTo("127.0.0.1:" + server.httpPort() + "/" + database);
         write(d, trades(1, 0, 10, 10));
         assertThat(read("trades")).hasSize(10);
 
@@ -337,5 +337,52 @@ class ClickHouseWriterTest {
         assertThat(e.column()).contains("price");
         assertThat(e.getMessage()).contains("packet " + bad.packetId() + " row 1").contains("String");
         assertThat(read("trades")).isEmpty();
+    }
+
+    @Test
+    void aPartitionByOverANonKeyColumnDropsTheNewTableAndFailsPermanentlyNamingTheColumn() throws Exception {
+        // non-key columns are Nullable, which a partition key refuses outright; through assumeNotNull/ifNull it takes them
+        WriteException e = catchThrowableOfType(WriteException.class, () -> write(
+                destination(server.uri(database), Map.of("partition_by.trades", "intDiv(toInt64(assumeNotNull(price)), 10)")), trades(1, 0, 10, 10)));
+
+        assertThat(e.retryable()).isFalse();
+        assertThat(e.table()).contains("trades");
+        assertThat(e.getMessage()).isEqualTo("destination hot: table trades: partition_by uses column price, which is not in the "
+                + "primary key; ReplacingMergeTree deduplicates only within a partition, so versions of one key would survive "
+                + "in two partitions — partition by key columns only");
+        assertThat(server.scalar("SELECT count() FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .as("the table just created is dropped again").isEqualTo("0");
+
+        WriteException fromTableOption = catchThrowableOfType(WriteException.class, () -> write(destination(),
+                withOptions(trades(1, 0, 10, 10), Map.of("partition_by", "(id, ifNull(symbol, ''))"))));
+        assertThat(fromTableOption.retryable()).isFalse();
+        assertThat(fromTableOption.getMessage()).contains("partition_by uses column symbol");
+        assertThat(server.scalar("SELECT count() FROM system.tables WHERE database = '" + database + "' AND name = 'trades'"))
+                .isEqualTo("0");
+    }
+
+    @Test
+    void aColumnWhoseCommentStatementFailedGetsItsCommentOnTheNextWrite() throws Exception {
+        ClickHouseServerVersion version = ClickHouseServerVersion.parse(server.scalar("SELECT version()"));
+        Schema temporal = Schema.of(List.of(Column.of("id", LogicalType.INT32), Column.of("ts", LogicalType.TIMESTAMP),
+                Column.of("flag", LogicalType.BOOLEAN)), List.of("id"));
+        server.query("CREATE DATABASE `" + database + "`");
+        // what ADD COLUMN leaves behind when the following COMMENT COLUMN fails: the type, no comment
+        server.query("CREATE TABLE `" + database + "`.temporal (id Int32, ts " + ClickHouseColumnType.ddl(LogicalType.TIMESTAMP, true, version)
+                + ", flag " + ClickHouseColumnType.ddl(LogicalType.BOOLEAN, true, version)
+                + ", _fanout_version Int64) ENGINE = ReplacingMergeTree(_fanout_version) ORDER BY id");
+
+        write(destination(), WriteBatch.of(FramePacket.builder("temporal", temporal).version(1)
+                .addRow(1, Instant.parse("2024-01-02T03:04:05.000006Z"), true).build()));
+
+        Map<String, String> comments = new HashMap<>();
+        for (String[] c : server.rows("SELECT name, comment FROM system.columns WHERE database = '" + database + "' AND table = 'temporal'")) {
+            comments.put(c[0], c[1]);
+        }
+        assertThat(comments).containsEntry("flag", "fanout:boolean");
+        if (!version.hasDateTime64()) {
+            assertThat(comments).containsEntry("ts", "fanout:timestamp");
+        }
+        assertThat(read("temporal").get(0)).containsEntry("ts", Instant.parse("2024-01-02T03:04:05.000006Z")).containsEntry("flag", true);
     }
 }

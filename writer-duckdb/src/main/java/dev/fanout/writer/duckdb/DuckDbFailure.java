@@ -3,6 +3,8 @@ package dev.fanout.writer.duckdb;
 import dev.fanout.api.WriteException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,7 +12,8 @@ import java.util.regex.Pattern;
  * Turns DuckDB's {@link SQLException}s into classified {@link WriteException}s. DuckDB reports no
  * SQL state or vendor code through JDBC; its message starts with the error class ("IO Error:",
  * "Constraint Error:", ...), which is what the classification reads. Messages name the destination
- * and table, keep DuckDB's first line, and never print option values.
+ * and table, keep DuckDB's first line, and never print option values; in the write path they pass
+ * through the target's {@link DuckDbTarget#mask}, and carry no cause when that mask changed anything.
  */
 final class DuckDbFailure {
 
@@ -59,8 +62,18 @@ final class DuckDbFailure {
 
     /** A failure of {@code action} on {@code table} while writing. */
     static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable) {
+        return whileWriting(destination, table, action, e, retryable, UnaryOperator.identity());
+    }
+
+    /**
+     * A failure of {@code action} on {@code table} while writing, its message passed through
+     * {@code mask} ({@link DuckDbTarget#mask}); when the mask changes any message of {@code e} (its
+     * causes and suppressed exceptions included), {@code e} is not attached as the cause.
+     */
+    static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable,
+                                       UnaryOperator<String> mask) {
         String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage());
-        return new WriteException(message, retryable, table, null, e);
+        return new WriteException(mask.apply(message), retryable, table, null, causeUnlessMasked(e, mask));
     }
 
     /**
@@ -71,13 +84,50 @@ final class DuckDbFailure {
      */
     static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
                                             String reopenProblem) {
+        return afterInvalidation(destination, table, action, target, e, reopenProblem, UnaryOperator.identity());
+    }
+
+    /** {@link #afterInvalidation(String, String, String, String, SQLException, String)} with the message masked as {@link #whileWriting} does. */
+    static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
+                                            String reopenProblem, UnaryOperator<String> mask) {
         String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage())
                 + " — DuckDB invalidated the database after a fatal error; "
                 + (reopenProblem == null
                         ? "the writer closed " + target + " and reopened it, so the batch can be retried"
                         : "the writer closed " + target + " but could not reopen it (" + firstLine(reopenProblem)
                                 + "); the next write tries again");
-        return new WriteException(message, true, table, null, e);
+        return new WriteException(mask.apply(message), true, table, null, causeUnlessMasked(e, mask));
+    }
+
+    /** A failure to close the connection to {@code target}, its message masked as {@link #whileWriting} does. */
+    static WriteException whileClosing(String destination, String target, SQLException e, UnaryOperator<String> mask) {
+        return WriteException.permanent(mask.apply("destination " + destination + ": closing " + target + " failed: "
+                + firstLine(e.getMessage())), causeUnlessMasked(e, mask));
+    }
+
+    /** {@code e}, or null when {@code mask} changes the message of {@code e} or of any exception it carries. */
+    static Throwable causeUnlessMasked(Throwable e, UnaryOperator<String> mask) {
+        return changedByMask(e, mask, new java.util.IdentityHashMap<>()) ? null : e;
+    }
+
+    private static boolean changedByMask(Throwable t, UnaryOperator<String> mask, Map<Throwable, Boolean> seen) {
+        if (t == null || seen.put(t, Boolean.TRUE) != null) {
+            return false;
+        }
+        String m = t.getMessage();
+        if (m != null && !m.equals(mask.apply(m))) {
+            return true;
+        }
+        String text = t.toString();
+        if (text != null && !text.equals(mask.apply(text))) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (changedByMask(s, mask, seen)) {
+                return true;
+            }
+        }
+        return changedByMask(t.getCause(), mask, seen);
     }
 
     /** A failure to connect to {@code file}. */

@@ -41,4 +41,15 @@ public interface DuckDbTarget {
     default boolean isTransient(String message) {
         return DuckDbFailure.isTransient(message);
     }
+
+    /**
+     * {@code message} with this target's secrets masked — applied to every message the writer builds
+     * from a DuckDB error while writing, reopening or closing. When it changes the message of a DuckDB
+     * exception, that exception is not attached as the failure's cause (its message, stack trace and
+     * suppressed exceptions would carry the secret into logs and the dead-letter queue). A local file
+     * has no secrets: the message as it is.
+     */
+    default String mask(String message) {
+        return message;
+    }
 }

@@ -127,7 +127,7 @@ public final class DuckDbWriter implements BaseWriter {
             if (DuckDbFailure.isInvalidated(e.getMessage())) {
                 throw reopenAfterInvalidation(table, step, e);
             }
-            throw DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()));
+            throw DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()), target::mask);
         }
     }
 
@@ -171,7 +171,7 @@ public final class DuckDbWriter implements BaseWriter {
             reopenProblem = e.getMessage();
             cause.addSuppressed(e);
         }
-        return DuckDbFailure.afterInvalidation(destination, table, step, target.describe(), cause, reopenProblem);
+        return DuckDbFailure.afterInvalidation(destination, table, step, target.describe(), cause, reopenProblem, target::mask);
     }
 
     /** Creates or evolves the table so that {@code schema} fits it. */
@@ -266,8 +266,7 @@ public final class DuckDbWriter implements BaseWriter {
         try {
             c.close();
         } catch (SQLException e) {
-            throw WriteException.permanent("destination " + destination + ": closing " + target.describe() + " failed: "
-                    + DuckDbFailure.firstLine(e.getMessage()), e);
+            throw DuckDbFailure.whileClosing(destination, target.describe(), e, target::mask);
         }
     }
 

@@ -114,6 +114,46 @@ class DuckDbWriterFailureTest {
     }
 
     @Test
+    void aTargetsMaskAppliesToWriteReopenAndCloseMessagesAndDropsTheCauseOnlyWhenItChangedSomething() {
+        DuckDbTarget masking = new DuckDbTarget() {
+            @Override
+            public String describe() {
+                return "remote database r";
+            }
+
+            @Override
+            public org.duckdb.DuckDBConnection connect(String destination) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public String mask(String message) {
+                return message == null ? null : message.replace("s3cr3t", "****");
+            }
+        };
+        SQLException echoing = new SQLException("Binder Error: no such thing 's3cr3t'");
+        WriteException writing = DuckDbFailure.whileWriting("d", "t", "upserting rows", echoing, false, masking::mask);
+        assertThat(writing.getMessage()).isEqualTo("destination d: table t: upserting rows failed: Binder Error: no such thing '****'");
+        assertThat(writing.getCause()).isNull();
+        SQLException inCause = new SQLException("Binder Error: plain", new RuntimeException("has s3cr3t"));
+        assertThat(DuckDbFailure.whileWriting("d", "t", "upserting rows", inCause, false, masking::mask).getCause()).isNull();
+        SQLException harmless = new SQLException("Binder Error: plain");
+        assertThat(DuckDbFailure.whileWriting("d", "t", "upserting rows", harmless, false, masking::mask).getCause()).isSameAs(harmless);
+
+        SQLException fatal = new SQLException("FATAL Error: s3cr3t");
+        WriteException reopen = DuckDbFailure.afterInvalidation("d", "t", "staging rows", masking.describe(), fatal, "IO Error: s3cr3t",
+                masking::mask);
+        assertThat(reopen.getMessage()).doesNotContain("s3cr3t").contains("FATAL Error: ****").contains("(IO Error: ****)");
+        assertThat(reopen.getCause()).isNull();
+        WriteException closing = DuckDbFailure.whileClosing("d", masking.describe(), new SQLException("IO Error: s3cr3t"), masking::mask);
+        assertThat(closing.getMessage()).isEqualTo("destination d: closing remote database r failed: IO Error: ****");
+        assertThat(closing.getCause()).isNull();
+
+        DuckDbTarget local = new LocalFileTarget(Path.of("/x.duckdb"), Map.of());
+        assertThat(local.mask("IO Error: s3cr3t")).isEqualTo("IO Error: s3cr3t");
+    }
+
+    @Test
     void timestampVersionOutsideTheRangeOfALongIsAPermanentFailureNamingTableAndColumn() throws Exception {
         Schema events = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("ts", LogicalType.TIMESTAMP)), List.of("id"), "ts");
         WriteBatch far = WriteBatch.of(FramePacket.builder("events", events).packetId("p-far")

@@ -30,9 +30,11 @@ import java.util.regex.Pattern;
  * @param saasMode           {@code true}, {@code false}, or null for MotherDuck's default
  * @param extensionDirectory where a pre-installed motherduck extension is, or null for DuckDB's default
  * @param testLocalFile      test mode: the local DuckDB file written instead of MotherDuck, or null
+ * @param uriSecrets         what {@link Destination#redact} masks in the URI ({@link Destination#uriSecrets()}),
+ *                           masked in messages like the token; never printed
  */
 record MotherDuckDestination(String name, String database, String schema, String table, String token, String attachMode,
-                             String saasMode, Path extensionDirectory, Path testLocalFile) {
+                             String saasMode, Path extensionDirectory, Path testLocalFile, List<String> uriSecrets) {
 
     static final String TOKEN = "token";
     static final String ATTACH_MODE = "attach_mode";
@@ -61,6 +63,7 @@ record MotherDuckDestination(String name, String database, String schema, String
         Objects.requireNonNull(database, "database is null");
         Objects.requireNonNull(schema, "schema is null");
         Objects.requireNonNull(token, "token is null");
+        uriSecrets = uriSecrets == null ? List.of() : List.copyOf(uriSecrets);
     }
 
     /** Whether the connection goes to {@link #testLocalFile()} instead of MotherDuck. */
@@ -149,7 +152,7 @@ record MotherDuckDestination(String name, String database, String schema, String
         return new MotherDuckDestination(destination.name(), uri.database(), uri.schema(), uri.table(), token == null ? "" : token,
                 option(destination, ATTACH_MODE), option(destination, SAAS_MODE),
                 extensions == null ? null : base.resolve(extensions).toAbsolutePath().normalize(),
-                local == null ? null : LocalFileTarget.canonicalFile(base, local));
+                local == null ? null : LocalFileTarget.canonicalFile(base, local), destination.uriSecrets());
     }
 
     private static String option(Destination destination, String key) {

@@ -74,7 +74,7 @@ final class MotherDuckTarget implements DuckDbTarget {
             }
             throw local != null
                     ? WriteException.permanent("destination " + destination.name() + ": cannot use schema " + destination.schema()
-                            + " in " + describe() + ": " + MotherDuckFailure.firstLine(e.getMessage()), null)
+                            + " in " + describe() + ": " + mask(MotherDuckFailure.firstLine(e.getMessage())), null)
                     : MotherDuckFailure.whileOpening(destination, e.getMessage(), isTransient(e.getMessage()));
         }
     }
@@ -121,6 +121,21 @@ final class MotherDuckTarget implements DuckDbTarget {
             return false;
         }
         return MotherDuckFailure.isNetworkError(message) || DuckDbTarget.super.isTransient(message);
+    }
+
+    /**
+     * {@code message} with the token (also when a test-mode destination sets one) and what
+     * {@link dev.fanout.api.Destination#redact} masks in the URI replaced by {@code ****}: DuckDB's
+     * errors may echo either, and the writer passes every message it builds from one through here
+     * (and then attaches no cause).
+     */
+    @Override
+    public String mask(String message) {
+        String masked = MotherDuckFailure.mask(message, destination.token());
+        for (String secret : destination.uriSecrets()) {
+            masked = MotherDuckFailure.mask(masked, secret);
+        }
+        return masked;
     }
 
     @Override
