@@ -9,8 +9,8 @@ import java.util.Objects;
  * {@link BaseWriter#write} as one unit. The core coalesces packets into batches; a schema change
  * starts a new batch, so a writer evolves its table at most once per batch.
  *
- * @param table   the table every packet belongs to
- * @param schema  the schema every packet shares
+ * @param table        the table every packet belongs to
+ * @param schema       the schema every packet shares
  * @param packets      at least one packet, in the order the producer submitted them
  * @param tableOptions writer-specific options of this table from the topology's
  *                     {@code tables.<t>.options}, e.g. ClickHouse {@code partition_by}; writers
