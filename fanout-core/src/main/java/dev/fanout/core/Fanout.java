@@ -3,6 +3,7 @@ package dev.fanout.core;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
+import dev.fanout.api.FlowController;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
@@ -11,6 +12,7 @@ import dev.fanout.core.dispatch.DispatcherSettings;
 import dev.fanout.core.dispatch.DispatcherStartException;
 import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
+import dev.fanout.core.flow.InFlightFlowController;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.routing.TopologyRouter;
 import dev.fanout.core.topology.TableSpec;
@@ -40,6 +42,12 @@ import java.util.function.Function;
  * <p>{@link #submit} may be called from any number of threads; packets of one table must be
  * submitted from one thread (or in an order the caller serialises) for "order kept per table" to
  * mean anything. {@link #flush} and {@link #close} may be called from any thread.
+ *
+ * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
+ * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
+ * {@code flow} section, else none (only the per-lane queue bounds memory). With a rejecting policy,
+ * {@link #submit} throws {@link dev.fanout.api.FlowRejectedException} and nothing of the packet is
+ * written: back off and submit it again.
  *
  * <pre>{@code
  * try (Fanout fanout = Fanout.builder().topology(Path.of("phase-2.yaml")).build()) {
@@ -74,7 +82,12 @@ public final class Fanout implements AutoCloseable {
         return topology;
     }
 
-    /** Routes {@code packet} and returns its acknowledgement; blocks while a target lane is full. */
+    /**
+     * Routes {@code packet} and returns its acknowledgement; blocks while a target lane is full or the
+     * flow controller makes it wait.
+     *
+     * @throws dev.fanout.api.FlowRejectedException when the flow controller refused it; nothing was written
+     */
     public CompletableFuture<PacketOutcome> submit(FramePacket packet) {
         return dispatcher.submit(packet);
     }
@@ -115,6 +128,7 @@ public final class Fanout implements AutoCloseable {
         private WriterRegistry registry;
         private MetricRegistry metrics;
         private DeadLetterSink deadLetters;
+        private FlowController flowController;
 
         private Builder() {
         }
@@ -151,6 +165,16 @@ public final class Fanout implements AutoCloseable {
          */
         public Builder deadLetters(DeadLetterSink deadLetters) {
             this.deadLetters = Objects.requireNonNull(deadLetters, "deadLetters is null");
+            return this;
+        }
+
+        /**
+         * The pipeline's own admission control (default: an {@link InFlightFlowController} from the
+         * topology's {@code flow} section when there is one, else unlimited). Takes precedence over
+         * the {@code flow} section. Fanout never closes it.
+         */
+        public Builder flowController(FlowController flowController) {
+            this.flowController = Objects.requireNonNull(flowController, "flowController is null");
             return this;
         }
 
@@ -195,7 +219,9 @@ public final class Fanout implements AutoCloseable {
             DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
                     .withCircuit(checked.circuit())
                     .withDeadLetters(deadLetters)
-                    .withTableOptions(tableOptions(checked));
+                    .withTableOptions(tableOptions(checked))
+                    .withFlowController(flowController != null ? flowController
+                            : checked.flow().<FlowController>map(InFlightFlowController::new).orElse(FlowController.UNLIMITED));
             Dispatcher dispatcher;
             try {
                 dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);

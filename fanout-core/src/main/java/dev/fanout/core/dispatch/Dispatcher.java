@@ -3,9 +3,12 @@ package dev.fanout.core.dispatch;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.FlowController;
+import dev.fanout.api.FlowRejectedException;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.Router;
 import dev.fanout.api.Router.RoutedPart;
+import dev.fanout.core.flow.PacketSizes;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
 import org.slf4j.Logger;
@@ -18,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -56,7 +60,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       batch is split until only its poisoned packets fail. A destination failing retryably batch
  *       after batch trips its circuit breaker ({@link CircuitPolicy}), so its parts are settled at
  *       once instead of holding producers up.</li>
- *   <li>Memory is bounded per lane by {@link DispatcherSettings#queueCapacityRows()}.</li>
+ *   <li>Memory is bounded per lane by {@link DispatcherSettings#queueCapacityRows()}, and further by
+ *       the {@link DispatcherSettings#flowController() flow controller}: each routed part holds a
+ *       permit from after routing until it completes (committed, parked or failed).</li>
  * </ul>
  *
  * <p><b>Threading.</b> All methods are thread-safe. {@link #submit} blocks while a lane it routes to
@@ -73,7 +79,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each successful {@code writer.write}, on a {@link com.codahale.metrics.UniformReservoir} so
  * percentiles cover the whole run without the recency bias of the default decaying reservoir) and
  * {@code .queue.rows} (gauge of rows admitted and not yet completed); and {@code fanout.rejected}
- * (counter of packets refused before routing) with {@code fanout.rejected.dead_lettered} (those parked).
+ * (counter of packets refused before routing) with {@code fanout.rejected.dead_lettered} (those parked),
+ * and {@code fanout.flow.rejected} (counter of submits refused by the flow controller).
  */
 public final class Dispatcher implements AutoCloseable {
 
@@ -85,6 +92,9 @@ public final class Dispatcher implements AutoCloseable {
     private final Clock clock;
     private final Counter rejected;
     private final Counter rejectedDeadLettered;
+    private final Counter flowRejected;
+    private final FlowController flowController;
+    private static final FlowController.Permit NO_PERMIT = () -> { };
     private final Set<Tracker> pending = ConcurrentHashMap.newKeySet();
     private final AtomicInteger activeSubmits = new AtomicInteger();
     private final Object admissionMonitor = new Object();
@@ -97,6 +107,8 @@ public final class Dispatcher implements AutoCloseable {
         this.clock = settings.clock();
         this.rejected = metrics.counter("fanout.rejected");
         this.rejectedDeadLettered = metrics.counter("fanout.rejected.dead_lettered");
+        this.flowRejected = metrics.counter("fanout.flow.rejected");
+        this.flowController = settings.flowController();
     }
 
     /**
@@ -152,7 +164,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Checks, routes and enqueues a packet; blocks while a lane it routes to is full.
+     * Checks, routes and enqueues a packet; blocks while a lane it routes to is full or the
+     * {@link DispatcherSettings#flowController() flow controller} makes it wait.
      *
      * <p>A packet with invalid data (a value not of its column's type, a null key, a null in a
      * non-nullable or the version column) or one the router refuses is not written: its future is
@@ -161,8 +174,15 @@ public final class Dispatcher implements AutoCloseable {
      * calling thread is interrupted while blocked, the parts not yet admitted fail (retryable, not
      * parked: the producer chose to stop) and the interrupt flag is kept.
      *
+     * <p><b>Flow control.</b> After routing, one permit per part is acquired from the flow controller,
+     * in destination-name order, before any part enters a lane; each is released when its part
+     * completes. When the controller refuses a part (its {@code reject} policy), the permits already
+     * taken are released and this method throws: nothing of the packet was written or queued, and no
+     * future exists for it, so the caller backs off and submits it again.
+     *
      * @return completes when every part has committed, been parked, or failed; never completes exceptionally
      * @throws IllegalStateException after {@link #close()}
+     * @throws FlowRejectedException  when the flow controller refused the packet; nothing was written
      */
     public CompletableFuture<PacketOutcome> submit(FramePacket packet) {
         Objects.requireNonNull(packet, "packet is null");
@@ -240,28 +260,104 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private CompletableFuture<PacketOutcome> enqueue(FramePacket packet, List<RoutedPart> parts) {
+        FlowController.Permit[] permits = new FlowController.Permit[parts.size()];
+        boolean admittedByFlow = acquirePermits(packet, parts, permits);
         Tracker tracker = new Tracker(packet, parts);
         pending.add(tracker);
+        if (!admittedByFlow) {
+            for (int j = 0; j < parts.size(); j++) {
+                tracker.complete(j, DestinationResult.failed(parts.get(j).destination(),
+                        "interrupted while waiting for flow control; not written", true));
+            }
+            return tracker.future;
+        }
         for (int i = 0; i < parts.size(); i++) {
             int slot = i;
             String destination = parts.get(i).destination();
+            FlowController.Permit permit = permits[i];
             boolean admitted;
             try {
-                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), r -> tracker.complete(slot, r)));
+                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), r -> {
+                    try {
+                        release(permit, destination);
+                    } finally {
+                        tracker.complete(slot, r);
+                    }
+                }));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 for (int j = i; j < parts.size(); j++) {
+                    release(permits[j], parts.get(j).destination());
                     tracker.complete(j, DestinationResult.failed(parts.get(j).destination(),
                             "interrupted while waiting for room in the lane; not written", true));
                 }
                 break;
             }
             if (!admitted) {
+                release(permit, destination);
                 tracker.complete(slot, DestinationResult.failed(destination,
                         "destination " + destination + " is closed; not written", true));
             }
         }
         return tracker.future;
+    }
+
+    /**
+     * Acquires one flow-control permit per part, in destination-name order, before any part enters a
+     * lane, so a refused packet leaves nothing behind.
+     *
+     * @return false when interrupted while waiting (nothing is held then, and the interrupt flag is kept)
+     * @throws FlowRejectedException when the controller refuses a part; nothing is held then
+     */
+    private boolean acquirePermits(FramePacket packet, List<RoutedPart> parts, FlowController.Permit[] permits) {
+        if (flowController == FlowController.UNLIMITED) {
+            Arrays.fill(permits, NO_PERMIT);
+            return true;
+        }
+        Integer[] order = new Integer[parts.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparing(i -> parts.get(i).destination()));
+        try {
+            for (int i : order) {
+                FramePacket part = parts.get(i).packet();
+                FlowController.Permit permit = flowController.acquire(parts.get(i).destination(), part.rowCount(),
+                        PacketSizes.estimateBytes(part));
+                permits[i] = Objects.requireNonNull(permit, "the flow controller returned a null permit");
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            releaseAll(parts, permits);
+            return false;
+        } catch (FlowRejectedException e) {
+            releaseAll(parts, permits);
+            flowRejected.inc();
+            log.debug("packet {} of table {} refused by flow control: {}", packet.packetId(), packet.table(), e.getMessage());
+            throw e;
+        } catch (RuntimeException | Error e) {
+            releaseAll(parts, permits);
+            throw e;
+        }
+    }
+
+    private void releaseAll(List<RoutedPart> parts, FlowController.Permit[] permits) {
+        for (int i = 0; i < permits.length; i++) {
+            if (permits[i] != null) {
+                release(permits[i], parts.get(i).destination());
+                permits[i] = null;
+            }
+        }
+    }
+
+    /** Releases {@code permit}; a failing release is logged, never allowed to keep a packet from completing. */
+    private static void release(FlowController.Permit permit, String destination) {
+        try {
+            permit.release();
+        } catch (RuntimeException e) {
+            log.error("destination {}: releasing a flow-control permit failed", destination, e);
+        }
     }
 
     /**

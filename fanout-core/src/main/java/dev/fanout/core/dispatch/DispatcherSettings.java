@@ -1,5 +1,6 @@
 package dev.fanout.core.dispatch;
 
+import dev.fanout.api.FlowController;
 import dev.fanout.dlq.DeadLetterSink;
 
 import java.time.Clock;
@@ -28,10 +29,13 @@ import java.util.function.Function;
  *                          {@code tables.<t>.options}), put on every {@link dev.fanout.api.WriteBatch}
  *                          of the table; by default none. Called from lane threads; a null answer
  *                          means none
+ * @param flowController    admission control applied to each routed part before it enters its lane
+ *                          (in-flight rows and bytes, rate limit); {@link FlowController#UNLIMITED}
+ *                          by default, which admits everything at once
  */
 public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
                                  CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
-                                 Function<String, Map<String, String>> tableOptions) {
+                                 Function<String, Map<String, String>> tableOptions, FlowController flowController) {
 
     private static final Function<String, Map<String, String>> NO_TABLE_OPTIONS = table -> Map.of();
 
@@ -45,9 +49,17 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
         Objects.requireNonNull(circuit, "circuit is null");
         Objects.requireNonNull(clock, "clock is null");
         Objects.requireNonNull(tableOptions, "tableOptions is null");
+        Objects.requireNonNull(flowController, "flowController is null");
         if (queueCapacityRows < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 row, got " + queueCapacityRows);
         }
+    }
+
+    /** Settings without flow control. */
+    public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
+                              CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
+                              Function<String, Map<String, String>> tableOptions) {
+        this(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, FlowController.UNLIMITED);
     }
 
     /** Settings without table options. */
@@ -73,24 +85,29 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
     }
 
     public DispatcherSettings withSleeper(Sleeper sleeper) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
     }
 
     public DispatcherSettings withCircuit(CircuitPolicy circuit) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
     }
 
     /** The same settings parking failed parts in {@code deadLetters}; null turns the dead-letter queue off. */
     public DispatcherSettings withDeadLetters(DeadLetterSink deadLetters) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
     }
 
     public DispatcherSettings withClock(Clock clock) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
     }
 
     /** The same settings putting {@code tableOptions.apply(table)} on each batch of {@code table}. */
     public DispatcherSettings withTableOptions(Function<String, Map<String, String>> tableOptions) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+    }
+
+    /** The same settings admitting parts through {@code flowController}. */
+    public DispatcherSettings withFlowController(FlowController flowController) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
     }
 }

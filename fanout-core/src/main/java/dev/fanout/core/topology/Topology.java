@@ -4,6 +4,7 @@ import dev.fanout.api.Destination;
 import dev.fanout.core.dispatch.BatchPolicy;
 import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
+import dev.fanout.core.flow.FlowLimits;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -34,10 +35,13 @@ import java.util.Set;
  * @param circuit            when a destination's circuit breaker opens, and for how long
  * @param dlqPath            the dead-letter directory, absolute, when configured; the caller opens
  *                           the store there (the core does no file I/O for it)
+ * @param flow               the {@code flow} section's admission limits, when present; fanout then
+ *                           admits packets through an {@link dev.fanout.core.flow.InFlightFlowController}
  */
 public record Topology(Path file, int version, String phase, Map<String, DestinationSpec> destinations,
         List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
-        BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath) {
+        BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath,
+        Optional<FlowLimits> flow) {
 
     public Topology {
         Objects.requireNonNull(file, "file is null");
@@ -49,6 +53,7 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
         Objects.requireNonNull(retry, "retry is null");
         Objects.requireNonNull(circuit, "circuit is null");
         Objects.requireNonNull(dlqPath, "dlqPath is null");
+        Objects.requireNonNull(flow, "flow is null");
         if (version != 1) {
             throw new IllegalArgumentException("unsupported topology version " + version + "; this fanout reads version 1");
         }
@@ -60,6 +65,14 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
         if (defaultDestination.isPresent() && !destinations.containsKey(defaultDestination.get())) {
             throw new IllegalArgumentException("default destination '" + defaultDestination.get() + "' is not defined");
         }
+    }
+
+    /** A topology without a {@code flow} section. */
+    public Topology(Path file, int version, String phase, Map<String, DestinationSpec> destinations,
+                    List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
+                    BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath) {
+        this(file, version, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlqPath,
+                Optional.empty());
     }
 
     /** The directory of the topology file, absolute. */

@@ -3,6 +3,7 @@ package dev.fanout.core.topology;
 import dev.fanout.core.dispatch.BatchPolicy;
 import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
+import dev.fanout.core.flow.FlowLimits;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ import java.util.function.Function;
 public final class TopologyLoader {
 
     private static final List<String> TOP_KEYS =
-            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "circuit", "dlq");
+            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "circuit", "dlq", "flow");
     private static final List<String> DESTINATION_KEYS = List.of("uri", "options");
     private static final List<String> ROUTE_KEYS = List.of("match", "to");
     private static final List<String> MATCH_KEYS = List.of("table", "domain", "column", "before", "from");
@@ -43,6 +44,8 @@ public final class TopologyLoader {
     private static final List<String> RETRY_KEYS = List.of("max_attempts", "initial_backoff", "max_backoff");
     private static final List<String> CIRCUIT_KEYS = List.of("failure_threshold", "open_for");
     private static final List<String> DLQ_KEYS = List.of("path");
+    private static final List<String> FLOW_KEYS = List.of("max_in_flight_rows", "max_in_flight_bytes",
+            "max_in_flight_rows_per_destination", "max_in_flight_bytes_per_destination", "rate_limit_rows_per_s", "when_full");
 
     private TopologyLoader() {
     }
@@ -128,10 +131,12 @@ public final class TopologyLoader {
             RetryPolicy retry = retry(top);
             CircuitPolicy circuit = circuit(top);
             Optional<Path> dlq = dlq(top);
+            Optional<FlowLimits> flow = flow(top);
             if (!problems.isEmpty()) {
                 throw new TopologyException(problems);
             }
-            return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq);
+            return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq,
+                    flow);
         }
 
         private void version(YamlNode.Mapping top) {
@@ -467,6 +472,70 @@ public final class TopologyLoader {
             } catch (InvalidPathException ex) {
                 problem(p.value().where(), "dlq.path is not a valid path: " + ex.getReason());
                 return Optional.empty();
+            }
+        }
+
+        private Optional<FlowLimits> flow(YamlNode.Mapping top) {
+            YamlNode.Mapping m = section(top, "flow", FLOW_KEYS,
+                    "{ max_in_flight_rows: 1000000, max_in_flight_rows_per_destination: 250000, when_full: block }");
+            if (m == null) {
+                return Optional.empty();
+            }
+            int before = problems.size();
+            long rows = count(m, "max_in_flight_rows", "flow.max_in_flight_rows");
+            long bytes = count(m, "max_in_flight_bytes", "flow.max_in_flight_bytes");
+            long rowsPerDestination = count(m, "max_in_flight_rows_per_destination", "flow.max_in_flight_rows_per_destination");
+            long bytesPerDestination = count(m, "max_in_flight_bytes_per_destination", "flow.max_in_flight_bytes_per_destination");
+            double rate = 0;
+            YamlNode.Entry r = m.entries().get("rate_limit_rows_per_s");
+            String rateText = r == null ? null : text(r.value(), "flow.rate_limit_rows_per_s");
+            if (rateText != null) {
+                try {
+                    rate = Double.parseDouble(rateText.trim().replace("_", ""));
+                    if (!(rate >= 0) || Double.isInfinite(rate)) {
+                        problem(r.value().where(), "flow.rate_limit_rows_per_s must be a finite number of at least 0 "
+                                + "(0: no rate limit), got " + rateText);
+                    }
+                } catch (NumberFormatException ex) {
+                    problem(r.value().where(), "bad number '" + rateText + "' for flow.rate_limit_rows_per_s; write rows "
+                            + "per second like 50000 (0: no rate limit)");
+                }
+            }
+            FlowLimits.WhenFull whenFull = FlowLimits.WhenFull.BLOCK;
+            YamlNode.Entry w = m.entries().get("when_full");
+            String policy = w == null ? null : text(w.value(), "flow.when_full");
+            if (policy != null) {
+                switch (policy.trim()) {
+                    case "block" -> whenFull = FlowLimits.WhenFull.BLOCK;
+                    case "reject" -> whenFull = FlowLimits.WhenFull.REJECT;
+                    default -> problem(w.value().where(), "unknown flow.when_full '" + policy
+                            + "'; expected block (submit waits) or reject (submit fails fast)");
+                }
+            }
+            if (problems.size() != before) {
+                return Optional.empty();
+            }
+            return Optional.of(new FlowLimits(rows, bytes, rowsPerDestination, bytesPerDestination, rate, whenFull));
+        }
+
+        /** A whole number of at least 0 (0: unlimited); 0 when absent or bad, with a problem recorded when bad. */
+        private long count(YamlNode.Mapping m, String key, String what) {
+            YamlNode.Entry e = m.entries().get(key);
+            String text = e == null ? null : text(e.value(), what);
+            if (text == null) {
+                return 0;
+            }
+            try {
+                long n = Long.parseLong(text.trim().replace("_", ""));
+                if (n < 0) {
+                    problem(e.value().where(), what + " must be at least 0 (0: unlimited), got " + n);
+                    return 0;
+                }
+                return n;
+            } catch (NumberFormatException ex) {
+                problem(e.value().where(), "bad number '" + text + "' for " + what + "; write a whole number like 100000"
+                        + " (0: unlimited)");
+                return 0;
             }
         }
 
