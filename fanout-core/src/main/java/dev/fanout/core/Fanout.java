@@ -22,12 +22,14 @@ import dev.fanout.core.topology.TopologyLoader;
 import dev.fanout.core.topology.TopologyValidator;
 import dev.fanout.dlq.DeadLetterSink;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -54,17 +56,23 @@ import java.util.function.Function;
  *     fanout.submit(packet).thenAccept(outcome -> commitSourceOffsetsIf(outcome.isDurable()));
  * }
  * }</pre>
+ *
+ * <p><b>Prometheus.</b> When the topology has {@code metrics.prometheus}, {@link Builder#build()}
+ * serves the metric registry at {@code http://<host>:<port>/metrics} through the Prometheus Java
+ * client's Dropwizard bridge, and {@link #close()} stops that server.
  */
 public final class Fanout implements AutoCloseable {
 
     private final Topology topology;
     private final Dispatcher dispatcher;
     private final MetricRegistry metrics;
+    private final PrometheusExporter prometheus;
 
-    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics) {
+    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics, PrometheusExporter prometheus) {
         this.topology = topology;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
+        this.prometheus = prometheus;
     }
 
     public static Builder builder() {
@@ -115,10 +123,27 @@ public final class Fanout implements AutoCloseable {
         return metrics;
     }
 
-    /** Drains every queued packet, then closes each writer; every returned future completes. */
+    /**
+     * Where the Prometheus scrape endpoint listens ({@code /metrics} there), with the real port when
+     * the topology asked for port 0; empty without {@code metrics.prometheus}.
+     */
+    public Optional<InetSocketAddress> prometheusAddress() {
+        return prometheus == null ? Optional.empty() : Optional.of(prometheus.address());
+    }
+
+    /**
+     * Drains every queued packet, then closes each writer; every returned future completes. Then
+     * stops the Prometheus endpoint, if any, so a last scrape can still see the final counts until then.
+     */
     @Override
     public void close() {
-        dispatcher.close();
+        try {
+            dispatcher.close();
+        } finally {
+            if (prometheus != null) {
+                prometheus.close();
+            }
+        }
     }
 
     /** Configures a {@link Fanout}; not thread-safe. */
@@ -185,6 +210,8 @@ public final class Fanout implements AutoCloseable {
          * @throws DispatcherStartException  when a destination cannot be created or opened (the others were
          *                                   closed); the writers' messages come with each destination's
          *                                   secrets masked
+         * @throws java.io.UncheckedIOException when {@code metrics.prometheus} cannot be bound (the
+         *                                   dispatcher was closed again)
          */
         public Fanout build() {
             WriterRegistry plugins = registry != null ? registry : WriterRegistry.fromContextClassLoader();
@@ -228,7 +255,16 @@ public final class Fanout implements AutoCloseable {
             } catch (DispatcherStartException e) {
                 throw redacted(e.failures(), destinations);
             }
-            return new Fanout(checked, dispatcher, registryForMetrics);
+            PrometheusExporter prometheus = null;
+            if (checked.prometheus().isPresent()) {
+                try {
+                    prometheus = PrometheusExporter.start(checked.prometheus().get(), registryForMetrics);
+                } catch (RuntimeException e) {
+                    dispatcher.close();
+                    throw e;
+                }
+            }
+            return new Fanout(checked, dispatcher, registryForMetrics, prometheus);
         }
 
         /**

@@ -35,7 +35,7 @@ import java.util.function.Function;
 public final class TopologyLoader {
 
     private static final List<String> TOP_KEYS =
-            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "circuit", "dlq", "flow");
+            List.of("version", "phase", "destinations", "routes", "default", "tables", "batch", "retry", "circuit", "dlq", "flow", "metrics");
     private static final List<String> DESTINATION_KEYS = List.of("uri", "options");
     private static final List<String> ROUTE_KEYS = List.of("match", "to");
     private static final List<String> MATCH_KEYS = List.of("table", "domain", "column", "before", "from");
@@ -44,6 +44,7 @@ public final class TopologyLoader {
     private static final List<String> RETRY_KEYS = List.of("max_attempts", "initial_backoff", "max_backoff");
     private static final List<String> CIRCUIT_KEYS = List.of("failure_threshold", "open_for");
     private static final List<String> DLQ_KEYS = List.of("path");
+    private static final List<String> METRICS_KEYS = List.of("prometheus");
     private static final List<String> FLOW_KEYS = List.of("max_in_flight_rows", "max_in_flight_bytes",
             "max_in_flight_rows_per_destination", "max_in_flight_bytes_per_destination", "rate_limit_rows_per_s", "when_full");
 
@@ -132,11 +133,12 @@ public final class TopologyLoader {
             CircuitPolicy circuit = circuit(top);
             Optional<Path> dlq = dlq(top);
             Optional<FlowLimits> flow = flow(top);
+            Optional<PrometheusEndpoint> prometheus = prometheus(top);
             if (!problems.isEmpty()) {
                 throw new TopologyException(problems);
             }
             return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq,
-                    flow);
+                    flow, prometheus);
         }
 
         private void version(YamlNode.Mapping top) {
@@ -516,6 +518,61 @@ public final class TopologyLoader {
                 return Optional.empty();
             }
             return Optional.of(new FlowLimits(rows, bytes, rowsPerDestination, bytesPerDestination, rate, whenFull));
+        }
+
+        /**
+         * {@code metrics.prometheus}: {@code host:port}, {@code [ipv6]:port}, or a port alone (bound on
+         * {@link PrometheusEndpoint#DEFAULT_HOST}); port 0 binds an ephemeral port.
+         */
+        private Optional<PrometheusEndpoint> prometheus(YamlNode.Mapping top) {
+            YamlNode.Mapping m = section(top, "metrics", METRICS_KEYS, "{ prometheus: \"127.0.0.1:9464\" }");
+            YamlNode.Entry e = m == null ? null : m.entries().get("prometheus");
+            if (e == null || isNull(e.value())) {
+                return Optional.empty();
+            }
+            String text = text(e.value(), "metrics.prometheus");
+            if (text == null) {
+                return Optional.empty();
+            }
+            String value = text.trim();
+            String host = PrometheusEndpoint.DEFAULT_HOST;
+            String port = value;
+            if (value.startsWith("[")) {
+                int close = value.indexOf("]:");
+                if (close < 0) {
+                    problem(e.value().where(), "bad metrics.prometheus '" + text + "'; write an IPv6 address as [::1]:9464");
+                    return Optional.empty();
+                }
+                host = value.substring(1, close);
+                port = value.substring(close + 2);
+            } else if (value.indexOf(':') >= 0) {
+                int colon = value.lastIndexOf(':');
+                if (value.indexOf(':') != colon) {
+                    problem(e.value().where(), "bad metrics.prometheus '" + text + "'; write an IPv6 address in brackets, "
+                            + "like [::1]:9464");
+                    return Optional.empty();
+                }
+                host = value.substring(0, colon).trim();
+                port = value.substring(colon + 1);
+            }
+            if (host.isEmpty() || host.chars().anyMatch(Character::isWhitespace)) {
+                problem(e.value().where(), "bad host in metrics.prometheus '" + text + "'; write host:port like "
+                        + "127.0.0.1:9464, or a port alone for loopback");
+                return Optional.empty();
+            }
+            int n;
+            try {
+                n = Integer.parseInt(port.trim());
+            } catch (NumberFormatException ex) {
+                problem(e.value().where(), "bad port in metrics.prometheus '" + text + "'; write host:port like "
+                        + "127.0.0.1:9464, or a port alone for loopback");
+                return Optional.empty();
+            }
+            if (n < 0 || n > 65535) {
+                problem(e.value().where(), "metrics.prometheus port must be 0 to 65535 (0: any free port), got " + n);
+                return Optional.empty();
+            }
+            return Optional.of(new PrometheusEndpoint(host, n));
         }
 
         /** A whole number of at least 0 (0: unlimited); 0 when absent or bad, with a problem recorded when bad. */

@@ -194,7 +194,7 @@ class TopologyLoaderTest {
                 default: main
                 batchh: { max_rows: 5 }
                 """)).containsExactly("5:1 unknown key 'batchh' in the topology; expected one of version, phase, "
-                + "destinations, routes, default, tables, batch, retry, circuit, dlq, flow");
+                + "destinations, routes, default, tables, batch, retry, circuit, dlq, flow, metrics");
     }
 
     @Test
@@ -604,7 +604,7 @@ class TopologyLoaderTest {
                 default: main
                 ${SECTION}: { max_rows: 5 }
                 """, Map.of("SECTION", "batch"))).containsExactly("5:1 unknown key '${SECTION}' in the topology; expected one of "
-                + "version, phase, destinations, routes, default, tables, batch, retry, circuit, dlq, flow");
+                + "version, phase, destinations, routes, default, tables, batch, retry, circuit, dlq, flow, metrics");
 
         Topology t = load("""
                 version: 1

@@ -1,0 +1,128 @@
+package dev.fanout.core;
+
+import dev.fanout.api.Column;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.Schema;
+import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.testplugin.MemProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+/** {@code metrics.prometheus}: the registry served over real HTTP through the Prometheus Dropwizard bridge. */
+@Timeout(60)
+class FanoutPrometheusTest {
+
+    private static final Schema SCHEMA = Schema.of(List.of(Column.required("id", LogicalType.INT64),
+            Column.of("note", LogicalType.STRING)), List.of("id"));
+
+    @TempDir
+    Path dir;
+
+    private Path topology(String metrics) throws IOException {
+        Path file = dir.resolve("topology.yaml");
+        Files.writeString(file, """
+                version: 1
+                destinations:
+                  trades_db: { uri: "mem:trades" }
+                  quotes_db: { uri: "mem:quotes" }
+                routes:
+                  - { match: { table: trades }, to: trades_db }
+                  - { match: { table: quotes }, to: quotes_db }
+                """ + metrics);
+        return file;
+    }
+
+    private static FramePacket packet(String table, String id, int rows) {
+        FramePacket.Builder b = FramePacket.builder(table, SCHEMA).packetId(id);
+        for (int i = 0; i < rows; i++) {
+            b.addRow((long) i, "n" + i);
+        }
+        return b.build();
+    }
+
+    private static String scrape(InetSocketAddress address) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://" + address.getHostString() + ":" + address.getPort() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** The value of the one sample {@code name{labels}} in {@code body} (text format 0.0.4 may end labels with a comma). */
+    private static double sample(String body, String name, String labels) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + "{" + labels) + ",?\\} (\\S+)$").matcher(body);
+        assertThat(m.find()).as(name + "{" + labels + "} in\n" + body).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void rowsWrittenAndFlushQuantilesPerDestinationAreScrapedOverHttp() throws Exception {
+        Map<String, Integer> committed = new java.util.LinkedHashMap<>(Map.of("trades_db", 0, "quotes_db", 0));
+        try (Fanout fanout = Fanout.builder().topology(topology("metrics: { prometheus: \"127.0.0.1:0\" }\n"))
+                .registry(WriterRegistry.of(List.of(new MemProvider()))).build()) {
+            InetSocketAddress address = fanout.prometheusAddress().orElseThrow();
+            assertThat(address.getPort()).isPositive();
+            assertThat(address.getAddress().isLoopbackAddress()).isTrue();
+
+            List<FramePacket> packets = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                packets.add(packet("trades", "t" + i, 2 + i));
+            }
+            packets.add(packet("quotes", "q0", 5));
+            for (FramePacket p : packets) {
+                assertThat(fanout.submit(p).get().isCommitted()).isTrue();
+                committed.merge(p.table().equals("trades") ? "trades_db" : "quotes_db", p.rowCount(), Integer::sum);
+            }
+            fanout.flush();
+
+            String body = scrape(address);
+            for (Map.Entry<String, Integer> e : committed.entrySet()) {
+                String label = "destination=\"" + e.getKey() + "\"";
+                long meter = fanout.metrics().meter("fanout.destination." + e.getKey() + ".rows").getCount();
+                assertThat(meter).isEqualTo(e.getValue().longValue());
+                assertThat(sample(body, "fanout_destination_rows_total", label)).isEqualTo(e.getValue().doubleValue());
+                for (String q : List.of("0.5", "0.95", "0.99")) {
+                    assertThat(sample(body, "fanout_destination_flush", label + ",quantile=\"" + q + "\""))
+                            .isGreaterThanOrEqualTo(0);
+                }
+                assertThat(sample(body, "fanout_destination_flush_count", label)).isPositive();
+                assertThat(sample(body, "fanout_destination_queue_rows", label)).isZero();
+            }
+            assertThat(committed).containsExactlyInAnyOrderEntriesOf(Map.of("trades_db", 9, "quotes_db", 5));
+            assertThat(body).contains("# TYPE fanout_destination_rows_total counter")
+                    .contains("# TYPE fanout_destination_flush summary")
+                    .contains("\nfanout_rejected 0.0\n");
+            fanout.close();
+            Throwable afterClose = catchThrowable(() -> scrape(address));
+            assertThat(afterClose).isInstanceOf(ConnectException.class);
+        }
+    }
+
+    @Test
+    void withoutAMetricsSectionNothingIsServed() throws Exception {
+        try (Fanout fanout = Fanout.builder().topology(topology(""))
+                .registry(WriterRegistry.of(List.of(new MemProvider()))).build()) {
+            assertThat(fanout.prometheusAddress()).isEmpty();
+        }
+    }
+}
