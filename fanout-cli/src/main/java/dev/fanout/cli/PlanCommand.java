@@ -4,7 +4,6 @@ import dev.fanout.api.Destination;
 import dev.fanout.core.Fanout;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.routing.RoutePlan;
-import dev.fanout.core.topology.DestinationSpec;
 import dev.fanout.core.topology.RouteMatch;
 import dev.fanout.core.topology.RouteRule;
 import dev.fanout.core.topology.Topology;
@@ -18,7 +17,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -192,18 +190,12 @@ final class PlanCommand implements Callable<Integer> {
 
         Endpoint of(String name) {
             return byName.computeIfAbsent(name, n -> {
-                DestinationSpec spec = topology.destinations().get(n);
-                String scheme = schemeOf(spec.uri());
-                Destination d = topology.destination(n, registry.sensitiveOptions(scheme));
+                Destination d = topology.destination(n, registry);
+                String scheme = d.scheme();
                 String target = registry.provider(scheme).map(p -> p.physicalTarget(d))
                         .orElseThrow(() -> new IllegalStateException("no writer plugin for scheme '" + scheme + "'"));
                 return new Endpoint(n, d.redactedUri(), scheme + ":" + target);
             });
         }
-    }
-
-    private static String schemeOf(String uri) {
-        int colon = uri.indexOf(':');
-        return colon < 0 ? "" : uri.substring(0, colon).toLowerCase(Locale.ROOT);
     }
 }

@@ -6,7 +6,6 @@ import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.Fanout;
 import dev.fanout.core.plugin.WriterRegistry;
-import dev.fanout.core.topology.DestinationSpec;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyValidator;
@@ -60,9 +59,10 @@ final class ValidateCommand implements Callable<Integer> {
                 topology.destinations().size(), topology.routes().size(), topology.tables().size(),
                 topology.defaultDestination().map(d -> ", default " + d).orElse(", no default"));
         TextTable table = new TextTable("destination", "scheme", "uri");
-        topology.destinations().values().forEach(d -> table.row(d.name(),
-                registry.provider(schemeOf(d.uri())).map(p -> p.scheme()).orElse("?"),
-                topology.destination(d.name(), registry.sensitiveOptions(schemeOf(d.uri()))).redactedUri()));
+        topology.destinations().keySet().forEach(name -> {
+            Destination d = topology.destination(name, registry);
+            table.row(name, registry.provider(d.scheme()).map(p -> p.scheme()).orElse("?"), d.redactedUri());
+        });
         table.print(out);
         return connect ? connectEach(topology, registry, out, err) : ExitCode.OK;
     }
@@ -71,11 +71,10 @@ final class ValidateCommand implements Callable<Integer> {
         out.println();
         out.println("connecting:");
         int failed = 0;
-        for (DestinationSpec spec : topology.destinations().values()) {
-            String scheme = schemeOf(spec.uri());
-            Destination destination = topology.destination(spec.name(), registry.sensitiveOptions(scheme));
-            String problem = openAndClose(registry.provider(scheme).orElseThrow(), destination);
-            out.println("  " + spec.name() + ": " + (problem == null ? "ok" : problem));
+        for (String name : topology.destinations().keySet()) {
+            Destination destination = topology.destination(name, registry);
+            String problem = openAndClose(registry.provider(destination.scheme()).orElseThrow(), destination);
+            out.println("  " + name + ": " + (problem == null ? "ok" : problem));
             out.flush();
             failed += problem == null ? 0 : 1;
         }
@@ -104,10 +103,5 @@ final class ValidateCommand implements Callable<Integer> {
         String masked = TopologyValidator.redact(message, destination);
         String prefix = "destination " + destination.name() + ": ";
         return masked.startsWith(prefix) ? masked.substring(prefix.length()) : masked;
-    }
-
-    private static String schemeOf(String uri) {
-        int colon = uri.indexOf(':');
-        return colon < 0 ? "" : uri.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -228,9 +228,8 @@ public final class Fanout implements AutoCloseable {
             Map<String, BaseWriter> writers = new LinkedHashMap<>();
             Map<String, String> failures = new LinkedHashMap<>();
             for (String name : checked.destinations().keySet()) {
-                String scheme = Destination.of(name, checked.destinations().get(name).uri(), checked.baseDirectory()).scheme();
-                WriterProvider provider = plugins.provider(scheme).orElseThrow();
-                Destination destination = checked.destination(name, plugins.sensitiveOptions(scheme));
+                Destination destination = checked.destination(name, plugins);
+                WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
                 destinations.put(name, destination);
                 try {
                     writers.put(name, provider.create(destination));

@@ -1,6 +1,7 @@
 package dev.fanout.core.topology;
 
 import dev.fanout.api.Destination;
+import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.dispatch.BatchPolicy;
 import dev.fanout.core.dispatch.CircuitPolicy;
 import dev.fanout.core.dispatch.RetryPolicy;
@@ -108,6 +109,18 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
                     + "; defined destinations: " + String.join(", ", destinations.keySet()));
         }
         return new Destination(name, spec.uri(), spec.options(), baseDirectory(), sensitiveKeys);
+    }
+
+    /**
+     * The API view of destination {@code name}, its options masked as the plugin serving its scheme
+     * declares; the one place a topology's destination meets its plugin's sensitive options.
+     *
+     * @throws IllegalArgumentException when no destination has that name
+     */
+    public Destination destination(String name, WriterRegistry plugins) {
+        Objects.requireNonNull(plugins, "plugins is null");
+        Destination bare = destination(name, Set.of());
+        return bare.withSensitiveOptions(plugins.sensitiveOptions(bare.scheme()));
     }
 
     /** What the topology says about {@code table}, if anything. */
