@@ -3,33 +3,19 @@ package dev.fanout.core.topology;
 import dev.fanout.core.flow.FlowLimits;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** The topology's {@code flow} section. */
 class FlowTopologyTest {
 
-    private static final Path FILE = Path.of("/tmp/fanout-flow/topology.yaml");
-    private static final String HEAD = """
-            version: 1
-            destinations:
-              main: { uri: "mem:main" }
-            default: main
-            """;
-
     private static Topology parse(String yaml) {
-        return TopologyLoader.parse(HEAD + yaml, FILE, Map.<String, String>of()::get);
+        return TopologySnippets.parse(yaml);
     }
 
-    /** Problems as "line:column message". */
     private static List<String> problems(String yaml) {
-        TopologyException e = catchThrowableOfType(TopologyException.class, () -> parse(yaml));
-        assertThat(e).as("parsing should fail").isNotNull();
-        return e.problems().stream().map(p -> p.where().line() + ":" + p.where().column() + " " + p.message()).toList();
+        return TopologySnippets.problems(yaml);
     }
 
     @Test
