@@ -51,7 +51,8 @@ import java.util.stream.Stream;
                 "with --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
 final class BenchCommand implements Callable<Integer> {
 
-    private static final Schema TRADES = Schema.of(List.of(
+    /** The benchmark's trade rows; the ClickHouse cases and their tests use the same shape. */
+    static final Schema TRADES = Schema.of(List.of(
             Column.required("trade_id", LogicalType.INT64),
             Column.of("symbol", LogicalType.STRING),
             Column.of("executed_at", LogicalType.TIMESTAMP),

@@ -1,8 +1,6 @@
 package dev.fanout.cli;
 
-import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
-import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
@@ -23,13 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code fanout bench --clickhouse}: the TSV fed to clickhouse-client, the up-front checks, and one short run on a real server. */
 class ClickHouseBenchTest {
 
-    private static final Schema TRADES = Schema.of(List.of(
-            Column.required("trade_id", LogicalType.INT64),
-            Column.of("symbol", LogicalType.STRING),
-            Column.of("executed_at", LogicalType.TIMESTAMP),
-            Column.of("price", LogicalType.FLOAT64),
-            Column.of("quantity", LogicalType.INT64),
-            Column.of("side", LogicalType.STRING)), List.of("trade_id"));
+    private static final Schema TRADES = BenchCommand.TRADES;
 
     private record Run(int code, String out, String err) {
     }
