@@ -128,11 +128,16 @@ final class IngestCommand implements Callable<Integer> {
             fanout.flush();
             tally.close();
             tally.printSummary(out, fanout.summary());
+            printTargets(out, topology, registry);
             if (readFailure != null) {
                 throw readFailure;
             }
             if (!tally.allCommitted()) {
                 tally.printProblems(spec.commandLine().getErr());
+                if (topology.dlqPath().isPresent()) {
+                    spec.commandLine().getErr().printf("parked rows: fanout dlq list --topology %s, then fanout dlq replay once the cause is fixed%n",
+                            topologyFile);
+                }
                 return ExitCode.FAILED;
             }
             return ExitCode.OK;
@@ -168,6 +173,16 @@ final class IngestCommand implements Callable<Integer> {
             packets.forEach(p -> tally.track(p, fanout.submit(p), file + " packet " + p.packetId()));
         }
         return null;
+    }
+
+    /** Where each destination's rows are, so a first run says where to look. */
+    private static void printTargets(PrintWriter out, Topology topology, WriterRegistry registry) {
+        out.println("targets:");
+        for (String name : topology.destinations().keySet()) {
+            dev.fanout.api.Destination d = topology.destination(name, registry);
+            registry.provider(d.scheme()).ifPresent(p -> out.printf("  %-12s %s%n", name, p.physicalTarget(d)));
+        }
+        out.flush();
     }
 
     /** Checks every file's table, key and columns before the first row moves. */
