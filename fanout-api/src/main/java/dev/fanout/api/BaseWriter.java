@@ -33,6 +33,15 @@ public interface BaseWriter extends AutoCloseable {
     /** Step 3: upserts one batch atomically, or throws and leaves replay-safe state. */
     void write(WriteBatch batch) throws WriteException;
 
+    /**
+     * The optional {@link Capability#READ} capability: this writer's tables read back over its own
+     * connection, between {@link #open()} and {@link #close()}, on the writer's thread. Empty (the
+     * default) when the engine cannot be read, and then the destination cannot be a migration source.
+     */
+    default java.util.Optional<TableReader> reader() {
+        return java.util.Optional.empty();
+    }
+
     /** Step 4: releases everything; safe to call after a failed {@link #open()} and more than once. */
     @Override
     void close() throws WriteException;

@@ -41,6 +41,11 @@ public interface WriterProvider {
         return List.of();
     }
 
+    /** What this plugin's writers can do beyond upserting; {@link Capability#READ} means {@link BaseWriter#reader()} is present. */
+    default java.util.Set<Capability> capabilities() {
+        return java.util.Set.of();
+    }
+
     /** One line for {@code fanout plugins}. */
     default String description() {
         return scheme() + " writer";
