@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * packet's {@link #version()}. A packet built without an explicit version is stamped from a clock
  * in microseconds since the epoch that never repeats or goes back within a process, so a later
  * submission wins over an earlier one, also across restarts of a producer on a sane clock.
+ *
+ * <p>A packet re-emitted from storage (a {@link TableReader} scan for a migration) carries each
+ * row's stored version explicitly ({@link Builder#addVersionedRow}); those take precedence.
  */
 public final class FramePacket {
 
@@ -36,14 +39,17 @@ public final class FramePacket {
     private final Object[][] rows;
     private final long version;
     private final String packetId;
+    private final long[] rowVersions;
 
-    private FramePacket(String table, String domain, Schema schema, Object[][] rows, long version, String packetId) {
+    private FramePacket(String table, String domain, Schema schema, Object[][] rows, long version, String packetId,
+                        long[] rowVersions) {
         this.table = table;
         this.domain = domain;
         this.schema = schema;
         this.rows = rows;
         this.version = version;
         this.packetId = packetId;
+        this.rowVersions = rowVersions;
     }
 
     /** Starts a packet for {@code table} with {@code schema}. */
@@ -90,12 +96,16 @@ public final class FramePacket {
     }
 
     /**
-     * The version of one row: the version column's value (int32/int64 as is, date as days since the
+     * The version of one row: its explicit version when the packet has them ({@link #hasRowVersions()}),
+     * else the version column's value (int32/int64 as is, date as days since the
      * epoch, timestamp as microseconds since the epoch) or the packet's version.
      *
      * @throws IllegalStateException when the version column holds null in that row
      */
     public long rowVersion(int row) {
+        if (rowVersions != null) {
+            return rowVersions[row];
+        }
         int vi = schema.versionIndex();
         if (vi < 0) {
             return version;
@@ -121,18 +131,27 @@ public final class FramePacket {
                 + "' holds a " + v.getClass().getSimpleName() + " in row " + row);
     }
 
+    /** Whether every row carries its own explicit version (a packet re-emitted from storage). */
+    public boolean hasRowVersions() {
+        return rowVersions != null;
+    }
+
     /** Identifies the packet in acknowledgements, logs and the dead-letter queue. */
     public String packetId() {
         return packetId;
     }
 
-    /** The same packet with only the rows at {@code rowIndexes}, in that order; id and version kept. */
+    /** The same packet with only the rows at {@code rowIndexes}, in that order; id and versions kept. */
     public FramePacket selectRows(int[] rowIndexes) {
         Object[][] selected = new Object[rowIndexes.length][];
+        long[] selectedVersions = rowVersions == null ? null : new long[rowIndexes.length];
         for (int i = 0; i < rowIndexes.length; i++) {
             selected[i] = rows[rowIndexes[i]];
+            if (selectedVersions != null) {
+                selectedVersions[i] = rowVersions[rowIndexes[i]];
+            }
         }
-        return new FramePacket(table, domain, schema, selected, version, packetId);
+        return new FramePacket(table, domain, schema, selected, version, packetId, selectedVersions);
     }
 
     @Override
@@ -146,6 +165,7 @@ public final class FramePacket {
         private final String table;
         private final Schema schema;
         private final List<Object[]> rows = new ArrayList<>();
+        private long[] rowVersions;
         private String domain;
         private Long version;
         private String packetId;
@@ -175,6 +195,30 @@ public final class FramePacket {
 
         /** Adds one row; its width must equal the schema's. The array is copied. */
         public Builder addRow(Object... values) {
+            if (rowVersions != null) {
+                throw new IllegalStateException("table " + table + ": this packet's rows carry explicit versions; add every row with addVersionedRow");
+            }
+            return add(values);
+        }
+
+        /**
+         * Adds one row with its own explicit version (as stored in {@code _fanout_version}), for
+         * packets re-emitted from storage; every row of the packet must then be added this way.
+         */
+        public Builder addVersionedRow(long rowVersion, Object... values) {
+            if (rowVersions == null) {
+                if (!rows.isEmpty()) {
+                    throw new IllegalStateException("table " + table + ": rows without explicit versions were added; add every row with addRow");
+                }
+                rowVersions = new long[16];
+            } else if (rows.size() == rowVersions.length) {
+                rowVersions = Arrays.copyOf(rowVersions, rowVersions.length * 2);
+            }
+            rowVersions[rows.size()] = rowVersion;
+            return add(values);
+        }
+
+        private Builder add(Object... values) {
             Objects.requireNonNull(values, "values is null");
             if (values.length != schema.width()) {
                 throw new IllegalArgumentException("table " + table + ": row " + rows.size() + " has " + values.length
@@ -195,7 +239,8 @@ public final class FramePacket {
         public FramePacket build() {
             return new FramePacket(table, domain, schema, rows.toArray(new Object[0][]),
                     version != null ? version : stampVersion(),
-                    packetId != null ? packetId : UUID.randomUUID().toString());
+                    packetId != null ? packetId : UUID.randomUUID().toString(),
+                    rowVersions == null ? null : Arrays.copyOf(rowVersions, rows.size()));
         }
     }
 }
