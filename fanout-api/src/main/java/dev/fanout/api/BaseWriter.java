@@ -1,5 +1,7 @@
 package dev.fanout.api;
 
+import java.util.Optional;
+
 /**
  * Writes batches into one physical target (a DuckDB file, a MotherDuck database, a ClickHouse
  * database). The core gives each writer exactly one thread — its lane — and never calls it from two
@@ -38,8 +40,8 @@ public interface BaseWriter extends AutoCloseable {
      * connection, between {@link #open()} and {@link #close()}, on the writer's thread. Empty (the
      * default) when the engine cannot be read, and then the destination cannot be a migration source.
      */
-    default java.util.Optional<TableReader> reader() {
-        return java.util.Optional.empty();
+    default Optional<TableReader> reader() {
+        return Optional.empty();
     }
 
     /** Step 4: releases everything; safe to call after a failed {@link #open()} and more than once. */

@@ -1,6 +1,7 @@
 package dev.fanout.api;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * The entry point of a writer plugin, found with {@link java.util.ServiceLoader}: list the
@@ -42,8 +43,8 @@ public interface WriterProvider {
     }
 
     /** What this plugin's writers can do beyond upserting; {@link Capability#READ} means {@link BaseWriter#reader()} is present. */
-    default java.util.Set<Capability> capabilities() {
-        return java.util.Set.of();
+    default Set<Capability> capabilities() {
+        return Set.of();
     }
 
     /** One line for {@code fanout plugins}. */
