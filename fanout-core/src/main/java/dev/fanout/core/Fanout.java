@@ -1,5 +1,6 @@
 package dev.fanout.core;
 
+import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
@@ -66,13 +67,13 @@ public final class Fanout implements AutoCloseable {
     private final Topology topology;
     private final Dispatcher dispatcher;
     private final MetricRegistry metrics;
-    private final PrometheusExporter prometheus;
+    private final MetricReporters reporters;
 
-    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics, PrometheusExporter prometheus) {
+    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics, MetricReporters reporters) {
         this.topology = topology;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
-        this.prometheus = prometheus;
+        this.reporters = reporters;
     }
 
     public static Builder builder() {
@@ -128,21 +129,20 @@ public final class Fanout implements AutoCloseable {
      * the topology asked for port 0; empty without {@code metrics.prometheus}.
      */
     public Optional<InetSocketAddress> prometheusAddress() {
-        return prometheus == null ? Optional.empty() : Optional.of(prometheus.address());
+        return reporters.prometheusAddress();
     }
 
     /**
      * Drains every queued packet, then closes each writer; every returned future completes. Then
-     * stops the Prometheus endpoint, if any, so a last scrape can still see the final counts until then.
+     * stops the metrics reporters (the CSV and log reporters report the final figures once more, and
+     * a scrape can see the final counts until then).
      */
     @Override
     public void close() {
         try {
             dispatcher.close();
         } finally {
-            if (prometheus != null) {
-                prometheus.close();
-            }
+            reporters.close();
         }
     }
 
@@ -242,28 +242,55 @@ public final class Fanout implements AutoCloseable {
                 throw redacted(failures, destinations);
             }
             MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
+            FlowController admission = flowController != null ? flowController
+                    : checked.flow().<FlowController>map(InFlightFlowController::new).orElse(FlowController.UNLIMITED);
+            if (admission instanceof InFlightFlowController inFlight) {
+                registerFlowGauges(registryForMetrics, inFlight, checked.destinations().keySet());
+            }
             DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
                     .withCircuit(checked.circuit())
                     .withDeadLetters(deadLetters)
                     .withTableOptions(tableOptions(checked))
-                    .withFlowController(flowController != null ? flowController
-                            : checked.flow().<FlowController>map(InFlightFlowController::new).orElse(FlowController.UNLIMITED));
+                    .withFlowController(admission)
+                    .withMetricsWindow(checked.metrics().window());
             Dispatcher dispatcher;
             try {
                 dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
             } catch (DispatcherStartException e) {
                 throw redacted(e.failures(), destinations);
             }
-            PrometheusExporter prometheus = null;
-            if (checked.prometheus().isPresent()) {
-                try {
-                    prometheus = PrometheusExporter.start(checked.prometheus().get(), registryForMetrics);
-                } catch (RuntimeException e) {
-                    dispatcher.close();
-                    throw e;
-                }
+            MetricReporters reporters;
+            try {
+                reporters = MetricReporters.start(checked.metrics(), registryForMetrics);
+            } catch (RuntimeException e) {
+                dispatcher.close();
+                throw e;
             }
-            return new Fanout(checked, dispatcher, registryForMetrics, prometheus);
+            return new Fanout(checked, dispatcher, registryForMetrics, reporters);
+        }
+
+        /**
+         * In-flight rows and estimated bytes, all destinations together ({@code fanout.flow.in_flight.*})
+         * and per destination ({@code fanout.destination.<d>.in_flight.*}).
+         */
+        private static void registerFlowGauges(MetricRegistry metrics, InFlightFlowController flow, Iterable<String> destinations) {
+            replaceGauge(metrics, "fanout.flow.in_flight.rows", flow::inFlightRows);
+            replaceGauge(metrics, "fanout.flow.in_flight.bytes", flow::inFlightBytes);
+            for (String d : destinations) {
+                replaceGauge(metrics, "fanout.destination." + d + ".in_flight.rows", () -> flow.inFlightRows(d));
+                replaceGauge(metrics, "fanout.destination." + d + ".in_flight.bytes", () -> flow.inFlightBytes(d));
+            }
+        }
+
+        /** Registers {@code gauge} under {@code name}, replacing one an earlier Fanout on the same registry left. */
+        private static void replaceGauge(MetricRegistry metrics, String name, Gauge<Long> gauge) {
+            metrics.remove(name);
+            metrics.register(name, gauge);
+        }
+
+        /** Table → its {@code tables.<t>.options}, empty for tables the topology doesn't describe. */
+        private static Function<String, Map<String, String>> tableOptions(Topology topology) {
+            return table -> topology.table(table).map(TableSpec::options).orElse(Map.of());
         }
 
         /**
@@ -271,11 +298,6 @@ public final class Fanout implements AutoCloseable {
          * A writer may quote its password or URI when it fails to create or open; the original
          * exception is deliberately not kept as the cause, since its message holds them unmasked.
          */
-        /** Table → its {@code tables.<t>.options}, empty for tables the topology doesn't describe. */
-        private static Function<String, Map<String, String>> tableOptions(Topology topology) {
-            return table -> topology.table(table).map(TableSpec::options).orElse(Map.of());
-        }
-
         private static DispatcherStartException redacted(Map<String, String> failures, Map<String, Destination> destinations) {
             Map<String, String> masked = new LinkedHashMap<>();
             failures.forEach((name, message) -> {

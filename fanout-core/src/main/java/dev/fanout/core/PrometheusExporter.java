@@ -15,6 +15,7 @@ import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * Serves a Dropwizard {@link MetricRegistry} for Prometheus to scrape, through the Prometheus Java
@@ -22,15 +23,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Per-destination metrics {@code fanout.destination.<d>.<m>} become one family
  * {@code fanout_destination_<m>} with a {@code destination="<d>"} label (the bridge's custom
- * mapping); every other name keeps the bridge's default mapping (dots to underscores). Meters are
+ * mapping), and per-table ones {@code fanout.table.<t>.<m>} one family {@code fanout_table_<m>} with a
+ * {@code table="<t>"} label; every other name keeps the bridge's default mapping (dots to underscores). Meters are
  * exposed as counters with {@code _total}, timers as summaries in seconds with quantiles 0.5, 0.75,
  * 0.95, 0.98, 0.99, 0.999 and {@code _count}, counters and gauges as gauges.
  */
 final class PrometheusExporter implements AutoCloseable {
 
     /** Per-destination metric suffixes (see {@code Lane}); the destination becomes a label. */
-    private static final List<String> PER_DESTINATION = List.of("rows", "packets", "batches", "failures",
-            "retries", "dead_lettered", "flush", "queue.rows", "circuit");
+    private static final List<String> PER_DESTINATION = List.of("rows", "packets", "bytes", "batches", "failures",
+            "retries", "dead_lettered", "flush", "queue.rows", "in_flight.rows", "in_flight.bytes", "circuit");
+
+    /** Per-table metric suffixes; the table becomes a label. */
+    private static final List<String> PER_TABLE = List.of("rows");
 
     private final HTTPServer server;
     private final InetSocketAddress address;
@@ -59,9 +64,11 @@ final class PrometheusExporter implements AutoCloseable {
     }
 
     static List<MapperConfig> mappings() {
-        return PER_DESTINATION.stream()
-                .map(m -> new MapperConfig("fanout.destination.*." + m, "fanout.destination." + m,
-                        Map.of("destination", "${0}")))
+        return Stream.concat(
+                PER_DESTINATION.stream().map(m -> new MapperConfig("fanout.destination.*." + m, "fanout.destination." + m,
+                        Map.of("destination", "${0}"))),
+                PER_TABLE.stream().map(m -> new MapperConfig("fanout.table.*." + m, "fanout.table." + m,
+                        Map.of("table", "${0}"))))
                 .toList();
     }
 

@@ -2,6 +2,8 @@ package dev.fanout.core.dispatch;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.SlidingTimeWindowArrayReservoir;
+import com.codahale.metrics.Timer;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FlowController;
 import dev.fanout.api.FlowRejectedException;
@@ -72,15 +74,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * block in them, and never call {@link #flush} or {@link #close} from them (refused) or {@link #submit}
  * (it may wait on the very lane that runs it); use the {@code ...Async} variants for real work.
  *
- * <p><b>Metrics</b>, per destination {@code d} in the given registry: {@code fanout.destination.d.rows}
- * and {@code .packets} (meters of what committed), {@code .batches} (meter of successful writes),
- * {@code .failures} (counter of failed parts), {@code .dead_lettered} (counter of parked parts),
- * {@code .retries} (counter), {@code .circuit} (gauge: 0 closed, 1 open, 2 half-open), {@code .flush} (timer of
- * each successful {@code writer.write}, on a {@link com.codahale.metrics.UniformReservoir} so
- * percentiles cover the whole run without the recency bias of the default decaying reservoir) and
- * {@code .queue.rows} (gauge of rows admitted and not yet completed); and {@code fanout.rejected}
- * (counter of packets refused before routing) with {@code fanout.rejected.dead_lettered} (those parked),
- * and {@code fanout.flow.rejected} (counter of submits refused by the flow controller).
+ * <p><b>Metrics</b>, per destination {@code d} in the given registry: {@code fanout.destination.d.rows},
+ * {@code .packets} and {@code .bytes} (meters of what committed; bytes are the flow controller's
+ * estimate), {@code .batches} (meter of successful writes), {@code .failures} (counter of failed
+ * parts), {@code .dead_lettered} (counter of parked parts), {@code .retries} (counter),
+ * {@code .circuit} (gauge: 0 closed, 1 open, 2 half-open), {@code .flush} (timer of each successful
+ * {@code writer.write}) and {@code .queue.rows} (gauge of rows admitted and not yet completed); per
+ * table {@code t}, {@code fanout.table.t.rows} (meter of rows committed, all destinations together);
+ * and {@code fanout.rejected} (counter of packets refused before routing) with
+ * {@code fanout.rejected.dead_lettered} (those parked), {@code fanout.flow.rejected} (counter of
+ * submits refused by the flow controller), {@code fanout.backpressure.wait} (timer of how long each
+ * submit waited for admission — flow control and room in its lanes) and
+ * {@code fanout.backpressure.waited_micros} (counter of that time, summed). Timers keep every sample
+ * of the last {@link DispatcherSettings#metricsWindow()} ({@link SlidingTimeWindowArrayReservoir}):
+ * a burst of slow writes shows in p99 at once, undiluted by a long calm run and not down-weighted as
+ * by the default decaying reservoir. {@link #summary()} percentiles cover the whole run instead
+ * (an HdrHistogram per lane).
  */
 public final class Dispatcher implements AutoCloseable {
 
@@ -93,6 +102,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Counter rejected;
     private final Counter rejectedDeadLettered;
     private final Counter flowRejected;
+    private final Timer backpressureWait;
+    private final Counter backpressureWaitedMicros;
     private final FlowController flowController;
     private static final FlowController.Permit NO_PERMIT = () -> { };
     private final Set<Tracker> pending = ConcurrentHashMap.newKeySet();
@@ -108,6 +119,10 @@ public final class Dispatcher implements AutoCloseable {
         this.rejected = metrics.counter("fanout.rejected");
         this.rejectedDeadLettered = metrics.counter("fanout.rejected.dead_lettered");
         this.flowRejected = metrics.counter("fanout.flow.rejected");
+        Duration window = settings.metricsWindow();
+        this.backpressureWait = metrics.timer("fanout.backpressure.wait",
+                () -> new Timer(new SlidingTimeWindowArrayReservoir(window.toNanos(), TimeUnit.NANOSECONDS)));
+        this.backpressureWaitedMicros = metrics.counter("fanout.backpressure.waited_micros");
         this.flowController = settings.flowController();
     }
 
@@ -174,8 +189,9 @@ public final class Dispatcher implements AutoCloseable {
      * calling thread is interrupted while blocked, the parts not yet admitted fail (retryable, not
      * parked: the producer chose to stop) and the interrupt flag is kept.
      *
-     * <p><b>Flow control.</b> After routing, one permit per part is acquired from the flow controller,
-     * in destination-name order, before any part enters a lane; each is released when its part
+     * <p><b>Flow control.</b> After routing, the parts' permits are acquired from the flow controller
+     * together ({@link FlowController#acquireAll}, in destination-name order), before any part enters
+     * a lane; each is released when its part
      * completes. When the controller refuses a part (its {@code reject} policy), the permits already
      * taken are released and this method throws: nothing of the packet was written or queued, and no
      * future exists for it, so the caller backs off and submits it again.
@@ -260,8 +276,23 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private CompletableFuture<PacketOutcome> enqueue(FramePacket packet, List<RoutedPart> parts) {
+        long waitStart = System.nanoTime();
+        try {
+            return admit(packet, parts);
+        } finally {
+            long waited = System.nanoTime() - waitStart;
+            backpressureWait.update(waited, TimeUnit.NANOSECONDS);
+            backpressureWaitedMicros.inc(TimeUnit.NANOSECONDS.toMicros(waited));
+        }
+    }
+
+    private CompletableFuture<PacketOutcome> admit(FramePacket packet, List<RoutedPart> parts) {
+        long[] bytes = new long[parts.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = PacketSizes.estimateBytes(parts.get(i).packet());
+        }
         FlowController.Permit[] permits = new FlowController.Permit[parts.size()];
-        boolean admittedByFlow = acquirePermits(packet, parts, permits);
+        boolean admittedByFlow = acquirePermits(packet, parts, bytes, permits);
         Tracker tracker = new Tracker(packet, parts);
         pending.add(tracker);
         if (!admittedByFlow) {
@@ -277,7 +308,7 @@ public final class Dispatcher implements AutoCloseable {
             FlowController.Permit permit = permits[i];
             boolean admitted;
             try {
-                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), r -> {
+                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), bytes[i], r -> {
                     try {
                         release(permit, destination);
                     } finally {
@@ -303,13 +334,13 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Acquires one flow-control permit per part, in destination-name order, before any part enters a
-     * lane, so a refused packet leaves nothing behind.
+     * Acquires the flow-control permits of all parts together ({@link FlowController#acquireAll}, in
+     * destination-name order) before any part enters a lane, so a refused packet leaves nothing behind.
      *
      * @return false when interrupted while waiting (nothing is held then, and the interrupt flag is kept)
-     * @throws FlowRejectedException when the controller refuses a part; nothing is held then
+     * @throws FlowRejectedException when the controller refuses the packet; nothing is held then
      */
-    private boolean acquirePermits(FramePacket packet, List<RoutedPart> parts, FlowController.Permit[] permits) {
+    private boolean acquirePermits(FramePacket packet, List<RoutedPart> parts, long[] bytes, FlowController.Permit[] permits) {
         if (flowController == FlowController.UNLIMITED) {
             Arrays.fill(permits, NO_PERMIT);
             return true;
@@ -319,35 +350,30 @@ public final class Dispatcher implements AutoCloseable {
             order[i] = i;
         }
         Arrays.sort(order, Comparator.comparing(i -> parts.get(i).destination()));
+        List<FlowController.Request> requests = new ArrayList<>(order.length);
+        for (int i : order) {
+            requests.add(new FlowController.Request(parts.get(i).destination(), parts.get(i).packet().rowCount(), bytes[i]));
+        }
         try {
-            for (int i : order) {
-                FramePacket part = parts.get(i).packet();
-                FlowController.Permit permit = flowController.acquire(parts.get(i).destination(), part.rowCount(),
-                        PacketSizes.estimateBytes(part));
-                permits[i] = Objects.requireNonNull(permit, "the flow controller returned a null permit");
+            List<FlowController.Permit> granted = flowController.acquireAll(requests);
+            if (granted == null || granted.size() != order.length || granted.stream().anyMatch(Objects::isNull)) {
+                if (granted != null) {
+                    granted.stream().filter(Objects::nonNull).forEach(p -> release(p, "(all)"));
+                }
+                throw new IllegalStateException("the flow controller " + flowController + " returned " + granted
+                        + " for " + order.length + " requests; it must return one permit per request");
+            }
+            for (int k = 0; k < order.length; k++) {
+                permits[order[k]] = granted.get(k);
             }
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            releaseAll(parts, permits);
             return false;
         } catch (FlowRejectedException e) {
-            releaseAll(parts, permits);
             flowRejected.inc();
             log.debug("packet {} of table {} refused by flow control: {}", packet.packetId(), packet.table(), e.getMessage());
             throw e;
-        } catch (RuntimeException | Error e) {
-            releaseAll(parts, permits);
-            throw e;
-        }
-    }
-
-    private void releaseAll(List<RoutedPart> parts, FlowController.Permit[] permits) {
-        for (int i = 0; i < permits.length; i++) {
-            if (permits[i] != null) {
-                release(permits[i], parts.get(i).destination());
-                permits[i] = null;
-            }
         }
     }
 

@@ -4,6 +4,7 @@ import dev.fanout.api.FlowController;
 import dev.fanout.dlq.DeadLetterSink;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -32,10 +33,17 @@ import java.util.function.Function;
  * @param flowController    admission control applied to each routed part before it enters its lane
  *                          (in-flight rows and bytes, rate limit); {@link FlowController#UNLIMITED}
  *                          by default, which admits everything at once
+ * @param metricsWindow     how far back the exported latency timers ({@code .flush}, backpressure
+ *                          waits) look: every sample of the last window is kept, so tail quantiles
+ *                          stay exact under bursts and follow the present; one minute by default
  */
 public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
                                  CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
-                                 Function<String, Map<String, String>> tableOptions, FlowController flowController) {
+                                 Function<String, Map<String, String>> tableOptions, FlowController flowController,
+                                 Duration metricsWindow) {
+
+    /** The default {@link #metricsWindow()}. */
+    public static final Duration DEFAULT_METRICS_WINDOW = Duration.ofMinutes(1);
 
     private static final Function<String, Map<String, String>> NO_TABLE_OPTIONS = table -> Map.of();
 
@@ -50,9 +58,20 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
         Objects.requireNonNull(clock, "clock is null");
         Objects.requireNonNull(tableOptions, "tableOptions is null");
         Objects.requireNonNull(flowController, "flowController is null");
+        Objects.requireNonNull(metricsWindow, "metricsWindow is null");
+        if (metricsWindow.isNegative() || metricsWindow.isZero()) {
+            throw new IllegalArgumentException("metrics window must be positive, got " + metricsWindow);
+        }
         if (queueCapacityRows < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 row, got " + queueCapacityRows);
         }
+    }
+
+    /** Settings with the default metrics window. */
+    public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
+                              CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
+                              Function<String, Map<String, String>> tableOptions, FlowController flowController) {
+        this(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, DEFAULT_METRICS_WINDOW);
     }
 
     /** Settings without flow control. */
@@ -85,29 +104,34 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
     }
 
     public DispatcherSettings withSleeper(Sleeper sleeper) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 
     public DispatcherSettings withCircuit(CircuitPolicy circuit) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 
     /** The same settings parking failed parts in {@code deadLetters}; null turns the dead-letter queue off. */
     public DispatcherSettings withDeadLetters(DeadLetterSink deadLetters) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 
     public DispatcherSettings withClock(Clock clock) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 
     /** The same settings putting {@code tableOptions.apply(table)} on each batch of {@code table}. */
     public DispatcherSettings withTableOptions(Function<String, Map<String, String>> tableOptions) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+    }
+
+    /** The same settings with latency timers keeping every sample of the last {@code metricsWindow}. */
+    public DispatcherSettings withMetricsWindow(Duration metricsWindow) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 
     /** The same settings admitting parts through {@code flowController}. */
     public DispatcherSettings withFlowController(FlowController flowController) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
     }
 }

@@ -4,9 +4,10 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
-import com.codahale.metrics.UniformReservoir;
+import com.codahale.metrics.SlidingTimeWindowArrayReservoir;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
@@ -76,6 +77,8 @@ final class Lane {
     /** A packet part admitted to this lane; completed exactly once, on the lane thread. */
     static final class Part {
         final FramePacket packet;
+        /** Estimated heap the part's values take ({@link PacketSizes}), for the bytes meter. */
+        final long bytes;
         private final Consumer<DestinationResult> completion;
         private long enqueuedNanos;
         private boolean done;
@@ -83,8 +86,9 @@ final class Lane {
         private int attempts;
         private Instant firstFailureAt;
 
-        Part(FramePacket packet, Consumer<DestinationResult> completion) {
+        Part(FramePacket packet, long bytes, Consumer<DestinationResult> completion) {
             this.packet = packet;
+            this.bytes = bytes;
             this.completion = completion;
         }
     }
@@ -118,12 +122,16 @@ final class Lane {
     private final Clock clock;
 
     private final Meter committedRows;
+    private final Meter committedBytes;
+    private final MetricRegistry metrics;
     private final Meter committedPackets;
     private final Meter batches;
     private final Counter failures;
     private final Counter deadLettered;
     private final Counter retries;
     private final Timer flushes;
+    /** Every successful write's latency in µs over the whole run, for {@link #summary()}: exact to 3 significant digits. */
+    private final Histogram runFlushMicros = new ConcurrentHistogram(3);
 
     private final Thread thread;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -157,13 +165,17 @@ final class Lane {
         this.breaker = new CircuitBreaker(destination, settings.circuit(), clock);
 
         String prefix = metricPrefix(destination);
+        this.metrics = metrics;
         this.committedRows = metrics.meter(prefix + "rows");
+        this.committedBytes = metrics.meter(prefix + "bytes");
         this.committedPackets = metrics.meter(prefix + "packets");
         this.batches = metrics.meter(prefix + "batches");
         this.failures = metrics.counter(prefix + "failures");
         this.deadLettered = metrics.counter(prefix + "dead_lettered");
         this.retries = metrics.counter(prefix + "retries");
-        this.flushes = metrics.timer(prefix + "flush", () -> new Timer(new UniformReservoir()));
+        Duration window = settings.metricsWindow();
+        this.flushes = metrics.timer(prefix + "flush",
+                () -> new Timer(new SlidingTimeWindowArrayReservoir(window.toNanos(), TimeUnit.NANOSECONDS)));
         metrics.remove(prefix + "queue.rows");
         metrics.register(prefix + "queue.rows", (Gauge<Long>) () -> heldRows);
         metrics.remove(prefix + "circuit");
@@ -172,6 +184,9 @@ final class Lane {
         this.thread = new Thread(this::run, "fanout-lane-" + destination);
         this.thread.setDaemon(true);
     }
+
+    /** Per-table metrics, all destinations together: {@code fanout.table.<t>.rows}. */
+    static final String TABLE_PREFIX = "fanout.table.";
 
     static String metricPrefix(String destination) {
         return "fanout.destination." + destination + ".";
@@ -292,11 +307,12 @@ final class Lane {
     }
 
     LaneSummary summary() {
-        Snapshot s = flushes.getSnapshot();
-        double nanosPerMilli = TimeUnit.MILLISECONDS.toNanos(1);
+        Histogram h = runFlushMicros.copy();
+        double microsPerMilli = 1000.0;
         return new LaneSummary(destination, committedRows.getCount(), committedPackets.getCount(), batches.getCount(),
-                failures.getCount(), deadLettered.getCount(), retries.getCount(), breaker.state(), s.getMedian() / nanosPerMilli,
-                s.get95thPercentile() / nanosPerMilli, s.get99thPercentile() / nanosPerMilli);
+                failures.getCount(), deadLettered.getCount(), retries.getCount(), breaker.state(),
+                h.getValueAtPercentile(50) / microsPerMilli, h.getValueAtPercentile(95) / microsPerMilli,
+                h.getValueAtPercentile(99) / microsPerMilli);
     }
 
     private void run() {
@@ -451,7 +467,9 @@ final class Lane {
             long start = System.nanoTime();
             try {
                 writer.write(batch);
-                flushes.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                long took = System.nanoTime() - start;
+                flushes.update(took, TimeUnit.NANOSECONDS);
+                runFlushMicros.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(took)));
                 return null;
             } catch (WriteException e) {
                 failure = Failure.of(e);
@@ -482,10 +500,14 @@ final class Lane {
 
     private void commit(List<Part> parts) {
         long rows = 0;
+        long bytes = 0;
         for (Part p : parts) {
             rows += p.packet.rowCount();
+            bytes += p.bytes;
         }
         committedRows.mark(rows);
+        committedBytes.mark(bytes);
+        metrics.meter(TABLE_PREFIX + parts.get(0).packet.table() + ".rows").mark(rows);
         committedPackets.mark(parts.size());
         batches.mark();
         complete(parts, DestinationResult.committed(destination));

@@ -4,12 +4,15 @@ import com.google.common.util.concurrent.RateLimiter;
 import dev.fanout.api.FlowController;
 import dev.fanout.api.FlowRejectedException;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 
 /**
  * fanout's default {@link FlowController}: admission by in-flight rows and estimated bytes, all
@@ -30,12 +33,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link FlowRejectedException} at once when a limit is reached or the rate limiter would make it
  * wait, having taken nothing (rate permits are only taken when the in-flight check passed).
  *
- * <p><b>Known limit.</b> The dispatcher takes a multi-destination packet's permits one destination
- * at a time (in name order) before enqueueing any part. Under {@code block} with a tight
- * <em>global</em> limit, two producers each holding part of what the other needs, with nothing else
- * in flight, would wait on each other; per-destination limits alone cannot deadlock (name order).
- * Keep the global limits well above one packet's rows times its destinations, or use
- * {@code reject}; an atomic multi-destination acquire is the planned fix.
+ * <p><b>Packets with several destinations</b> are admitted whole ({@link #acquireAll}): the
+ * producer waits until every part fits at once, and takes all its permits in one step. No producer
+ * ever holds part of a packet's budget while waiting for the rest, so producers cannot wait on each
+ * other, whatever the limits. The global limits see the packet's rows and bytes summed; the rate
+ * limiter is charged the summed rows once.
  *
  * <p>Thread-safe; {@link Permit#release()} is idempotent and never blocks for long.
  */
@@ -75,62 +77,90 @@ public final class InFlightFlowController implements FlowController {
 
     @Override
     public Permit acquire(String destination, long rows, long bytes) throws InterruptedException {
-        Objects.requireNonNull(destination, "destination is null");
-        if (rows < 0 || bytes < 0) {
-            throw new IllegalArgumentException("rows and bytes must be at least 0, got " + rows + " rows, " + bytes + " bytes");
+        return acquireAll(List.of(new Request(destination, rows, bytes))).get(0);
+    }
+
+    @Override
+    public List<Permit> acquireAll(List<Request> requests) throws InterruptedException {
+        Objects.requireNonNull(requests, "requests is null");
+        if (requests.stream().map(Request::destination).distinct().count() != requests.size()) {
+            throw new IllegalArgumentException("one request per destination, got " + requests);
         }
+        long rows = requests.stream().mapToLong(Request::rows).sum();
         if (limits.whenFull() == FlowLimits.WhenFull.REJECT) {
-            return acquireOrReject(destination, rows, bytes);
+            return acquireOrReject(requests, rows);
         }
         if (rateLimiter != null && rows > 0) {
             rateLimiter.acquire(rows);
         }
         lock.lockInterruptibly();
         try {
-            while (exceeded(destination, rows, bytes) != null) {
+            while (exceeded(requests) != null) {
                 released.await();
             }
-            return reserve(destination, rows, bytes);
+            return reserve(requests);
         } finally {
             lock.unlock();
         }
     }
 
-    private Permit acquireOrReject(String destination, long rows, long bytes) {
-        Permit permit;
+    private List<Permit> acquireOrReject(List<Request> requests, long rows) {
+        List<Permit> permits;
         lock.lock();
         try {
-            String limit = exceeded(destination, rows, bytes);
+            Exceeded limit = exceeded(requests);
             if (limit != null) {
-                throw rejection(destination, rows, bytes, limit);
+                throw rejection(limit);
             }
-            permit = reserve(destination, rows, bytes);
+            permits = reserve(requests);
         } finally {
             lock.unlock();
         }
         if (rateLimiter != null && rows > 0 && !rateLimiter.tryAcquire(rows)) {
-            permit.release();
+            permits.forEach(Permit::release);
+            String destination = requests.get(0).destination();
             throw new FlowRejectedException(destination, "rate_limit_rows_per_s", "flow control refused " + rows
                     + " rows for destination '" + destination + "': rate_limit_rows_per_s (" + rateLimiter.rate()
                     + ") reached; nothing was written, submit again after a pause");
         }
-        return permit;
+        return permits;
     }
 
-    /** The name of the first limit the part would exceed, or null when it fits. Under {@link #lock}. */
-    private String exceeded(String destination, long rows, long bytes) {
-        InFlight d = byDestination.get(destination);
+    /** A limit a request would exceed. */
+    private record Exceeded(Request request, long rows, long bytes, String limit, String who) {
+        Exceeded(Request request, long rows, long bytes, String limit) {
+            this(request, rows, bytes, limit, "destination '" + request.destination() + "'");
+        }
+    }
+
+    /**
+     * The first limit the packet would exceed, or null when all its parts fit together: the global
+     * limits against the parts' sums, each destination's against its part. Under {@link #lock}.
+     */
+    private Exceeded exceeded(List<Request> requests) {
+        long rows = 0;
+        long bytes = 0;
+        for (Request r : requests) {
+            rows += r.rows();
+            bytes += r.bytes();
+        }
+        String all = requests.size() == 1 ? "destination '" + requests.get(0).destination() + "'"
+                : "destinations " + requests.stream().map(r -> "'" + r.destination() + "'").collect(Collectors.joining(", "));
+        Request first = requests.isEmpty() ? null : requests.get(0);
         if (over(total.rows, rows, limits.maxInFlightRows())) {
-            return "max_in_flight_rows";
+            return new Exceeded(first, rows, bytes, "max_in_flight_rows", all);
         }
         if (over(total.bytes, bytes, limits.maxInFlightBytes())) {
-            return "max_in_flight_bytes";
+            return new Exceeded(first, rows, bytes, "max_in_flight_bytes", all);
         }
-        if (d != null && over(d.rows, rows, limits.maxInFlightRowsPerDestination())) {
-            return "max_in_flight_rows_per_destination";
-        }
-        if (d != null && over(d.bytes, bytes, limits.maxInFlightBytesPerDestination())) {
-            return "max_in_flight_bytes_per_destination";
+        for (Request r : requests) {
+            InFlight d = byDestination.get(r.destination());
+            if (d != null && over(d.rows, r.rows(), limits.maxInFlightRowsPerDestination())) {
+                return new Exceeded(r, r.rows(), r.bytes(), "max_in_flight_rows_per_destination");
+            }
+            if (d != null && over(d.bytes, r.bytes(), limits.maxInFlightBytesPerDestination())) {
+                return new Exceeded(r, r.rows(), r.bytes(), "max_in_flight_bytes_per_destination");
+            }
         }
         return null;
     }
@@ -140,7 +170,11 @@ public final class InFlightFlowController implements FlowController {
         return limit > 0 && inFlight > 0 && inFlight + more > limit;
     }
 
-    private FlowRejectedException rejection(String destination, long rows, long bytes, String limit) {
+    private FlowRejectedException rejection(Exceeded exceeded) {
+        String destination = exceeded.request().destination();
+        long rows = exceeded.rows();
+        long bytes = exceeded.bytes();
+        String limit = exceeded.limit();
         InFlight d = byDestination.get(destination);
         String state = switch (limit) {
             case "max_in_flight_rows" -> total.rows + " rows in flight, limit " + limits.maxInFlightRows();
@@ -151,8 +185,16 @@ public final class InFlightFlowController implements FlowController {
                     + limits.maxInFlightBytesPerDestination();
         };
         return new FlowRejectedException(destination, limit, "flow control refused " + rows + " rows (about " + bytes
-                + " bytes) for destination '" + destination + "': " + limit + " reached (" + state
+                + " bytes) for " + exceeded.who() + ": " + limit + " reached (" + state
                 + "); nothing was written, submit again once in-flight packets complete");
+    }
+
+    private List<Permit> reserve(List<Request> requests) {
+        List<Permit> permits = new ArrayList<>(requests.size());
+        for (Request r : requests) {
+            permits.add(reserve(r.destination(), r.rows(), r.bytes()));
+        }
+        return List.copyOf(permits);
     }
 
     private Permit reserve(String destination, long rows, long bytes) {
@@ -214,6 +256,17 @@ public final class InFlightFlowController implements FlowController {
         try {
             InFlight d = byDestination.get(destination);
             return d == null ? 0 : d.rows;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Estimated bytes admitted for {@code destination} and not yet released. */
+    public long inFlightBytes(String destination) {
+        lock.lock();
+        try {
+            InFlight d = byDestination.get(destination);
+            return d == null ? 0 : d.bytes;
         } finally {
             lock.unlock();
         }

@@ -38,13 +38,13 @@ import java.util.Set;
  *                           the store there (the core does no file I/O for it)
  * @param flow               the {@code flow} section's admission limits, when present; fanout then
  *                           admits packets through an {@link dev.fanout.core.flow.InFlightFlowController}
- * @param prometheus         the {@code metrics.prometheus} scrape endpoint, when configured; fanout then
- *                           serves its metric registry there while it runs
+ * @param metrics            the {@code metrics} section: reporters (Prometheus endpoint, JMX, CSV,
+ *                           log) fanout runs while it runs, and the latency window
  */
 public record Topology(Path file, int version, String phase, Map<String, DestinationSpec> destinations,
         List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
         BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath,
-        Optional<FlowLimits> flow, Optional<PrometheusEndpoint> prometheus) {
+        Optional<FlowLimits> flow, MetricsSpec metrics) {
 
     public Topology {
         Objects.requireNonNull(file, "file is null");
@@ -57,7 +57,7 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
         Objects.requireNonNull(circuit, "circuit is null");
         Objects.requireNonNull(dlqPath, "dlqPath is null");
         Objects.requireNonNull(flow, "flow is null");
-        Objects.requireNonNull(prometheus, "prometheus is null");
+        Objects.requireNonNull(metrics, "metrics is null");
         if (version != 1) {
             throw new IllegalArgumentException("unsupported topology version " + version + "; this fanout reads version 1");
         }
@@ -77,7 +77,7 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
                     BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath,
                     Optional<FlowLimits> flow) {
         this(file, version, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlqPath,
-                flow, Optional.empty());
+                flow, MetricsSpec.NONE);
     }
 
     /** A topology without a {@code flow} or {@code metrics} section. */
@@ -85,7 +85,12 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
                     List<RouteRule> routes, Optional<String> defaultDestination, Map<String, TableSpec> tables,
                     BatchPolicy batch, RetryPolicy retry, CircuitPolicy circuit, Optional<Path> dlqPath) {
         this(file, version, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlqPath,
-                Optional.empty(), Optional.empty());
+                Optional.empty(), MetricsSpec.NONE);
+    }
+
+    /** The {@code metrics.prometheus} scrape endpoint, when configured. */
+    public Optional<PrometheusEndpoint> prometheus() {
+        return metrics.prometheus();
     }
 
     /** The directory of the topology file, absolute. */

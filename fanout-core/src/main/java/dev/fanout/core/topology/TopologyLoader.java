@@ -44,7 +44,10 @@ public final class TopologyLoader {
     private static final List<String> RETRY_KEYS = List.of("max_attempts", "initial_backoff", "max_backoff");
     private static final List<String> CIRCUIT_KEYS = List.of("failure_threshold", "open_for");
     private static final List<String> DLQ_KEYS = List.of("path");
-    private static final List<String> METRICS_KEYS = List.of("prometheus");
+    private static final List<String> METRICS_KEYS = List.of("prometheus", "jmx", "csv", "log", "window");
+    private static final List<String> CSV_KEYS = List.of("directory", "period");
+    private static final List<String> LOG_KEYS = List.of("period");
+    private static final Duration DEFAULT_REPORT_PERIOD = Duration.ofSeconds(10);
     private static final List<String> FLOW_KEYS = List.of("max_in_flight_rows", "max_in_flight_bytes",
             "max_in_flight_rows_per_destination", "max_in_flight_bytes_per_destination", "rate_limit_rows_per_s", "when_full");
 
@@ -133,12 +136,12 @@ public final class TopologyLoader {
             CircuitPolicy circuit = circuit(top);
             Optional<Path> dlq = dlq(top);
             Optional<FlowLimits> flow = flow(top);
-            Optional<PrometheusEndpoint> prometheus = prometheus(top);
+            MetricsSpec metrics = metrics(top);
             if (!problems.isEmpty()) {
                 throw new TopologyException(problems);
             }
             return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq,
-                    flow, prometheus);
+                    flow, metrics);
         }
 
         private void version(YamlNode.Mapping top) {
@@ -464,17 +467,7 @@ public final class TopologyLoader {
                 problem(top.entries().get("dlq").keyWhere(), "dlq has no 'path'; add path: data/dlq");
                 return Optional.empty();
             }
-            String text = text(p.value(), "dlq.path");
-            if (text == null) {
-                return Optional.empty();
-            }
-            try {
-                Path base = file.toAbsolutePath().normalize().getParent();
-                return Optional.of((base == null ? Path.of(text).toAbsolutePath() : base.resolve(text)).normalize());
-            } catch (InvalidPathException ex) {
-                problem(p.value().where(), "dlq.path is not a valid path: " + ex.getReason());
-                return Optional.empty();
-            }
+            return relativePath(p, "dlq.path");
         }
 
         private Optional<FlowLimits> flow(YamlNode.Mapping top) {
@@ -520,13 +513,96 @@ public final class TopologyLoader {
             return Optional.of(new FlowLimits(rows, bytes, rowsPerDestination, bytesPerDestination, rate, whenFull));
         }
 
+        private MetricsSpec metrics(YamlNode.Mapping top) {
+            YamlNode.Mapping m = section(top, "metrics", METRICS_KEYS, "{ prometheus: \"127.0.0.1:9464\" }");
+            if (m == null) {
+                return MetricsSpec.NONE;
+            }
+            Optional<PrometheusEndpoint> prometheus = prometheus(m);
+            Optional<String> jmx = jmx(m);
+            Optional<MetricsSpec.CsvReport> csv = Optional.empty();
+            YamlNode.Entry c = m.entries().get("csv");
+            if (c != null && !isNull(c.value())) {
+                YamlNode.Mapping cm = mapping(c.value(), "metrics.csv", CSV_KEYS, "{ directory: data/metrics, period: 10s }");
+                if (cm != null) {
+                    YamlNode.Entry d = cm.entries().get("directory");
+                    Duration period = positive(cm, "period", "metrics.csv.period", DEFAULT_REPORT_PERIOD);
+                    if (d == null) {
+                        problem(c.keyWhere(), "metrics.csv has no 'directory'; add directory: data/metrics");
+                    } else {
+                        Optional<Path> dir = relativePath(d, "metrics.csv.directory");
+                        csv = dir.map(path -> new MetricsSpec.CsvReport(path, period));
+                    }
+                }
+            }
+            Optional<Duration> log = Optional.empty();
+            YamlNode.Entry l = m.entries().get("log");
+            if (l != null && !isNull(l.value())) {
+                YamlNode.Mapping lm = mapping(l.value(), "metrics.log", LOG_KEYS, "{ period: 30s }");
+                if (lm != null) {
+                    log = Optional.of(positive(lm, "period", "metrics.log.period", DEFAULT_REPORT_PERIOD));
+                }
+            }
+            Duration window = positive(m, "window", "metrics.window", MetricsSpec.NONE.window());
+            return new MetricsSpec(prometheus, jmx, csv, log, window);
+        }
+
+        /** {@code metrics.jmx}: {@code true} (domain {@code fanout}), {@code false}, or a domain name. */
+        private Optional<String> jmx(YamlNode.Mapping m) {
+            YamlNode.Entry e = m.entries().get("jmx");
+            if (e == null || isNull(e.value())) {
+                return Optional.empty();
+            }
+            String text = text(e.value(), "metrics.jmx");
+            if (text == null) {
+                return Optional.empty();
+            }
+            String value = text.trim();
+            if (value.equals("true")) {
+                return Optional.of(MetricsSpec.DEFAULT_JMX_DOMAIN);
+            }
+            if (value.equals("false")) {
+                return Optional.empty();
+            }
+            if (!value.matches("[A-Za-z0-9_.-]+")) {
+                problem(e.value().where(), "bad metrics.jmx '" + text + "'; write true, false, or a JMX domain like "
+                        + "fanout.ingest (letters, digits, '_', '.', '-')");
+                return Optional.empty();
+            }
+            return Optional.of(value);
+        }
+
+        /** A duration above zero; {@code fallback} when absent or bad, with a problem recorded when bad. */
+        private Duration positive(YamlNode.Mapping m, String key, String what, Duration fallback) {
+            Duration d = duration(m, key, what, fallback);
+            if (d.isZero() || d.isNegative()) {
+                problem(m.entries().get(key).value().where(), what + " must be above zero, like " + fallback.toSeconds() + "s");
+                return fallback;
+            }
+            return d;
+        }
+
+        /** A path relative to the topology file's directory, made absolute. */
+        private Optional<Path> relativePath(YamlNode.Entry e, String what) {
+            String text = text(e.value(), what);
+            if (text == null) {
+                return Optional.empty();
+            }
+            try {
+                Path base = file.toAbsolutePath().normalize().getParent();
+                return Optional.of((base == null ? Path.of(text).toAbsolutePath() : base.resolve(text)).normalize());
+            } catch (InvalidPathException ex) {
+                problem(e.value().where(), what + " is not a valid path: " + ex.getReason());
+                return Optional.empty();
+            }
+        }
+
         /**
          * {@code metrics.prometheus}: {@code host:port}, {@code [ipv6]:port}, or a port alone (bound on
          * {@link PrometheusEndpoint#DEFAULT_HOST}); port 0 binds an ephemeral port.
          */
-        private Optional<PrometheusEndpoint> prometheus(YamlNode.Mapping top) {
-            YamlNode.Mapping m = section(top, "metrics", METRICS_KEYS, "{ prometheus: \"127.0.0.1:9464\" }");
-            YamlNode.Entry e = m == null ? null : m.entries().get("prometheus");
+        private Optional<PrometheusEndpoint> prometheus(YamlNode.Mapping m) {
+            YamlNode.Entry e = m.entries().get("prometheus");
             if (e == null || isNull(e.value())) {
                 return Optional.empty();
             }

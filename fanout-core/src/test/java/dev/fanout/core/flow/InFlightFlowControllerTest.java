@@ -3,7 +3,9 @@ package dev.fanout.core.flow;
 import com.google.common.util.concurrent.FakeClockRateLimiters;
 import com.google.common.util.concurrent.FakeClockRateLimiters.FakeClock;
 import com.google.common.util.concurrent.RateLimiter;
+import dev.fanout.api.FlowController;
 import dev.fanout.api.FlowController.Permit;
+import dev.fanout.api.FlowController.Request;
 import dev.fanout.api.FlowRejectedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -112,6 +114,67 @@ class InFlightFlowControllerTest {
         assertThat(e.limit()).isEqualTo("max_in_flight_rows");
         huge.release();
         flow.acquire("b", 1, 1).release();
+    }
+
+    @Test
+    void aPacketsPartsAreAdmittedTogetherSoTwoProducersNeverHoldHalfOfWhatTheOtherNeeds() throws Exception {
+        InFlightFlowController flow = new InFlightFlowController(NONE.withMaxInFlightRows(10));
+        List<Request> packet = List.of(new Request("a", 5, 0), new Request("b", 5, 0));
+        List<Permit> first = flow.acquireAll(packet);
+        assertThat(flow.inFlightRows()).isEqualTo(10);
+
+        CompletableFuture<List<Permit>> second = new CompletableFuture<>();
+        Thread producer = new Thread(() -> {
+            try {
+                second.complete(flow.acquireAll(packet));
+            } catch (Throwable e) {
+                second.completeExceptionally(e);
+            }
+        }, "second-producer");
+        producer.start();
+        awaitTrue(() -> producer.getState() == Thread.State.WAITING, "the second packet waits");
+        assertThat(second).isNotDone();
+        assertThat(flow.inFlightRows("a")).as("a waiting packet holds none of its parts").isEqualTo(5);
+        assertThat(flow.inFlightRows("b")).isEqualTo(5);
+
+        first.get(0).release();
+        assertThat(second).as("half the room is not enough for the whole packet").isNotDone();
+        first.get(1).release();
+        List<Permit> admitted = second.get();
+        assertThat(admitted).hasSize(2);
+        assertThat(flow.inFlightRows("a")).isEqualTo(5);
+        assertThat(flow.inFlightRows("b")).isEqualTo(5);
+        admitted.forEach(Permit::release);
+        assertThat(flow.inFlightRows()).isZero();
+    }
+
+    @Test
+    void aRejectedPacketTakesNoneOfItsPartsAndTheMessageNamesEveryDestination() throws Exception {
+        InFlightFlowController flow = new InFlightFlowController(
+                NONE.withMaxInFlightRows(10).withWhenFull(FlowLimits.WhenFull.REJECT));
+        Permit held = flow.acquire("c", 4, 0);
+
+        FlowRejectedException e = catchThrowableOfType(
+                () -> flow.acquireAll(List.of(new Request("a", 3, 0), new Request("b", 4, 0))), FlowRejectedException.class);
+        assertThat(e.limit()).isEqualTo("max_in_flight_rows");
+        assertThat(e).hasMessageContaining("7 rows").hasMessageContaining("destinations 'a', 'b'");
+        assertThat(flow.inFlightRows()).isEqualTo(4);
+        held.release();
+    }
+
+    @Test
+    void theDefaultAcquireAllOfACustomControllerReleasesWhatItTookWhenAPartIsRefused() throws Exception {
+        List<String> released = new ArrayList<>();
+        FlowController custom = (destination, rows, bytes) -> {
+            if (destination.equals("b")) {
+                throw new FlowRejectedException(destination, "custom", "no room for " + destination);
+            }
+            return () -> released.add(destination);
+        };
+
+        assertThatThrownBy(() -> custom.acquireAll(List.of(new Request("a", 1, 0), new Request("b", 1, 0))))
+                .isInstanceOf(FlowRejectedException.class);
+        assertThat(released).containsExactly("a");
     }
 
     @Test

@@ -44,11 +44,11 @@ class MetricsTopologyTest {
         assertThat(problems("""
                 metrics:
                   prometheus: "127.0.0.1:http"
-                  jmx: true
+                  statsd: true
                 """)).containsExactlyInAnyOrder(
                 "6:15 bad port in metrics.prometheus '127.0.0.1:http'; write host:port like 127.0.0.1:9464, "
                         + "or a port alone for loopback",
-                "7:3 unknown key 'jmx' in metrics; expected one of prometheus");
+                "7:3 unknown key 'statsd' in metrics; expected one of prometheus, jmx, csv, log, window");
         assertThat(problems("metrics: { prometheus: 70000 }\n")).containsExactly(
                 "5:24 metrics.prometheus port must be 0 to 65535 (0: any free port), got 70000");
         assertThat(problems("metrics: { prometheus: \"::1:9464\" }\n")).singleElement().asString()
@@ -68,5 +68,44 @@ class MetricsTopologyTest {
     @Test
     void unknownTopLevelKeysStillListMetrics() {
         assertThat(problems("metric: {}\n")).singleElement().asString().endsWith("flow, metrics");
+    }
+
+    @Test
+    void readsTheReportersAndTheWindow() {
+        MetricsSpec m = parse("""
+                metrics:
+                  jmx: true
+                  csv: { directory: out/metrics, period: 5s }
+                  log: { period: 1m }
+                  window: 30s
+                """).metrics();
+
+        assertThat(m.jmxDomain()).contains("fanout");
+        assertThat(m.csv()).hasValueSatisfying(csv -> {
+            assertThat(csv.directory()).isAbsolute();
+            assertThat(csv.directory().endsWith(java.nio.file.Path.of("out", "metrics"))).isTrue();
+            assertThat(csv.period()).isEqualTo(java.time.Duration.ofSeconds(5));
+        });
+        assertThat(m.logPeriod()).contains(java.time.Duration.ofMinutes(1));
+        assertThat(m.window()).isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(parse("metrics: { jmx: ingest.prod }\n").metrics().jmxDomain()).contains("ingest.prod");
+        assertThat(parse("metrics: { jmx: false }\n").metrics().jmxDomain()).isEmpty();
+        assertThat(parse("metrics: {}\n").metrics()).isEqualTo(MetricsSpec.NONE);
+    }
+
+    @Test
+    void badReporterSettingsAreReportedAtTheirLineAndColumn() {
+        assertThat(problems("""
+                metrics:
+                  jmx: "a b"
+                  csv: { period: 5s }
+                  log: { period: 0s, every: 1s }
+                  window: soon
+                """)).containsExactlyInAnyOrder(
+                "6:8 bad metrics.jmx 'a b'; write true, false, or a JMX domain like fanout.ingest (letters, digits, '_', '.', '-')",
+                "7:3 metrics.csv has no 'directory'; add directory: data/metrics",
+                "8:22 unknown key 'every' in metrics.log; expected one of period",
+                "8:18 metrics.log.period must be above zero, like 10s",
+                "9:11 metrics.window: bad duration 'soon'; write it like 250ms, 2s, 1m, 1h or PT2S");
     }
 }
