@@ -1,9 +1,14 @@
 package dev.fanout.core;
 
+import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Column;
+import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import dev.fanout.core.dispatch.PacketOutcome;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.testplugin.MemProvider;
 import org.junit.jupiter.api.Test;
@@ -22,6 +27,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -115,6 +122,80 @@ class FanoutPrometheusTest {
             fanout.close();
             Throwable afterClose = catchThrowable(() -> scrape(address));
             assertThat(afterClose).isInstanceOf(ConnectException.class);
+        }
+    }
+
+    /** {@code mem:} writers, except that the one for {@code mem:quotes} waits for {@link #gate} in every write. */
+    private static final class GatedMemProvider extends MemProvider {
+        final CountDownLatch gate = new CountDownLatch(1);
+
+        @Override
+        public BaseWriter create(Destination destination) {
+            if (!destination.schemeSpecificPart().equals("quotes")) {
+                return super.create(destination);
+            }
+            return new BaseWriter() {
+                @Override
+                public void open() {
+                }
+
+                @Override
+                public void write(WriteBatch batch) throws WriteException {
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw WriteException.retryable("interrupted", e);
+                    }
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    @Test
+    void aScrapeDuringTheRunSeesWhatCommittedAndWhatIsStillInFlightPerDestination() throws Exception {
+        GatedMemProvider plugin = new GatedMemProvider();
+        try (Fanout fanout = Fanout.builder().topology(topology("""
+                        flow: { max_in_flight_rows: 1000 }
+                        metrics: { prometheus: "127.0.0.1:0" }
+                        """))
+                .registry(WriterRegistry.of(List.of(plugin))).build()) {
+            InetSocketAddress address = fanout.prometheusAddress().orElseThrow();
+            for (int i = 0; i < 3; i++) {
+                assertThat(fanout.submit(packet("trades", "t" + i, 2 + i)).get().isCommitted()).isTrue();
+            }
+            CompletableFuture<PacketOutcome> quotes = fanout.submit(packet("quotes", "q0", 5));
+
+            String during = scrape(address);
+            String trades = "destination=\"trades_db\"";
+            String held = "destination=\"quotes_db\"";
+            assertThat(quotes).isNotDone();
+            assertThat(sample(during, "fanout_destination_rows_total", trades)).isEqualTo(9.0);
+            assertThat(sample(during, "fanout_destination_flush_count", trades)).isEqualTo(3.0);
+            for (String q : List.of("0.5", "0.95", "0.99")) {
+                assertThat(sample(during, "fanout_destination_flush", trades + ",quantile=\"" + q + "\"")).isGreaterThanOrEqualTo(0);
+            }
+            assertThat(sample(during, "fanout_destination_bytes_total", trades)).isPositive();
+            assertThat(sample(during, "fanout_table_rows_total", "table=\"trades\"")).isEqualTo(9.0);
+            assertThat(sample(during, "fanout_destination_rows_total", held)).isZero();
+            assertThat(sample(during, "fanout_destination_queue_rows", held)).isEqualTo(5.0);
+            assertThat(sample(during, "fanout_destination_in_flight_rows", held)).isEqualTo(5.0);
+            assertThat(sample(during, "fanout_destination_in_flight_rows", trades)).isZero();
+            assertThat(during).contains("\nfanout_flow_in_flight_rows 5.0\n");
+
+            plugin.gate.countDown();
+            assertThat(quotes.get().isCommitted()).isTrue();
+            fanout.flush();
+            String after = scrape(address);
+            assertThat(sample(after, "fanout_destination_rows_total", held)).isEqualTo(5.0);
+            assertThat(sample(after, "fanout_destination_flush_count", held)).isEqualTo(1.0);
+            assertThat(sample(after, "fanout_destination_in_flight_rows", held)).isZero();
+            assertThat(sample(after, "fanout_table_rows_total", "table=\"quotes\"")).isEqualTo(5.0);
+            assertThat(after).contains("\nfanout_flow_in_flight_rows 0.0\n");
         }
     }
 
