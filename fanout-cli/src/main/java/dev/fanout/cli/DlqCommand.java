@@ -14,6 +14,7 @@ import dev.fanout.dlq.PacketJson;
 import dev.fanout.dlq.TableStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -172,8 +173,8 @@ final class DlqCommand implements Runnable {
         private String table;
         @Option(names = "--id", paramLabel = "ID", description = "Only this record.")
         private String id;
-        @Option(names = "--no-progress", description = "Do not draw a progress bar.")
-        private boolean noProgress;
+        @Mixin
+        private ProgressOptions progress = new ProgressOptions();
 
         @Override
         public Integer call() throws Exception {
@@ -202,7 +203,7 @@ final class DlqCommand implements Runnable {
                 ConcurrentLinkedQueue<String> resolveErrors = new ConcurrentLinkedQueue<>();
                 long total = selected.stream().mapToLong(d -> d.packet().rowCount()).sum();
                 try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).deadLetters(repark).build();
-                     RunTally tally = RunTally.start("replay", total, !noProgress)) {
+                     RunTally tally = RunTally.start("replay", total, progress, fanout, out)) {
                     List<CompletableFuture<Void>> resolutions = new ArrayList<>();
                     for (DeadLetter d : selected) {
                         FramePacket packet = withPacketId(d.packet(), d.id());

@@ -14,6 +14,7 @@ import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -64,8 +65,8 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--packet-rows", paramLabel = "N", defaultValue = "10000", description = "Rows per packet (default: ${DEFAULT-VALUE}).")
     private int packetRows;
 
-    @Option(names = "--no-progress", description = "Do not draw a progress bar.")
-    private boolean noProgress;
+    @Mixin
+    private ProgressOptions progress = new ProgressOptions();
 
     @Parameters(paramLabel = "FILE", arity = "0..*", description = "Row files: .csv, .tsv, .parquet, .ndjson, .jsonl (optionally .gz).")
     private List<Path> files = List.of();
@@ -107,7 +108,7 @@ final class IngestCommand implements Callable<Integer> {
         long total = inputs.stream().mapToLong(Input::rows).sum();
         try (DeadLetterStore deadLetters = DeadLetterStores.openFor(topology);
              Fanout fanout = DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters).build();
-             RunTally tally = RunTally.start("ingest", total, !noProgress)) {
+             RunTally tally = RunTally.start("ingest", total, progress, fanout, out)) {
             ExecutorService readers = Executors.newFixedThreadPool(byTable.size() + packetFiles.size(), r -> new Thread(r, "fanout-reader"));
             List<Future<?>> done = new ArrayList<>();
             for (List<Input> tableInputs : byTable.values()) {

@@ -1,6 +1,8 @@
 package dev.fanout.cli;
 
+import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.FramePacket;
+import dev.fanout.core.Fanout;
 import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
 import me.tongfei.progressbar.ProgressBar;
@@ -8,6 +10,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -15,11 +20,19 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What became of the packets a command submitted: counts as acknowledgements arrive (on lane
- * threads), a progress bar on a terminal, and the closing summary. Thread-safe.
+ * threads), progress while it runs, and the closing summary. Thread-safe.
+ *
+ * <p>Progress, unless turned off: on a terminal, a bar over the rows acknowledged with each
+ * destination's committed rows per second beside it, refreshed every second; otherwise (a log file,
+ * a CI job) a plain line every {@link ProgressOptions#every} with the same figures, so a long run is
+ * never silent and never floods its log. Rates come from the destinations' {@code rows} meters.
  */
 final class RunTally implements AutoCloseable {
 
@@ -32,20 +45,96 @@ final class RunTally implements AutoCloseable {
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
     private final Queue<String> reasons = new ConcurrentLinkedQueue<>();
+    private final LongAdder acknowledgedRows = new LongAdder();
     private final ProgressBar bar;
     private final long started = System.nanoTime();
+    private final long totalRows;
+    private final MetricRegistry metrics;
+    private final List<String> destinations;
+    private final PrintWriter out;
+    private final ScheduledExecutorService ticker;
+    /** Ticker thread only: each destination's committed rows and the time at the previous tick. */
+    private final Map<String, Long> rowsAtLastTick = new HashMap<>();
+    private long lastTickNanos = started;
 
-    private RunTally(ProgressBar bar) {
+    private RunTally(ProgressBar bar, long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out,
+                     Duration every) {
         this.bar = bar;
+        this.totalRows = totalRows;
+        this.metrics = metrics;
+        this.destinations = List.copyOf(destinations);
+        this.out = out;
+        if (every == null) {
+            this.ticker = null;
+            return;
+        }
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fanout-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long periodMillis = bar != null ? 1000 : Math.max(1, every.toMillis());
+        ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
-    /** A tally drawing a progress bar over {@code totalRows} when {@code progress} and stdout is a terminal. */
-    static RunTally start(String task, long totalRows, boolean progress) {
-        ProgressBar bar = progress && onTerminal()
+    /**
+     * A tally for a run of {@code totalRows} rows through {@code fanout}: a progress bar when stdout
+     * is a terminal, else a line on {@code out} every {@code progress.every}; neither when
+     * {@code progress.off}.
+     */
+    static RunTally start(String task, long totalRows, ProgressOptions progress, Fanout fanout, PrintWriter out) {
+        boolean terminal = !progress.off && onTerminal();
+        ProgressBar bar = terminal
                 ? new ProgressBarBuilder().setTaskName(task).setInitialMax(totalRows).setUnit(" rows", 1)
                         .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(250).build()
                 : null;
-        return new RunTally(bar);
+        return new RunTally(bar, totalRows, fanout.metrics(), List.copyOf(fanout.topology().destinations().keySet()), out,
+                progress.off ? null : progress.every);
+    }
+
+    /** A tally that shows no progress, for tests and callers that print their own. */
+    static RunTally silent(long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out) {
+        return new RunTally(null, totalRows, metrics, destinations, out, null);
+    }
+
+    /** Refreshes the bar's per-destination rates, or prints a progress line when there is no bar. */
+    void tick() {
+        try {
+            String rates = destinationRates();
+            if (bar != null) {
+                bar.setExtraMessage(rates);
+            } else {
+                synchronized (out) {
+                    out.println(progressLine(rates));
+                    out.flush();
+                }
+            }
+        } catch (RuntimeException e) {
+            // progress is best effort; the run's outcome does not depend on it
+        }
+    }
+
+    /** {@code name rows (rows/s since the last tick)} per destination, from its committed-rows meter. */
+    private String destinationRates() {
+        long now = System.nanoTime();
+        double seconds = Math.max((now - lastTickNanos) / 1e9, 1e-9);
+        lastTickNanos = now;
+        List<String> parts = new ArrayList<>();
+        for (String d : destinations) {
+            long rows = metrics.meter("fanout.destination." + d + ".rows").getCount();
+            long before = rowsAtLastTick.getOrDefault(d, 0L);
+            rowsAtLastTick.put(d, rows);
+            parts.add(String.format("%s %,d (%,.0f/s)", d, rows, (rows - before) / seconds));
+        }
+        return String.join(", ", parts);
+    }
+
+    private String progressLine(String rates) {
+        long acknowledged = acknowledgedRows.sum();
+        long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
+        return String.format("progress %d:%02d:%02d: %,d of %,d rows acknowledged (%.0f%%); committed per destination: %s",
+                elapsed / 3600, elapsed / 60 % 60, elapsed % 60, acknowledged, totalRows,
+                totalRows == 0 ? 100.0 : 100.0 * acknowledged / totalRows, rates);
     }
 
     /**
@@ -90,6 +179,7 @@ final class RunTally implements AutoCloseable {
                     reasons.add(origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why);
                 }
             }
+            acknowledgedRows.add(packet.rowCount());
             if (bar != null) {
                 bar.stepBy(packet.rowCount());
             }
@@ -139,8 +229,17 @@ final class RunTally implements AutoCloseable {
         err.flush();
     }
 
+    /** Stops progress: the ticker, then the bar. Idempotent. */
     @Override
     public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            try {
+                ticker.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (bar != null) {
             bar.close();
         }

@@ -1,0 +1,47 @@
+package dev.fanout.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.fanout.api.Column;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.Schema;
+import dev.fanout.core.dispatch.DestinationResult;
+import dev.fanout.core.dispatch.PacketOutcome;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The plain progress line a run prints when its output is not a terminal. */
+class RunTallyTest {
+
+    private static final Schema SCHEMA = Schema.of(List.of(Column.required("id", LogicalType.INT64)), List.of("id"));
+
+    @Test
+    void aProgressLineHasTheRowsAcknowledgedAndEachDestinationsCommittedRows() {
+        MetricRegistry metrics = new MetricRegistry();
+        StringWriter text = new StringWriter();
+        try (RunTally tally = RunTally.silent(200, metrics, List.of("trades_db", "quotes_db"), new PrintWriter(text))) {
+            FramePacket packet = FramePacket.builder("trades", SCHEMA).addRow(1L).addRow(2L).build();
+            CompletableFuture<PacketOutcome> ack = new CompletableFuture<>();
+            tally.track(packet, ack, "test");
+            ack.complete(PacketOutcome.of(packet, List.of(DestinationResult.committed("trades_db"))));
+            metrics.meter("fanout.destination.trades_db.rows").mark(50);
+
+            tally.tick();
+            metrics.meter("fanout.destination.trades_db.rows").mark(25);
+            metrics.meter("fanout.destination.quotes_db.rows").mark(7);
+            tally.tick();
+        }
+
+        List<String> lines = text.toString().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).matches("progress 0:00:\\d\\d: 2 of 200 rows acknowledged \\(1%\\); committed per destination: "
+                + "trades_db 50 \\([\\d,]+/s\\), quotes_db 0 \\(0/s\\)");
+        assertThat(lines.get(1)).contains("trades_db 75 (").contains("quotes_db 7 (");
+    }
+}
