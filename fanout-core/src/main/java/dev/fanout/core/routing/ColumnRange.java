@@ -1,5 +1,6 @@
 package dev.fanout.core.routing;
 
+import dev.fanout.api.RowFilter;
 import dev.fanout.core.topology.RangeBound;
 import java.time.Instant;
 import java.util.Objects;
@@ -36,6 +37,12 @@ public record ColumnRange(String column, RangeBound from, RangeBound before, boo
         }
         return includesValues && (from == null || value.compareTo(from.instant()) >= 0)
                 && (before == null || value.compareTo(before.instant()) < 0);
+    }
+
+    /** The same condition as a reader or delete takes it. */
+    public RowFilter.Bound toBound() {
+        return new RowFilter.Bound(column, from == null ? null : from.instant(), before == null ? null : before.instant(),
+                includesValues, includesNull);
     }
 
     /** E.g. {@code day < 2026-01-01}, {@code 2025-07-01 <= day < 2026-01-01}, {@code day >= 2026-01-01 or day is null}. */

@@ -1,5 +1,6 @@
 package dev.fanout.core.routing;
 
+import dev.fanout.api.RowFilter;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -35,6 +36,11 @@ public record RowRange(List<ColumnRange> columns) {
     /** Whether a row belongs here, given its value (null for SQL NULL) in each column named by a range. */
     public boolean contains(Function<String, Instant> valueOfColumn) {
         return columns.stream().allMatch(c -> c.contains(valueOfColumn.apply(c.column())));
+    }
+
+    /** The same rows as a {@link dev.fanout.api.TableReader} reads, counts and deletes them. */
+    public RowFilter toFilter() {
+        return isAll() ? RowFilter.all() : new RowFilter(columns.stream().map(ColumnRange::toBound).toList());
     }
 
     /** {@code all rows}, or the column ranges joined with {@code and}. */

@@ -1,0 +1,405 @@
+package dev.fanout.core.migrate;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
+import dev.fanout.api.Destination;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.RowFilter;
+import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import dev.fanout.api.WriterProvider;
+import dev.fanout.core.dispatch.RetryPolicy;
+import dev.fanout.core.dispatch.Sleeper;
+import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.topology.TableSpec;
+import dev.fanout.core.topology.Topology;
+import dev.fanout.core.topology.TopologyValidator;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Moves the stored rows that a topology change sends elsewhere: for each {@link Move}, scans the
+ * source in key order ({@link TableReader#scan}, in batches), writes each batch through the target's
+ * own writer — the same version-guarded upsert as ingest, each row keeping its stored version, with
+ * the TO topology's table options and retry policy — then verifies the part at both ends
+ * ({@link Verification}) and, when asked, deletes it at the source, only once it verified.
+ *
+ * <p><b>Resumable.</b> After every committed batch the move's {@link Checkpoint} (last copied key)
+ * is stored durably; a new run continues after that key, and a finished move is only verified again.
+ * Upserts make the overlap of a crash between a commit and its checkpoint harmless.
+ *
+ * <p><b>One writer per target.</b> Each physical target involved — as a source, a target or both — is
+ * opened once, through its plugin, and so takes its lock (a DuckDB file held by an ingest process is
+ * refused with that process's PID). A local file that does not exist is a source with no rows and is
+ * not created. Moves run one after another on the calling thread; each scan runs on a thread of its
+ * own, so no writer is ever used by two threads at once.
+ *
+ * <p>Not thread-safe. Close it to close every writer it opened.
+ */
+public final class Migration implements AutoCloseable {
+
+    /** Receives progress; called on the migrating thread. */
+    public interface Progress {
+        Progress SILENT = new Progress() {
+        };
+
+        /** A batch of {@code move} committed at the target; {@code copiedInAll} counts every run. */
+        default void copied(Move move, long copiedInAll) {
+        }
+
+        /** {@code move} is finished: copied, verified, perhaps deleted at the source, or failed. */
+        default void finished(MoveResult result) {
+        }
+    }
+
+    /** A source with no rows: a local file that does not exist yet. */
+    private static final TableReader NOTHING = new TableReader() {
+        @Override
+        public List<String> tables() {
+            return List.of();
+        }
+
+        @Override
+        public Optional<Schema> schema(String table) {
+            return Optional.empty();
+        }
+
+        @Override
+        public long count(String table, RowFilter rows) {
+            return 0;
+        }
+
+        @Override
+        public void scan(String table, RowFilter rows, Optional<List<Object>> afterKey, int batchRows, PacketSink sink) {
+        }
+
+        @Override
+        public long delete(String table, RowFilter rows) {
+            return 0;
+        }
+    };
+
+    private final Topology from;
+    private final Topology to;
+    private final WriterRegistry registry;
+    private final int batchRows;
+    private final RetryPolicy retry;
+    private final Sleeper sleeper;
+    private final Map<String, Endpoint> endpoints = new HashMap<>();
+
+    private Migration(Topology from, Topology to, WriterRegistry registry, int batchRows, Sleeper sleeper) {
+        this.from = Objects.requireNonNull(from, "from is null");
+        this.to = Objects.requireNonNull(to, "to is null");
+        this.registry = Objects.requireNonNull(registry, "registry is null");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper is null");
+        if (batchRows < 1) {
+            throw new IllegalArgumentException("batch rows must be at least 1, got " + batchRows);
+        }
+        this.batchRows = batchRows;
+        this.retry = to.retry();
+    }
+
+    /**
+     * A migration from {@code from} to {@code to} (both checked topologies) moving {@code batchRows}
+     * rows per batch. Opens nothing until asked.
+     */
+    public static Migration between(Topology from, Topology to, WriterRegistry registry, int batchRows) {
+        return new Migration(from, to, registry, batchRows, Sleeper.SYSTEM);
+    }
+
+    /** The same, waiting between retries with {@code sleeper}. */
+    public static Migration between(Topology from, Topology to, WriterRegistry registry, int batchRows, Sleeper sleeper) {
+        return new Migration(from, to, registry, batchRows, sleeper);
+    }
+
+    /**
+     * The moves of {@code tables}, or, when empty, of every table: those the topologies name, and
+     * those stored at each source a named table moves from and at FROM's default destination when
+     * the default moves. Opens those sources to list their tables (a source that cannot be opened is
+     * reported by the moves that need it).
+     */
+    public List<Move> moves(Collection<String> tables) {
+        if (!tables.isEmpty()) {
+            return MigrationPlan.moves(from, to, tables, registry);
+        }
+        Set<String> names = new LinkedHashSet<>(MigrationPlan.namedTables(from, to));
+        Set<String> sources = new LinkedHashSet<>();
+        MigrationPlan.moves(from, to, names, registry).forEach(m -> sources.add(m.fromDestination()));
+        from.defaultDestination().ifPresent(d -> {
+            Optional<String> target = to.defaultDestination().map(n -> MigrationPlan.target(to, n, registry));
+            if (!target.equals(Optional.of(MigrationPlan.target(from, d, registry)))) {
+                sources.add(d);
+            }
+        });
+        for (String source : sources) {
+            try {
+                names.addAll(reader(from, source, true).tables());
+            } catch (MoveFailure | WriteException | MigrationException e) {
+                // the moves reading this source report it
+            }
+        }
+        return MigrationPlan.moves(from, to, names, registry);
+    }
+
+    /**
+     * Refuses moves whose source or target plugin cannot read ({@link Capability#READ}): a source
+     * must be scanned, a target read back to verify. Nothing is opened.
+     *
+     * @throws MigrationException naming the destination and its scheme
+     */
+    public void checkReadable(List<Move> moves) {
+        for (Move m : moves) {
+            requireRead(from, m.fromDestination(), "so it cannot be a migration source");
+            requireRead(to, m.toDestination(), "so fanout cannot verify what it copies there");
+        }
+    }
+
+    private void requireRead(Topology topology, String name, String consequence) {
+        Destination d = topology.destination(name, registry);
+        if (!provider(d).capabilities().contains(Capability.READ)) {
+            throw new MigrationException(unreadable(d, consequence));
+        }
+    }
+
+    private static String unreadable(Destination d, String consequence) {
+        return "destination " + d.name() + " (" + d.scheme() + ") cannot be read, " + consequence;
+    }
+
+    /** The rows of {@code move} at its source, or why they cannot be counted. */
+    public SourceCount count(Move move) {
+        try {
+            return SourceCount.of(reader(from, move.fromDestination(), true).count(move.table(), move.filter()));
+        } catch (MoveFailure e) {
+            return SourceCount.unavailable(e.getMessage());
+        } catch (WriteException | RuntimeException e) {
+            return SourceCount.unavailable(redact(e.getMessage(), move));
+        }
+    }
+
+    /**
+     * Copies, verifies and (with {@code deleteSource}) deletes each move in turn, keeping checkpoints
+     * in {@code checkpoints}. A move that fails does not stop the others.
+     */
+    public List<MoveResult> run(List<Move> moves, CheckpointStore checkpoints, boolean deleteSource, Progress progress) {
+        Objects.requireNonNull(checkpoints, "checkpoints is null");
+        Objects.requireNonNull(progress, "progress is null");
+        List<MoveResult> results = new ArrayList<>();
+        for (Move move : moves) {
+            MoveResult result = new MoveRun(move, checkpoints, progress).run(deleteSource);
+            progress.finished(result);
+            results.add(result);
+        }
+        return List.copyOf(results);
+    }
+
+    /** One move's copy, verification and deletion, with its checkpoint. */
+    private final class MoveRun {
+        private final Move move;
+        private final CheckpointStore checkpoints;
+        private final Progress progress;
+        private Checkpoint checkpoint;
+        private final boolean resumed;
+        private long copiedNow;
+
+        MoveRun(Move move, CheckpointStore checkpoints, Progress progress) {
+            this.move = move;
+            this.checkpoints = checkpoints;
+            this.progress = progress;
+            Optional<Checkpoint> earlier = checkpoints.load(move);
+            this.checkpoint = earlier.orElseGet(() -> Checkpoint.start(move));
+            this.resumed = earlier.isPresent();
+        }
+
+        MoveResult run(boolean deleteSource) {
+            String step = "opening";
+            try {
+                TableReader source = reader(from, move.fromDestination(), true);
+                Endpoint targetEndpoint = endpoint(to, move.toDestination(), false);
+                BaseWriter target = targetEndpoint.opened();
+                TableReader targetReader = target.reader().orElseThrow(() ->
+                        new MoveFailure(unreadable(targetEndpoint.destination, "so fanout cannot verify what it copies there")));
+                if (!checkpoint.done()) {
+                    step = "copying";
+                    Optional<Schema> schema = source.schema(move.table());
+                    if (schema.isPresent()) {
+                        copy(source, target, schema.get());
+                    }
+                    checkpoint = checkpoint.finished();
+                    checkpoints.save(move, checkpoint);
+                }
+                step = "verifying";
+                Verification verification = Verifier.verify(move.table(), move.filter(), source, targetReader, batchRows);
+                checkpoint = verification.passed() ? checkpoint.verifiedAt(true) : Checkpoint.start(move);
+                checkpoints.save(move, checkpoint);
+                long deleted = 0;
+                if (deleteSource && verification.passed() && verification.sourceRows() > 0) {
+                    step = "deleting at the source";
+                    deleted = source.delete(move.table(), move.filter());
+                    checkpoint = checkpoint.deleted();
+                    checkpoints.save(move, checkpoint);
+                }
+                return new MoveResult(move, copiedNow, checkpoint.copiedRows(), resumed, Optional.of(verification), deleted,
+                        verification.passed() ? Optional.empty() : Optional.of(verification.mismatched()
+                                + " source rows are missing at the target or differ there; the move's checkpoint was reset,"
+                                + " so the next migrate copies it again"));
+            } catch (MoveFailure e) {
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage());
+            } catch (WriteException | RuntimeException e) {
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed,
+                        step + ": " + redact(String.valueOf(e.getMessage()), move));
+            }
+        }
+
+        private void copy(TableReader source, BaseWriter target, Schema schema) throws WriteException {
+            Map<String, String> options = to.table(move.table()).map(TableSpec::options).orElse(Map.of());
+            try (ScanStream scan = new ScanStream(move.table(), source, move.table(), move.filter(), checkpoint.keyValues(schema), batchRows)) {
+                FramePacket packet;
+                while ((packet = scan.next()) != null) {
+                    if (packet.rowCount() == 0) {
+                        continue;
+                    }
+                    write(target, new WriteBatch(packet.table(), packet.schema(), List.of(packet), options));
+                    List<Object> last = KeyOrder.key(packet, packet.rowCount() - 1, packet.schema().keyIndexes());
+                    checkpoint = checkpoint.copied(last, packet.rowCount());
+                    checkpoints.save(move, checkpoint);
+                    copiedNow += packet.rowCount();
+                    progress.copied(move, checkpoint.copiedRows());
+                }
+            }
+        }
+    }
+
+    /** Writes with the TO topology's retry policy: retryable failures are tried again after a backoff. */
+    private void write(BaseWriter target, WriteBatch batch) throws WriteException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                target.write(batch);
+                return;
+            } catch (WriteException e) {
+                if (!e.retryable() || attempt >= retry.maxAttempts()) {
+                    throw e;
+                }
+                try {
+                    sleeper.sleep(retry.backoff(attempt, ThreadLocalRandom.current().nextDouble()));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private TableReader reader(Topology topology, String name, boolean asSource) throws WriteException {
+        Endpoint endpoint = endpoint(topology, name, asSource);
+        if (endpoint == null) {
+            return NOTHING;
+        }
+        return endpoint.opened().reader().orElseThrow(() ->
+                new MoveFailure(unreadable(endpoint.destination, "so it cannot be a migration source")));
+    }
+
+    /** The endpoint of destination {@code name}, opened once per physical target; null for a source file that does not exist. */
+    private Endpoint endpoint(Topology topology, String name, boolean asSource) {
+        String identity = MigrationPlan.target(topology, name, registry);
+        Endpoint known = endpoints.get(identity);
+        if (known != null) {
+            return known;
+        }
+        if (asSource && isMissingFile(identity)) {
+            return null;
+        }
+        Destination destination = topology.destination(name, registry);
+        Endpoint created = new Endpoint(destination);
+        endpoints.put(identity, created);
+        return created;
+    }
+
+    /** Whether {@code scheme:target} names a local file (an absolute path) that does not exist. */
+    private static boolean isMissingFile(String identity) {
+        String target = identity.substring(identity.indexOf(':') + 1);
+        try {
+            Path path = Path.of(target);
+            return path.isAbsolute() && !Files.exists(path);
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private WriterProvider provider(Destination d) {
+        return registry.provider(d.scheme()).orElseThrow(() -> new IllegalStateException("no writer plugin for scheme '" + d.scheme() + "'"));
+    }
+
+    private String redact(String message, Move move) {
+        String out = TopologyValidator.redact(message, from.destination(move.fromDestination(), registry));
+        return TopologyValidator.redact(out, to.destination(move.toDestination(), registry));
+    }
+
+    /** One physical target's writer, created and opened at first use; an open failure is kept and reported to every move needing it. */
+    private final class Endpoint {
+        private final Destination destination;
+        private BaseWriter writer;
+        private String failure;
+
+        Endpoint(Destination destination) {
+            this.destination = destination;
+        }
+
+        BaseWriter opened() {
+            if (failure != null) {
+                throw new MoveFailure(failure);
+            }
+            if (writer == null) {
+                BaseWriter created = null;
+                try {
+                    created = provider(destination).create(destination);
+                    created.open();
+                    writer = created;
+                } catch (WriteException | RuntimeException e) {
+                    closeQuietly(created);
+                    failure = "destination " + destination.name() + ": " + TopologyValidator.redact(String.valueOf(e.getMessage()), destination);
+                    throw new MoveFailure(failure);
+                }
+            }
+            return writer;
+        }
+    }
+
+    /** Closes every writer opened. */
+    @Override
+    public void close() {
+        endpoints.values().forEach(e -> closeQuietly(e.writer));
+        endpoints.clear();
+    }
+
+    private static void closeQuietly(BaseWriter writer) {
+        if (writer != null) {
+            try {
+                writer.close();
+            } catch (WriteException | RuntimeException ignored) {
+                // what the migration reported already says what went wrong
+            }
+        }
+    }
+
+    /** A move that cannot go on, with a message fit to print (secrets masked). */
+    private static final class MoveFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        MoveFailure(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.fanout.core.migrate;
+
+import dev.fanout.api.Column;
+import dev.fanout.api.Destination;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowFilter;
+import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
+import dev.fanout.api.WriteException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The merge-join verification on two in-memory tables ({@link MemoryTablesProvider}). */
+class VerifierTest {
+
+    private static final Schema TRADES = Schema.of(List.of(Column.required("id", LogicalType.INT64),
+            Column.of("price", LogicalType.decimal(10, 2)), Column.of("side", LogicalType.STRING)), List.of("id"));
+    private static final Schema WIDER = Schema.of(List.of(Column.of("venue", LogicalType.STRING),
+            Column.of("side", LogicalType.STRING), Column.of("price", LogicalType.decimal(12, 4)),
+            Column.required("id", LogicalType.INT64)), List.of("id"));
+
+    private final String id = UUID.randomUUID().toString();
+
+    private TableReader reader(String name) throws WriteException {
+        return new MemoryTablesProvider().create(Destination.of(name, "rows:" + name + id, Path.of("."))).reader().orElseThrow();
+    }
+
+    private void put(String name, Schema schema, long version, Object[]... rows) {
+        FramePacket.Builder b = FramePacket.builder("trades", schema);
+        for (Object[] r : rows) {
+            b.addVersionedRow(version, r);
+        }
+        MemoryTablesProvider.target(name + id).upsert(b.build());
+    }
+
+    private Verification verify(int batchRows) throws WriteException {
+        return Verifier.verify("trades", RowFilter.all(), reader("s"), reader("t"), batchRows);
+    }
+
+    @Test
+    void identicalPartsAgreeWhateverTheColumnOrderTrailingZerosAndNullColumnsAtTheTarget() throws WriteException {
+        for (long i = 1; i <= 100; i++) {
+            put("s", TRADES, 5, new Object[] {i, new BigDecimal("1.50"), "buy"});
+            put("t", WIDER, 5, new Object[] {null, "buy", new BigDecimal("1.5000"), i});
+        }
+        Verification v = verify(7);
+        assertThat(v.passed()).isTrue();
+        assertThat(v.equal()).isEqualTo(100);
+        assertThat(v.sourceChecksum()).isEqualTo(v.targetChecksum()).isEqualTo(verify(100).sourceChecksum());
+    }
+
+    @Test
+    void missingOlderAndChangedRowsFailWhileNewerAndExtraRowsAreTolerated() throws WriteException {
+        for (long i = 1; i <= 10; i++) {
+            put("s", TRADES, 5, new Object[] {i, new BigDecimal("1.00"), "buy"});
+        }
+        put("t", TRADES, 5, new Object[] {1L, new BigDecimal("1.00"), "buy"});
+        put("t", TRADES, 6, new Object[] {2L, new BigDecimal("9.00"), "sell"});
+        put("t", TRADES, 4, new Object[] {3L, new BigDecimal("1.00"), "buy"});
+        put("t", TRADES, 5, new Object[] {4L, new BigDecimal("1.00"), "sell"});
+        put("t", TRADES, 1, new Object[] {99L, new BigDecimal("1.00"), "buy"});
+        Verification v = verify(3);
+        assertThat(v).extracting(Verification::sourceRows, Verification::targetRows, Verification::equal,
+                Verification::newerAtTarget, Verification::older, Verification::different, Verification::missing,
+                Verification::onlyAtTarget).containsExactly(10L, 5L, 1L, 1L, 1L, 1L, 6L, 1L);
+        assertThat(v.passed()).isFalse();
+        assertThat(v.mismatched()).isEqualTo(8);
+    }
+}
