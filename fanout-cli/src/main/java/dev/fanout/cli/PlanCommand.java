@@ -2,6 +2,10 @@ package dev.fanout.cli;
 
 import dev.fanout.api.Destination;
 import dev.fanout.core.Fanout;
+import dev.fanout.core.migrate.Migration;
+import dev.fanout.core.migrate.MigrationPlan;
+import dev.fanout.core.migrate.Move;
+import dev.fanout.core.migrate.SourceCount;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.routing.RoutePlan;
 import dev.fanout.core.topology.RouteMatch;
@@ -26,10 +30,13 @@ import java.util.concurrent.Callable;
  * {@code fanout plan FROM TO}: before a user switches producers from one topology to the next, which
  * tables (and date ranges of tables) would land somewhere else, so the stored rows that must follow
  * them are known. A destination "moves" when its physical target changes — also under the same name
- * with another URI — and not when it is only renamed. Connects nowhere.
+ * with another URI — and not when it is only renamed. The rows of each moving part are counted at its
+ * source, through the FROM writer's reader (a DuckDB file that does not exist counts 0 and is not
+ * created); a source that cannot be opened or read gets the reason in its cell, and the plan still
+ * exits 0. Nothing is written.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Show, per table and date-range part, where its rows go under FROM and under TO, and which move.")
+        description = "Show, per table and date-range part, where its rows go under FROM and under TO, which move, and how many rows each moving part holds at its source.")
 final class PlanCommand implements Callable<Integer> {
 
     private static final String NO_ROUTE = "(no route)";
@@ -55,30 +62,44 @@ final class PlanCommand implements Callable<Integer> {
         }
         Endpoints old = new Endpoints(from.get(), registry);
         Endpoints now = new Endpoints(to.get(), registry);
-        Set<String> tables = namedTables(from.get(), to.get());
-        TextTable table = new TextTable("table", "part", "from", "from uri", "to", "to uri", "change");
-        int parts = 0;
+        Set<String> tables = MigrationPlan.namedTables(from.get(), to.get());
+        Map<String, Move> moves = new LinkedHashMap<>();
+        MigrationPlan.moves(from.get(), to.get(), tables, registry).forEach(m -> moves.put(m.table() + "\n" + m.rows(), m));
+        TextTable table = new TextTable("table", "part", "from", "from uri", "to", "to uri", "change", "rows");
         int moving = 0;
-        for (String name : tables) {
-            for (RoutePlan.Change change : RoutePlan.compare(from.get(), to.get(), name)) {
-                Optional<Endpoint> a = change.from().map(old::of);
-                Optional<Endpoint> b = change.to().map(now::of);
-                String verdict = verdict(a, b);
-                parts++;
-                moving += verdict.startsWith("moves") ? 1 : 0;
-                table.row(name, change.rows(), a.map(Endpoint::name).orElse(NO_ROUTE), a.map(Endpoint::uri).orElse(""),
-                        b.map(Endpoint::name).orElse(NO_ROUTE), b.map(Endpoint::uri).orElse(""), verdict);
+        long rows = 0;
+        boolean allCounted = true;
+        try (Migration sources = Migration.between(from.get(), to.get(), registry, 1)) {
+            for (String name : tables) {
+                for (RoutePlan.Change change : RoutePlan.compare(from.get(), to.get(), name)) {
+                    Optional<Endpoint> a = change.from().map(old::of);
+                    Optional<Endpoint> b = change.to().map(now::of);
+                    String verdict = verdict(a, b);
+                    moving += verdict.startsWith("moves") ? 1 : 0;
+                    Move move = moves.get(name + "\n" + change.rows());
+                    String count = "";
+                    if (move != null) {
+                        SourceCount c = sources.count(move);
+                        rows += Math.max(0, c.rows());
+                        allCounted &= c.unavailable().isEmpty();
+                        count = MigrateCommand.rows(c);
+                    }
+                    table.row(name, change.rows(), a.map(Endpoint::name).orElse(NO_ROUTE), a.map(Endpoint::uri).orElse(""),
+                            b.map(Endpoint::name).orElse(NO_ROUTE), b.map(Endpoint::uri).orElse(""), verdict, count);
+                }
             }
         }
         table.print(out);
-        out.printf("%n%d %s, %d %s%n", tables.size(), tables.size() == 1 ? "table" : "tables",
-                moving, moving == 1 ? "part moves" : "parts move");
+        out.printf("%n%d %s, %d %s%s%n", tables.size(), tables.size() == 1 ? "table" : "tables",
+                moving, moving == 1 ? "part moves" : "parts move",
+                moving == 0 ? "" : String.format(", %,d rows%s at the sources", rows, allCounted ? "" : " (not all counted)"));
         printChangedWideRules(out, from.get(), to.get(), old, now);
         out.flush();
         return ExitCode.OK;
     }
 
-    private static Optional<Topology> check(String role, Path file, WriterRegistry registry, PrintWriter err) {
+    /** {@code file} loaded and checked, or empty after printing why on {@code err}, naming the file and its role. */
+    static Optional<Topology> check(String role, Path file, WriterRegistry registry, PrintWriter err) {
         try {
             return Optional.of(Fanout.check(file, registry));
         } catch (TopologyException e) {
@@ -87,25 +108,6 @@ final class PlanCommand implements Callable<Integer> {
             err.flush();
             return Optional.empty();
         }
-    }
-
-    /**
-     * Every table either topology names: its {@code tables:} keys, then the exact (non-glob) table
-     * names of its routes. Tables reached only through globs, domains or the default cannot be
-     * enumerated; {@link #printChangedWideRules} covers them.
-     */
-    private static Set<String> namedTables(Topology from, Topology to) {
-        Set<String> tables = new LinkedHashSet<>(from.tables().keySet());
-        tables.addAll(to.tables().keySet());
-        for (Topology t : new Topology[] {from, to}) {
-            for (RouteRule rule : t.routes()) {
-                String glob = rule.match().tableGlob();
-                if (glob != null && glob.indexOf('*') < 0 && glob.indexOf('?') < 0) {
-                    tables.add(glob);
-                }
-            }
-        }
-        return tables;
     }
 
     private static String verdict(Optional<Endpoint> from, Optional<Endpoint> to) {

@@ -45,14 +45,16 @@ class PlanCommandTest {
         Run r = run("plan", example("phase-1.yaml").toString(), example("phase-2.yaml").toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.lines("trades")).containsExactly(
-                List.of("trades", "all rows", "market", "duckdb:data/market.duckdb", "trades_db", "duckdb:data/trades.duckdb", "moves"));
+                List.of("trades", "all rows", "market", "duckdb:data/market.duckdb", "trades_db", "duckdb:data/trades.duckdb", "moves", "0"));
         assertThat(r.lines("quotes_eu")).containsExactly(
-                List.of("quotes_eu", "all rows", "market", "duckdb:data/market.duckdb", "quotes_db", "duckdb:data/quotes.duckdb", "moves"));
+                List.of("quotes_eu", "all rows", "market", "duckdb:data/market.duckdb", "quotes_db", "duckdb:data/quotes.duckdb", "moves", "0"));
         assertThat(r.lines("bars")).containsExactly(
-                List.of("bars", "day < 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_archive", "duckdb:data/bars_2025.duckdb", "moves"),
-                List.of("bars", "day >= 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_db", "duckdb:data/bars.duckdb", "moves"));
-        assertThat(r.lines("instruments")).singleElement().satisfies(l -> assertThat(l).containsSequence("main_db", "duckdb:data/main.duckdb", "moves"));
-        assertThat(r.out()).contains("5 tables, 6 parts move");
+                List.of("bars", "day < 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_archive", "duckdb:data/bars_2025.duckdb", "moves", "0"),
+                List.of("bars", "day >= 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_db", "duckdb:data/bars.duckdb", "moves", "0"));
+        assertThat(r.lines("instruments")).singleElement().satisfies(l -> assertThat(l).containsSequence("main_db", "duckdb:data/main.duckdb", "moves", "0"));
+        assertThat(r.out()).as("no data written yet, and no file created to count it")
+                .contains("5 tables, 6 parts move, 0 rows at the sources");
+        assertThat(dir.resolve("data")).doesNotExist();
         assertThat(r.out().substring(r.out().indexOf("Changed rules")).lines().skip(3).map(l -> List.of(l.split(" {2,}"))).toList())
                 .containsExactly(
                         List.of("{table: quotes_*}", "(no rule)", "quotes_db", "duckdb:data/quotes.duckdb"),
