@@ -33,8 +33,10 @@ class WriterRegistryTest {
         assertThat(registry.provider("FS")).get().isInstanceOf(FsProvider.class);
         assertThat(registry.provider("ch")).isEmpty();
         assertThat(registry.plugins()).containsExactly(
-                new PluginInfo("fs", "files for tests", FsProvider.class.getName(), TEST_CLASSES),
-                new PluginInfo("mem", "memory for tests", MemProvider.class.getName(), TEST_CLASSES));
+                new PluginInfo("fs", "files for tests", FsProvider.class.getName(), TEST_CLASSES, PluginInfo.UNKNOWN, PluginInfo.UNKNOWN,
+                        PluginInfo.UNKNOWN, PluginInfo.CLASS_PATH, Set.of()),
+                new PluginInfo("mem", "memory for tests", MemProvider.class.getName(), TEST_CLASSES, PluginInfo.UNKNOWN, PluginInfo.UNKNOWN,
+                        PluginInfo.UNKNOWN, PluginInfo.CLASS_PATH, Set.of()));
         assertThat(registry.sensitiveOptions("fs")).containsExactly("auth_key");
         assertThat(registry.sensitiveOptions("nope")).isEmpty();
     }
@@ -52,7 +54,7 @@ class WriterRegistryTest {
 
         assertThat(e).hasMessage("two writer plugins claim scheme 'fs': " + FsProvider.class.getName() + " from "
                 + TEST_CLASSES + " and " + OtherFsProvider.class.getName() + " from " + TEST_CLASSES
-                + "; remove one of them from plugins/");
+                + "; remove one of them");
     }
 
     @Test
@@ -98,7 +100,7 @@ class WriterRegistryTest {
 
         assertThat(e).hasMessageStartingWith("cannot load a writer plugin: ")
                 .hasMessageContaining("dev.fanout.missing.GoneProvider")
-                .hasMessageContaining("a jar under plugins/ is broken or built for another fanout version");
+                .hasMessageContaining("a jar on the class path is broken or built for another fanout version");
         assertThat(e.getCause()).isInstanceOf(java.util.ServiceConfigurationError.class);
     }
 
