@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
@@ -46,7 +47,10 @@ import org.junit.jupiter.api.io.TempDir;
  * batch resolve to the highest version, ties to the later row; every logical type round-trips with
  * nulls; composite keys; new columns and int32 → int64 → float64 widening; incompatible changes fail
  * permanently naming table and column; identifiers needing quotes are safe; {@code close()} is
- * idempotent; the provider is found by {@link ServiceLoader} and validates its test destination.
+ * idempotent; the provider is found by {@link ServiceLoader} and validates its test destination; a
+ * writer has a {@link BaseWriter#reader() reader} exactly when its provider declares
+ * {@link Capability#READ}, and then its test must extend {@link ReaderContractTest}, which adds the
+ * read side.
  *
  * <p>Each test writes through a new writer per {@link #write} call (open, write, close), so state
  * that a writer caches must also be right when it starts against an existing table.
@@ -66,11 +70,15 @@ public abstract class WriterContractTest {
     /** The provider under test. */
     protected abstract WriterProvider provider();
 
-    /** A destination whose target is fresh and empty; called once per test. */
+    /**
+     * A destination whose target is fresh and empty; called once per test for {@link #destination}, and
+     * again by tests that need a second, independent target (with another directory), so each call
+     * must give a target of its own.
+     */
     protected abstract Destination destination(Path tempDir);
 
     /**
-     * Every row of {@code table} at {@code destination}, in any order, as column name → value,
+     * Every row of {@code table} at {@code destination} (the test's or a second one), in any order, as column name → value,
      * including {@value #VERSION}. Values have the Java class of their column's
      * {@link LogicalType#javaClass()} (timestamps as UTC {@link Instant}), nulls as null. Called
      * only between writers, never while one is open.
@@ -156,14 +164,17 @@ public abstract class WriterContractTest {
         assertRow(rows.get(2L), row("symbol", "y", VERSION, 4L));
     }
 
+    /** A column of every logical type, keyed by int32 {@code id}. */
+    protected static final Schema EVERY_TYPE = Schema.of(List.of(
+            Column.of("id", LogicalType.INT32), Column.of("b", LogicalType.BOOLEAN), Column.of("i32", LogicalType.INT32),
+            Column.of("i64", LogicalType.INT64), Column.of("f64", LogicalType.FLOAT64), Column.of("dec", LogicalType.decimal(18, 4)),
+            Column.of("big", LogicalType.decimal(38, 10)), Column.of("s", LogicalType.STRING), Column.of("d", LogicalType.DATE),
+            Column.of("ts", LogicalType.TIMESTAMP), Column.of("raw", LogicalType.BYTES), Column.of("doc", LogicalType.JSON)),
+            List.of("id"));
+
     @Test
     void everyLogicalTypeRoundTripsWithNulls() throws Exception {
-        Schema all = Schema.of(List.of(
-                Column.of("id", LogicalType.INT32), Column.of("b", LogicalType.BOOLEAN), Column.of("i32", LogicalType.INT32),
-                Column.of("i64", LogicalType.INT64), Column.of("f64", LogicalType.FLOAT64), Column.of("dec", LogicalType.decimal(18, 4)),
-                Column.of("big", LogicalType.decimal(38, 10)), Column.of("s", LogicalType.STRING), Column.of("d", LogicalType.DATE),
-                Column.of("ts", LogicalType.TIMESTAMP), Column.of("raw", LogicalType.BYTES), Column.of("doc", LogicalType.JSON)),
-                List.of("id"));
+        Schema all = EVERY_TYPE;
         Map<String, Object> full = row("id", 1, "b", true, "i32", Integer.MIN_VALUE, "i64", Long.MAX_VALUE, "f64", -1.0e-300,
                 "dec", new BigDecimal("-12345678901234.5678"), "big", new BigDecimal("1234567890123456789012345678.0123456789"),
                 "s", "héllo \"wörld\" 世界 🦆 'x'\n\ttab", "d", LocalDate.of(1969, 12, 31),
@@ -343,6 +354,20 @@ public abstract class WriterContractTest {
     }
 
     @Test
+    void declaredCapabilitiesAreWhatTheWriterDoesAndReadersRunTheReaderContract() throws Exception {
+        boolean reads = provider().capabilities().contains(Capability.READ);
+        try (BaseWriter writer = provider().create(destination)) {
+            writer.open();
+            assertThat(writer.reader()).as("reader() of a writer whose provider " + (reads ? "declares" : "does not declare") + " READ")
+                    .matches(r -> r.isPresent() == reads);
+        }
+        if (reads) {
+            assertThat(this).as("a writer declaring READ runs the reader contract: extend " + ReaderContractTest.class.getName()
+                    + " instead of " + WriterContractTest.class.getSimpleName()).isInstanceOf(ReaderContractTest.class);
+        }
+    }
+
+    @Test
     void validateFindsNothingWrongWithTheTestDestination() {
         assertThat(provider().validate(destination)).isEmpty();
         assertThat(provider().physicalTarget(destination)).isNotBlank().isEqualTo(provider().physicalTarget(destination));
@@ -421,7 +446,8 @@ public abstract class WriterContractTest {
         }
     }
 
-    private static Object[] values(Schema schema, Map<String, Object> row) {
+    /** {@code row}'s values in {@code schema}'s column order. */
+    protected static Object[] values(Schema schema, Map<String, Object> row) {
         return schema.columns().stream().map(c -> row.get(c.name())).toArray();
     }
 
@@ -439,7 +465,8 @@ public abstract class WriterContractTest {
         return out;
     }
 
-    private static Object comparable(Object value) {
+    /** {@code value} in a form whose {@code equals} compares decimals by value and bytes by content. */
+    protected static Object comparable(Object value) {
         if (value instanceof BigDecimal d) {
             return d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros();
         }
