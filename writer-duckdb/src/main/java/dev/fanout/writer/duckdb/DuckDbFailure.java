@@ -60,19 +60,25 @@ final class DuckDbFailure {
         return message != null && message.contains("Could not set lock on file");
     }
 
+    /** {@code ": table <table>"}, or nothing for a failure that concerns no table in particular (null). */
+    private static String onTable(String table) {
+        return table == null ? "" : ": table " + table;
+    }
+
     /** A failure of {@code action} on {@code table} while writing. */
     static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable) {
         return whileWriting(destination, table, action, e, retryable, UnaryOperator.identity());
     }
 
     /**
-     * A failure of {@code action} on {@code table} while writing, its message passed through
+     * A failure of {@code action} on {@code table} (null: on no table in particular) while writing or
+     * reading, its message passed through
      * {@code mask} ({@link DuckDbTarget#mask}); when the mask changes any message of {@code e} (its
      * causes and suppressed exceptions included), {@code e} is not attached as the cause.
      */
     static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable,
                                        UnaryOperator<String> mask) {
-        String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage());
+        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + firstLine(e.getMessage());
         return new WriteException(mask.apply(message), retryable, table, null, causeUnlessMasked(e, mask));
     }
 
@@ -90,7 +96,7 @@ final class DuckDbFailure {
     /** {@link #afterInvalidation(String, String, String, String, SQLException, String)} with the message masked as {@link #whileWriting} does. */
     static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
                                             String reopenProblem, UnaryOperator<String> mask) {
-        String message = "destination " + destination + ": table " + table + ": " + action + " failed: " + firstLine(e.getMessage())
+        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + firstLine(e.getMessage())
                 + " — DuckDB invalidated the database after a fatal error; "
                 + (reopenProblem == null
                         ? "the writer closed " + target + " and reopened it, so the batch can be retried"

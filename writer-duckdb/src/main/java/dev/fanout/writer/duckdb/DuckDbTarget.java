@@ -43,6 +43,14 @@ public interface DuckDbTarget {
     }
 
     /**
+     * Whether {@code table} is one of this target's tables: every table unless the target takes one
+     * table only (a one-table MotherDuck URI). {@link DuckDbReader} lists and reads only these.
+     */
+    default boolean holds(String table) {
+        return true;
+    }
+
+    /**
      * {@code message} with this target's secrets masked — applied to every message the writer builds
      * from a DuckDB error while writing, reopening or closing. When it changes the message of a DuckDB
      * exception, that exception is not attached as the failure's cause (its message, stack trace and

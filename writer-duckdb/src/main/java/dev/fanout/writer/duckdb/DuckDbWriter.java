@@ -4,10 +4,12 @@ import static dev.fanout.writer.duckdb.Sql.VERSION_COLUMN;
 import static dev.fanout.writer.duckdb.Sql.fold;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.sql.SQLException;
@@ -16,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -38,6 +41,10 @@ import org.duckdb.DuckDBConnection;
  * change in place: that table is rebuilt in one transaction (create, copy, drop, rename). Anything
  * else is a permanent {@link WriteException} naming table and column.
  *
+ * <p><b>Reading back</b>: {@link #reader()} reads the stored tables over the same connection
+ * ({@link DuckDbReader}), so a DuckDB destination can be a migration source without a second
+ * connection or lock.
+ *
  * <p><b>Single writer</b>: the target says what guards it (DuckDB's file lock for a local file, only
  * fanout's lane for a remote database). Not thread-safe: one lane thread drives it.
  *
@@ -53,6 +60,7 @@ public final class DuckDbWriter implements BaseWriter {
     private final DuckDbTarget target;
     private final Map<String, StoredTable> tables = new HashMap<>();
     private final Map<StageKey, StagingTable> stages = new HashMap<>();
+    private final DuckDbReader reader;
     private DuckDBConnection connection;
     private boolean closed;
     /** The connection was dropped after DuckDB invalidated the database and is still to be reopened. */
@@ -70,6 +78,7 @@ public final class DuckDbWriter implements BaseWriter {
     public DuckDbWriter(String destination, DuckDbTarget target) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
         this.target = Objects.requireNonNull(target, "target is null");
+        this.reader = new DuckDbReader(this, destination, target);
     }
 
     @Override
@@ -87,12 +96,7 @@ public final class DuckDbWriter implements BaseWriter {
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
-        if (connection == null) {
-            if (closed || !reopenPending) {
-                throw new IllegalStateException("destination " + destination + ": write before open or after close");
-            }
-            open();
-        }
+        requireConnection("write");
         String table = batch.table();
         Schema schema = batch.schema();
         for (Column c : schema.columns()) {
@@ -124,11 +128,44 @@ public final class DuckDbWriter implements BaseWriter {
             stage.clear(connection);
         } catch (SQLException e) {
             tables.remove(fold(table));
-            if (DuckDbFailure.isInvalidated(e.getMessage())) {
-                throw reopenAfterInvalidation(table, step, e);
-            }
-            throw DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()), target::mask);
+            throw failed(table, step, e);
         }
+    }
+
+    /**
+     * The {@link Capability#READ} side: this writer's tables read back over its connection
+     * ({@link DuckDbReader}), between {@link #open()} and {@link #close()}, on the writer's thread.
+     */
+    @Override
+    public Optional<TableReader> reader() {
+        return Optional.of(reader);
+    }
+
+    /** The open connection, reconnecting when DuckDB invalidated the database since; for {@code what} the caller does. */
+    private DuckDBConnection requireConnection(String what) throws WriteException {
+        if (connection == null) {
+            if (closed || !reopenPending) {
+                throw new IllegalStateException("destination " + destination + ": " + what + " before open or after close");
+            }
+            open();
+        }
+        return connection;
+    }
+
+    /** The connection {@link DuckDbReader} reads over. */
+    DuckDBConnection connectionForReading() throws WriteException {
+        return requireConnection("read");
+    }
+
+    /**
+     * The failure of {@code step} on {@code table} (null: none in particular), classified by the target;
+     * after DuckDB invalidated the database, the connection is reopened first and the failure is retryable.
+     */
+    WriteException failed(String table, String step, SQLException e) {
+        if (DuckDbFailure.isInvalidated(e.getMessage())) {
+            return reopenAfterInvalidation(table, step, e);
+        }
+        return DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()), target::mask);
     }
 
     /** Where in {@code batch} the first row whose version does not fit a long is, e.g. {@code " (packet p, row 3: +300000-01-01T00:00:00Z)"}. */

@@ -1,6 +1,7 @@
 package dev.fanout.writer.duckdb;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -53,6 +55,12 @@ public final class DuckDbWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return OPTIONS;
+    }
+
+    /** Reads back for migration ({@link DuckDbReader}) and evolves schemas as {@link DuckDbWriter} describes. */
+    @Override
+    public Set<Capability> capabilities() {
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
     }
 
     @Override

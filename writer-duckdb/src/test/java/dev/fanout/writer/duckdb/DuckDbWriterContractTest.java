@@ -2,12 +2,12 @@ package dev.fanout.writer.duckdb;
 
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
-import dev.fanout.tck.WriterContractTest;
+import dev.fanout.tck.ReaderContractTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-class DuckDbWriterContractTest extends WriterContractTest {
+class DuckDbWriterContractTest extends ReaderContractTest {
 
     @Override
     protected WriterProvider provider() {

@@ -81,6 +81,28 @@ record MotherDuckDestination(String name, String database, String schema, String
         return table == null ? "md:" + database : "md://" + database + "." + schema + "/" + table;
     }
 
+    /**
+     * Whether this destination takes {@code table}: any table for {@code md:database}, only the named
+     * one for the one-table form — matched as DuckDB matches identifiers, case-insensitively for ASCII
+     * letters.
+     */
+    boolean takes(String table) {
+        if (this.table == null) {
+            return true;
+        }
+        if (this.table.length() != table.length()) {
+            return false;
+        }
+        for (int i = 0; i < table.length(); i++) {
+            char x = this.table.charAt(i);
+            char y = table.charAt(i);
+            if (x != y && !(x < 128 && y < 128 && Character.toLowerCase(x) == Character.toLowerCase(y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The same destination for every table of the database, e.g. {@code md:market}; for messages. */
     String wholeDatabaseUri() {
         return "md:" + database;

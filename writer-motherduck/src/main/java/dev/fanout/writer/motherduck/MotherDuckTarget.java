@@ -115,6 +115,12 @@ final class MotherDuckTarget implements DuckDbTarget {
         return '"' + name.replace("\"", "\"\"") + '"';
     }
 
+    /** Only the URI's table for the one-table form ({@code md://database.schema/table}); every table otherwise. */
+    @Override
+    public boolean holds(String table) {
+        return destination.takes(table);
+    }
+
     @Override
     public boolean isTransient(String message) {
         if (MotherDuckFailure.isExtensionMissing(message) || MotherDuckFailure.isCredentialsRefused(message)) {

@@ -1,15 +1,18 @@
 package dev.fanout.writer.motherduck;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.writer.duckdb.DuckDbWriter;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The DuckDB writer on a {@link MotherDuckTarget}, plus the one-table form's rule: a destination
  * written {@code md://database.schema/table} takes packets of that table only, and any other table
- * routed to it fails permanently naming both — a routing mistake no retry can fix.
+ * routed to it fails permanently naming both — a routing mistake no retry can fix. Its reader is the
+ * DuckDB writer's, over the same connection; the one-table form lists and reads that table only.
  */
 final class MotherDuckWriter implements BaseWriter {
 
@@ -30,7 +33,7 @@ final class MotherDuckWriter implements BaseWriter {
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
         String table = batch.table();
-        if (destination.table() != null && !sameIdentifier(destination.table(), table)) {
+        if (!destination.takes(table)) {
             throw WriteException.permanent(table, null, "destination " + destination.name() + " takes only table "
                     + destination.table() + " (its URI " + destination.uri() + " names it), but a packet of table " + table
                     + " was routed to it — route " + table + " to another destination, or use " + destination.wholeDatabaseUri()
@@ -39,19 +42,10 @@ final class MotherDuckWriter implements BaseWriter {
         writer.write(batch);
     }
 
-    /** DuckDB matches identifiers case-insensitively (ASCII letters), also when quoted. */
-    private static boolean sameIdentifier(String a, String b) {
-        if (a.length() != b.length()) {
-            return false;
-        }
-        for (int i = 0; i < a.length(); i++) {
-            char x = a.charAt(i);
-            char y = b.charAt(i);
-            if (x != y && !(x < 128 && y < 128 && Character.toLowerCase(x) == Character.toLowerCase(y))) {
-                return false;
-            }
-        }
-        return true;
+    /** The DuckDB writer's reader; a one-table destination lists and reads its table only. */
+    @Override
+    public Optional<TableReader> reader() {
+        return writer.reader();
     }
 
     @Override

@@ -1,12 +1,14 @@
 package dev.fanout.writer.motherduck;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code md} scheme: MotherDuck, DuckDB with a hosted catalog, written through the DuckDB
@@ -45,6 +47,12 @@ public final class MotherDuckWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return MotherDuckDestination.OPTIONS;
+    }
+
+    /** The DuckDB writer's: reads back for migration and evolves schemas. */
+    @Override
+    public Set<Capability> capabilities() {
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
     }
 
     @Override

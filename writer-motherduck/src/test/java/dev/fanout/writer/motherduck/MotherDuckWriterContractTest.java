@@ -3,7 +3,7 @@ package dev.fanout.writer.motherduck;
 import dev.fanout.writer.duckdb.DuckDbTables;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
-import dev.fanout.tck.WriterContractTest;
+import dev.fanout.tck.ReaderContractTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +14,7 @@ import java.util.Set;
  * destination's connection goes to a local DuckDB file, as real MotherDuck cannot be reached from
  * the test machines. The token is set, as in production, and must simply be unused.
  */
-class MotherDuckWriterContractTest extends WriterContractTest {
+class MotherDuckWriterContractTest extends ReaderContractTest {
 
     @Override
     protected WriterProvider provider() {

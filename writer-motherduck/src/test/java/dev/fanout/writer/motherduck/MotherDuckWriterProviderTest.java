@@ -11,14 +11,18 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.OptionSpec;
+import dev.fanout.api.RowFilter;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.writer.duckdb.DuckDbWriterProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -181,6 +185,33 @@ class MotherDuckWriterProviderTest {
                     + "for every table of the database");
         }
         assertThat(DuckDbTables.rows(dir.resolve("md.duckdb"), "main", "trades")).hasSize(2);
+    }
+
+    @Test
+    void theOneTableFormReadsItsTableOnlyAndTheWholeDatabaseFormEveryTable() throws Exception {
+        Map<String, String> local = Map.of("test_local_path", "md.duckdb");
+        try (BaseWriter writer = provider.create(destination("md:market", local))) {
+            writer.open();
+            writer.write(trades("trades", 1, 1, 2));
+            writer.write(trades("quotes", 1, 7));
+            assertThat(writer.reader().orElseThrow().tables()).containsExactly("quotes", "trades");
+        }
+
+        try (BaseWriter writer = provider.create(destination("md://market.main/trades", local))) {
+            writer.open();
+            TableReader reader = writer.reader().orElseThrow();
+
+            assertThat(reader.tables()).containsExactly("trades");
+            assertThat(reader.schema("TRADES")).contains(TRADES);
+            assertThat(reader.count("trades", RowFilter.all())).isEqualTo(2);
+            assertThat(reader.schema("quotes")).isEmpty();
+            assertThat(reader.count("quotes", RowFilter.all())).isZero();
+            assertThat(reader.delete("quotes", RowFilter.all())).isZero();
+            List<FramePacket> scanned = new ArrayList<>();
+            reader.scan("quotes", RowFilter.all(), Optional.empty(), 10, scanned::add);
+            assertThat(scanned).isEmpty();
+        }
+        assertThat(DuckDbTables.rows(dir.resolve("md.duckdb"), "main", "quotes")).hasSize(1);
     }
 
     @Test
