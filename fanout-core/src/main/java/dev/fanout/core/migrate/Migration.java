@@ -145,6 +145,9 @@ public final class Migration implements AutoCloseable {
             }
         });
         for (String source : sources) {
+            if (!provider(from.destination(source, registry)).capabilities().contains(Capability.READ)) {
+                continue;
+            }
             try {
                 names.addAll(reader(from, source, true).tables());
             } catch (MoveFailure | WriteException | MigrationException e) {

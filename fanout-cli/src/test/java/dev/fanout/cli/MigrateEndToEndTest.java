@@ -1,0 +1,211 @@
+package dev.fanout.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.fanout.cli.Phase3EndToEndTest.fanout;
+import static dev.fanout.cli.Phase3EndToEndTest.ingest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code fanout migrate} between the shipped phase-1 and phase-2 topologies on real DuckDB files,
+ * every result checked row by row against {@link Examples#expectation}, which is computed from the
+ * input files alone: a straight move, a cutover with newer rows already at the target, a migrate
+ * process killed with SIGKILL and run again, {@code --delete-source} with and without a verified
+ * move, a target held by another process, and a source that cannot be read.
+ */
+class MigrateEndToEndTest {
+
+    @TempDir
+    Path work;
+
+    private Path phase1;
+    private Path phase2;
+
+    private void shipped() throws IOException {
+        phase1 = Files.copy(Examples.DIR.resolve("phase-1.yaml"), work.resolve("phase-1.yaml"));
+        phase2 = Files.copy(Examples.DIR.resolve("phase-2.yaml"), work.resolve("phase-2.yaml"));
+    }
+
+    /** The phase-2 files under data/, without the phase-1 file they were moved from. */
+    private Examples.Tables phase2Files() throws Exception {
+        Examples.Tables stored = Examples.readAll(work.resolve("data"));
+        stored.remove("market.duckdb");
+        return stored;
+    }
+
+    private static Phase3EndToEndTest.Run migrate(Path from, Path to, String... more) {
+        return fanout(Stream.concat(Stream.of("migrate", "--from", from.toString(), "--to", to.toString()), Stream.of(more))
+                .toArray(String[]::new));
+    }
+
+    /** The verification table's line for a table part, split into cells. */
+    private static List<String> line(Phase3EndToEndTest.Run run, String table, String part) {
+        return run.out().lines().filter(l -> l.startsWith(table + " ") && l.contains(part)).findFirst()
+                .map(l -> List.of(l.split(" {2,}"))).orElseThrow(() -> new AssertionError(table + " " + part + " not in\n" + run.out()));
+    }
+
+    private long rowsIn(String file, String table) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + work.resolve("data").resolve(file));
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + table + "\"")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    void phaseOneToTwoMovesEveryRowWithItsVersionAndASecondRunChangesNothing() throws Exception {
+        shipped();
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
+        Examples.Tables expected = Examples.expectation(inputs);
+
+        Phase3EndToEndTest.Run plan = fanout("plan", phase1.toString(), phase2.toString());
+        assertThat(plan.code()).as(plan.err()).isEqualTo(0);
+        assertThat(line(plan, "trades", "all rows").get(7)).as("rows to move, counted at the source")
+                .isEqualTo(String.format("%,d", expected.get("trades.duckdb").get("trades").size()));
+        long total = expected.values().stream().flatMap(t -> t.values().stream()).mapToLong(Map::size).sum();
+
+        Phase3EndToEndTest.Run dry = migrate(phase1, phase2, "--dry-run");
+        assertThat(dry.code()).as(dry.err()).isEqualTo(0);
+        assertThat(dry.out()).contains(String.format("6 moves, %,d rows at the sources; dry run: nothing was written", total));
+        assertThat(work.resolve("data/trades.duckdb")).doesNotExist();
+
+        Phase3EndToEndTest.Run first = migrate(phase1, phase2);
+        assertThat(first.code()).as(first.out() + first.err()).isEqualTo(0);
+        assertThat(first.out()).contains("6 of 6 moves verified").contains("checkpoints in " + work.resolve("data/dlq/migrate"));
+        assertThat(line(first, "bars", "day < 2026-01-01")).containsSequence("market", "bars_archive",
+                String.valueOf(expected.get("bars_2025.duckdb").get("bars").size()));
+        Examples.Tables moved = phase2Files();
+        Examples.assertMatches(expected, moved);
+
+        Phase3EndToEndTest.Run second = migrate(phase1, phase2);
+        assertThat(second.code()).as(second.out() + second.err()).isEqualTo(0);
+        assertThat(second.out()).contains("6 of 6 moves verified");
+        assertThat(line(second, "trades", "all rows").get(4)).as("rows copied by the second run").isEqualTo("0");
+        assertThat(phase2Files()).as("every table after the second migrate, _fanout_version included").isEqualTo(moved);
+    }
+
+    @Test
+    void rowsIngestedThroughTheNewTopologyBeforeTheMigrationKeepTheirNewerVersions() throws Exception {
+        shipped();
+        assertThat(ingest(phase1, Examples.inputs("day1")).code()).isEqualTo(0);
+        // producers switch to phase 2 and send day 2 there: corrections newer than day 1, stale copies older
+        assertThat(ingest(phase2, Examples.inputs("day2")).code()).isEqualTo(0);
+
+        Phase3EndToEndTest.Run run = migrate(phase1, phase2);
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(0);
+        Examples.assertMatches(Examples.expectation(Examples.inputs("day1", "day2")), phase2Files());
+
+        Map<List<Object>, Map<String, Object>> day1 = Examples.expectation(Examples.inputs("day1")).get("trades.duckdb").get("trades");
+        Map<List<Object>, Map<String, Object>> both = Examples.expectation(Examples.inputs("day1", "day2")).get("trades.duckdb").get("trades");
+        long corrected = day1.keySet().stream()
+                .filter(k -> !both.get(k).get("updated_at").equals(day1.get(k).get("updated_at"))).count();
+        assertThat(corrected).isPositive();
+        List<String> trades = line(run, "trades", "all rows");
+        assertThat(trades.get(8)).as("newer at target").isEqualTo(String.valueOf(corrected));
+        assertThat(trades.get(9)).as("missing/stale").isEqualTo("0");
+        assertThat(trades.get(12)).isEqualTo("verified");
+    }
+
+    @Test
+    void aMigrateKilledMidwayConvergesWhenRunAgain() throws Exception {
+        shipped();
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
+        Path state = work.resolve("state");
+
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--from", phase1.toString(),
+                "--to", phase2.toString(), "--state", state.toString(), "--batch-rows", "3")
+                .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!(Files.isDirectory(state) && hasCheckpoint(state)) && child.isAlive() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertThat(child.isAlive()).as("migrate still copying when killed; log: " + Files.readString(work.resolve("child.log"))).isTrue();
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+
+        Phase3EndToEndTest.Run again = migrate(phase1, phase2, "--state", state.toString());
+        assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);
+        assertThat(again.out()).contains("resumed").contains("6 of 6 moves verified");
+        Examples.assertMatches(Examples.expectation(inputs), phase2Files());
+    }
+
+    private static boolean hasCheckpoint(Path state) throws IOException {
+        try (Stream<Path> files = Files.list(state)) {
+            return files.anyMatch(p -> p.toString().endsWith(".json"));
+        }
+    }
+
+    @Test
+    void deleteSourceRemovesOnlyVerifiedMoves() throws Exception {
+        shipped();
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
+        long trades = rowsIn("market.duckdb", "trades");
+        Path lossy = Files.writeString(work.resolve("lossy.yaml"), Files.readString(phase2)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/trades.duckdb", "lossy:${FANOUT_DATA_DIR:-data}/trades.duckdb"));
+
+        Phase3EndToEndTest.Run failing = migrate(phase1, lossy, "--delete-source");
+        assertThat(failing.code()).isEqualTo(1);
+        assertThat(failing.err()).contains("migrate: table trades (all rows, market -> trades_db)");
+        assertThat(line(failing, "trades", "all rows").get(12)).isEqualTo("MISMATCH");
+        assertThat(rowsIn("market.duckdb", "trades")).as("an unverified move keeps its source rows").isEqualTo(trades);
+        assertThat(rowsIn("market.duckdb", "instruments")).as("a verified move's source rows are gone").isZero();
+        assertThat(rowsIn("market.duckdb", "bars")).isZero();
+
+        Phase3EndToEndTest.Run fixed = migrate(phase1, phase2, "--delete-source");
+        assertThat(fixed.code()).as(fixed.out() + fixed.err()).isEqualTo(0);
+        assertThat(rowsIn("market.duckdb", "trades")).isZero();
+        assertThat(line(fixed, "trades", "all rows").get(12)).isEqualTo(String.format("verified, %,d deleted at source", trades));
+        Examples.assertMatches(Examples.expectation(inputs), phase2Files());
+    }
+
+    @Test
+    void aFileHeldByAnotherProcessIsRefusedAsTargetAndReportedByPlan() throws Exception {
+        shipped();
+        assertThat(ingest(phase1, Examples.inputs("day1")).code()).isEqualTo(0);
+        Path trades = work.resolve("data/trades.duckdb");
+        try (DuckDbFileHolder holder = DuckDbFileHolder.start(trades)) {
+            Phase3EndToEndTest.Run run = migrate(phase1, phase2, "--table", "trades");
+            assertThat(run.code()).isEqualTo(1);
+            assertThat(run.err()).contains("table trades").contains("trades_db").contains(trades.getFileName().toString())
+                    .contains("locked by another process (PID " + holder.pid() + ")");
+        }
+        try (DuckDbFileHolder holder = DuckDbFileHolder.start(work.resolve("data/market.duckdb"))) {
+            Phase3EndToEndTest.Run plan = fanout("plan", phase1.toString(), phase2.toString());
+            assertThat(plan.code()).as(plan.err()).isEqualTo(0);
+            assertThat(plan.out()).contains("unavailable: destination market: ").contains("(PID " + holder.pid() + ")")
+                    .contains("(not all counted)");
+        }
+    }
+
+    @Test
+    void aSourceThatCannotBeReadIsAConfigurationError() throws Exception {
+        shipped();
+        Path flaky = Files.writeString(work.resolve("flaky.yaml"), Files.readString(phase1)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/market.duckdb", "flaky:${FANOUT_DATA_DIR:-data}/market.duckdb"));
+        Phase3EndToEndTest.Run run = migrate(flaky, phase2);
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err()).contains("destination market (flaky) cannot be read, so it cannot be a migration source");
+        assertThat(work.resolve("data")).doesNotExist();
+    }
+}
