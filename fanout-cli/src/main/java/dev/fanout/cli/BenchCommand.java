@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * against the raw Appender reference, and with {@code --clickhouse} the ClickHouse writer against
  * clickhouse-client's bulk insert ({@link ClickHouseBench}), so the ratios hold on a noisy shared machine.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = MemoryBench.class,
         description = {"Measure rows/s of the DuckDB writer and the dispatcher against a raw DuckDB Appender, in one run;",
                 "with --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
 final class BenchCommand implements Callable<Integer> {
@@ -311,7 +311,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    static void deleteRecursively(Path root) throws IOException {
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

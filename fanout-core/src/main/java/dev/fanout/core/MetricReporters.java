@@ -75,6 +75,7 @@ final class MetricReporters implements AutoCloseable {
         }
     }
 
+    /** Starts {@code reporter}; closing it stops it, and Dropwizard's {@code stop()} reports the final figures once more. */
     private static AutoCloseable scheduled(ScheduledReporter reporter, long periodMillis) {
         reporter.start(periodMillis, TimeUnit.MILLISECONDS);
         return reporter::stop;
