@@ -42,25 +42,32 @@ import java.util.function.Function;
  * caller opens a dead-letter store (typically at {@link Topology#dlqPath()}), passes it to
  * {@link Builder#deadLetters}, and closes it after {@link #close()}. Without one, such packets fail.
  *
- * <p>{@link #submit} may be called from any number of threads; packets of one table must be
- * submitted from one thread (or in an order the caller serialises) for "order kept per table" to
- * mean anything. {@link #flush} and {@link #close} may be called from any thread.
+ * <p><b>Threading.</b> {@link #submit} may be called from any number of threads; packets of one
+ * table must be submitted from one thread (or in an order the caller serialises) for "order kept per
+ * table" to mean anything. {@code submit} blocks while the flow controller or a destination's lane
+ * is full, so a producer blocked on a stalled destination cannot submit elsewhere meanwhile: give
+ * producers of unrelated tables their own threads. Returned futures complete on lane threads; keep
+ * dependents short or use the {@code ...Async} variants, and never call {@link #flush} or
+ * {@link #close} from them. {@link #flush} and {@link #close} may be called from any other thread.
  *
  * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
  * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
- * {@code flow} section, else none (only the per-lane queue bounds memory). With a rejecting policy,
- * {@link #submit} throws {@link dev.fanout.api.FlowRejectedException} and nothing of the packet is
- * written: back off and submit it again.
+ * {@code flow} section, else none (only the per-lane queue bounds memory). A packet's parts are
+ * admitted together ({@link FlowController#acquireAll}). With a rejecting policy, {@link #submit}
+ * throws {@link dev.fanout.api.FlowRejectedException} and nothing of the packet is written: back off
+ * and submit it again.
  *
  * <pre>{@code
- * try (Fanout fanout = Fanout.builder().topology(Path.of("phase-2.yaml")).build()) {
+ * try (Fanout fanout = Fanout.builder().topology(Path.of("phase-2.yaml")).metrics(registry).build()) {
  *     fanout.submit(packet).thenAccept(outcome -> commitSourceOffsetsIf(outcome.isDurable()));
  * }
  * }</pre>
  *
- * <p><b>Prometheus.</b> When the topology has {@code metrics.prometheus}, {@link Builder#build()}
- * serves the metric registry at {@code http://<host>:<port>/metrics} through the Prometheus Java
- * client's Dropwizard bridge, and {@link #close()} stops that server.
+ * <p><b>Metrics.</b> Registered in the registry given to {@link Builder#metrics} (else a new one,
+ * {@link #metrics()}); names and meanings in {@link Dispatcher}. The reporters the topology's
+ * {@code metrics} section names — Prometheus endpoint ({@code http://<host>:<port>/metrics}, through
+ * the Prometheus Java client's Dropwizard bridge), JMX, CSV, log — start in {@link Builder#build()}
+ * and stop in {@link #close()}, after the last write, so they report the final figures.
  */
 public final class Fanout implements AutoCloseable {
 
