@@ -69,7 +69,7 @@ final class DlqCommand implements Runnable {
     }
 
     private DeadLetterStore openReadOnly() throws IOException {
-        return DeadLetterStore.openReadOnly(storePath(topology(WriterRegistry.fromContextClassLoader())));
+        return DeadLetterStore.openReadOnly(storePath(topology(InstalledPlugins.registry())));
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Per table: records, rows, oldest and newest failure, top reasons.")
@@ -179,7 +179,7 @@ final class DlqCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            WriterRegistry registry = WriterRegistry.fromContextClassLoader();
+            WriterRegistry registry = InstalledPlugins.registry();
             Topology topology = dlq.topology(registry);
             try (DeadLetterStore store = DeadLetterStores.open(dlq.storePath(topology))) {
                 List<DeadLetter> selected = select(store);
@@ -261,7 +261,7 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Topology topology = dlq.topology(WriterRegistry.fromContextClassLoader());
+            Topology topology = dlq.topology(InstalledPlugins.registry());
             try (DeadLetterStore store = DeadLetterStores.open(dlq.storePath(topology))) {
                 int count = store.stats(table).count();
                 if (!yes) {

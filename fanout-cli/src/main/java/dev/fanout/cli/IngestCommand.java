@@ -92,7 +92,7 @@ final class IngestCommand implements Callable<Integer> {
                 throw new ConfigurationProblem(p + ": no such file, or not readable");
             }
         }
-        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterRegistry registry = InstalledPlugins.registry();
         Topology topology;
         try {
             topology = Fanout.check(topologyFile, registry);

@@ -70,7 +70,7 @@ final class MigrateCommand implements Callable<Integer> {
         if (batchRows < 1) {
             throw new ConfigurationProblem("--batch-rows must be at least 1");
         }
-        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterRegistry registry = InstalledPlugins.registry();
         Optional<Topology> from = PlanCommand.check("FROM", fromFile, registry, err);
         Optional<Topology> to = PlanCommand.check("TO", toFile, registry, err);
         if (from.isEmpty() || to.isEmpty()) {

@@ -54,7 +54,7 @@ final class PlanCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterRegistry registry = InstalledPlugins.registry();
         Optional<Topology> from = check("FROM", fromFile, registry, err);
         Optional<Topology> to = check("TO", toFile, registry, err);
         if (from.isEmpty() || to.isEmpty()) {

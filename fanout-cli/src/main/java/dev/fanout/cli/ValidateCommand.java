@@ -45,7 +45,7 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterRegistry registry = InstalledPlugins.registry();
         Topology topology;
         try {
             topology = Fanout.check(topologyFile, registry);

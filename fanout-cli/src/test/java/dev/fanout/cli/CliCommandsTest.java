@@ -84,10 +84,11 @@ class CliCommandsTest {
     }
 
     @Test
-    void pluginsListsTheDuckDbWriterAndItsJar() {
+    void pluginsWithoutAPluginDirectoryListsTheWritersOnTheClassPathWithTheirDescriptors() {
         Run r = run("plugins");
         assertThat(r.code()).isEqualTo(0);
-        assertThat(r.out()).contains("duckdb").contains("writer-duckdb");
+        assertThat(r.out()).startsWith("writer plugins from the class path:");
+        assertThat(r.out().lines()).anyMatch(l -> l.matches("duckdb +duckdb +\\S+ +\\d+\\.\\d+ +read, schema evolution +\\(class path\\) +.*"));
     }
 
     @Test
