@@ -111,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.println("  " + clickHouse.describe());
             }
             out.flush();
-            Cases cases = new Cases(duckdb, clickHouse, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
+            Cases cases = new Cases(registry, duckdb, clickHouse, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             cases.run(work.resolve("warm-up"), Math.max(1, Math.min(4, 200_000 / batchRows)), new LinkedHashMap<>());
             for (int round = 1; round <= rounds; round++) {
@@ -120,15 +120,14 @@ final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
             out.println();
-            TextTable table = new TextTable("case", "rows", "rows/s (median)", "min", "max", clickHouse == null ? "vs (a)" : "vs ref");
+            TextTable table = new TextTable("case", "rows", "rows/s (median)", "min", "max", "vs ref");
             rates.forEach((name, r) -> table.row(name, String.format("%,d", rows), String.format("%,.0f", median(r)),
                     String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).min().orElse(0)),
                     String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).max().orElse(0)),
                     String.format("%.2fx", median(r) / median(rates.get(referenceOf(name))))));
             table.print(out);
-            if (clickHouse != null) {
-                out.println("vs ref: (a) to (c) against (a), (d) and (e) against (e)");
-            }
+            out.println(clickHouse != null ? "vs ref: (a) to (c) against (a), (d) and (e) against (e), (f) and (g) against (f)"
+                    : "vs ref: (a) to (c) against (a), (f) and (g) against (f)");
             out.flush();
             return ExitCode.OK;
         } finally {
@@ -140,20 +139,27 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The case whose median {@code name}'s ratio is taken against. */
     private static String referenceOf(String name) {
-        return name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE)
-                ? ClickHouseBench.REFERENCE_CASE : APPENDER_CASE;
+        if (name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE)) {
+            return ClickHouseBench.REFERENCE_CASE;
+        }
+        return name.startsWith("(f)") || name.startsWith("(g)") ? MigrateBench.REFERENCE_CASE : APPENDER_CASE;
     }
 
-    /** The five DuckDB cases and, when asked for, the two ClickHouse cases, each on new files or tables, in a fixed order so every round is alike. */
+    /**
+     * The five DuckDB cases, when asked for the two ClickHouse cases, and the migrate cases
+     * ({@link MigrateBench}), each on new files or tables, in a fixed order so every round is alike.
+     */
     private final class Cases {
+        private final WriterRegistry registry;
         private final WriterProvider duckdb;
         private final ClickHouseBench clickHouse;
         private final List<FramePacket> fresh;
         private final List<FramePacket> conflicting;
         private final List<FramePacket> fourTables;
 
-        Cases(WriterProvider duckdb, ClickHouseBench clickHouse, List<FramePacket> fresh, List<FramePacket> conflicting,
+        Cases(WriterRegistry registry, WriterProvider duckdb, ClickHouseBench clickHouse, List<FramePacket> fresh, List<FramePacket> conflicting,
               List<FramePacket> fourTables) {
+            this.registry = registry;
             this.duckdb = duckdb;
             this.clickHouse = clickHouse;
             this.fresh = fresh;
@@ -190,6 +196,10 @@ final class BenchCommand implements Callable<Integer> {
                     add(rates, c.getKey(), c.getValue());
                 }
             }
+            for (Map.Entry<String, Double> c : MigrateBench.measure(registry, duckdb, dir.resolve("migrate"), freshPart, batchRows).entrySet()) {
+                add(rates, c.getKey(), c.getValue());
+            }
+            deleteRecursively(dir);
         }
 
         private void add(Map<String, List<Double>> rates, String name, double rate) {
@@ -208,11 +218,11 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     @FunctionalInterface
-    private interface Work {
+    interface Work {
         void run() throws Exception;
     }
 
-    private static double rowsPerSecond(long rowCount, Work work) throws Exception {
+    static double rowsPerSecond(long rowCount, Work work) throws Exception {
         System.gc();
         long start = System.nanoTime();
         work.run();
