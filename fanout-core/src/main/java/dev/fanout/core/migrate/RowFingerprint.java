@@ -1,96 +1,96 @@
 package dev.fanout.core.migrate;
 
-import com.google.common.hash.HashFunction;
-import com.google.common.hash.Hashing;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.Schema;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * A stored row encoded canonically, so a row read from one engine equals the same row read from
- * another: its non-null values by column name (in name order, so column order and columns that are
- * null or absent do not matter), each by value rather than by Java or engine type (int32 and int64
- * alike, a decimal without trailing zeros, a timestamp in microseconds), and its version. The 64-bit
- * {@link #hash} of that encoding, summed over rows, is an order-independent checksum of a table part.
+ * 64-bit hashes of stored rows, canonical so that a row read from one engine hashes like the same
+ * row read from another: each non-null value counts with its column's name, so column order and
+ * columns that are null or absent do not matter, and by value rather than by Java or engine type
+ * (int32 and int64 alike, a decimal without trailing zeros, a timestamp in microseconds). The
+ * {@link #content} hash leaves the version out; the {@link #row} hash adds it, and summed over rows
+ * it is an order-independent checksum of a table part. Computed without allocating per row.
  */
 final class RowFingerprint {
 
-    private static final HashFunction HASH = Hashing.farmHashFingerprint64();
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
-    private final String[] names;
-    private final int[] indexes;
+    private final long[] nameHashes;
 
     RowFingerprint(Schema schema) {
-        List<Column> sorted = schema.columns().stream().sorted(Comparator.comparing(Column::name)).toList();
-        names = sorted.stream().map(Column::name).toArray(String[]::new);
-        indexes = sorted.stream().mapToInt(c -> schema.indexOf(c.name())).toArray();
+        List<Column> columns = schema.columns();
+        nameHashes = new long[columns.size()];
+        for (int i = 0; i < nameHashes.length; i++) {
+            nameHashes[i] = mix(chars(columns.get(i).name()) + GOLDEN);
+        }
     }
 
-    /** The canonical encoding of {@code row}'s values, version excluded. */
-    byte[] content(FramePacket packet, int row) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
-        DataOutputStream out = new DataOutputStream(bytes);
-        try {
-            for (int i = 0; i < names.length; i++) {
-                Object v = packet.value(row, indexes[i]);
-                if (v != null) {
-                    out.writeUTF(names[i]);
-                    write(out, v);
-                }
+    /** The hash of {@code row}'s values, version excluded: equal for equal content. */
+    long content(FramePacket packet, int row) {
+        long sum = 0;
+        for (int c = 0; c < nameHashes.length; c++) {
+            Object v = packet.value(row, c);
+            if (v != null) {
+                sum += mix(nameHashes[c] + GOLDEN * value(v));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return sum;
     }
 
-    /** The checksum term of a row with {@code version} and {@link #content}. */
-    static long hash(long version, byte[] content) {
-        return HASH.newHasher(content.length + 8).putLong(version).putBytes(content).hash().asLong();
+    /** The checksum term of a row with {@code version} and {@link #content} hash {@code content}. */
+    static long row(long version, long content) {
+        return mix(content ^ mix(version + GOLDEN));
     }
 
-    private static void write(DataOutputStream out, Object v) throws IOException {
+    private static long value(Object v) {
         if (v instanceof Integer || v instanceof Long) {
-            out.writeByte('i');
-            out.writeLong(((Number) v).longValue());
-        } else if (v instanceof Double d) {
-            out.writeByte('f');
-            out.writeLong(Double.doubleToLongBits(d == 0.0 ? 0.0 : d));
-        } else if (v instanceof BigDecimal d) {
-            out.writeByte('d');
-            writeBytes(out, (d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros()).toPlainString().getBytes(StandardCharsets.US_ASCII));
-        } else if (v instanceof String s) {
-            out.writeByte('s');
-            writeBytes(out, s.getBytes(StandardCharsets.UTF_8));
-        } else if (v instanceof LocalDate d) {
-            out.writeByte('D');
-            out.writeLong(d.toEpochDay());
-        } else if (v instanceof Instant t) {
-            out.writeByte('t');
-            out.writeLong(Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000));
-        } else if (v instanceof Boolean b) {
-            out.writeByte('b');
-            out.writeBoolean(b);
-        } else if (v instanceof byte[] b) {
-            out.writeByte('x');
-            writeBytes(out, b);
-        } else {
-            throw new IllegalArgumentException("a stored value of type " + v.getClass().getName() + " has no canonical form");
+            return mix(((Number) v).longValue()) ^ 'i';
         }
+        if (v instanceof Double d) {
+            return mix(Double.doubleToLongBits(d == 0.0 ? 0.0 : d)) ^ 'f';
+        }
+        if (v instanceof String s) {
+            return mix(chars(s)) ^ 's';
+        }
+        if (v instanceof LocalDate d) {
+            return mix(d.toEpochDay()) ^ 'D';
+        }
+        if (v instanceof Instant t) {
+            return mix(Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000)) ^ 't';
+        }
+        if (v instanceof BigDecimal d) {
+            return mix(chars((d.signum() == 0 ? BigDecimal.ZERO : d.stripTrailingZeros()).toPlainString())) ^ 'd';
+        }
+        if (v instanceof Boolean b) {
+            return mix(b ? 1 : 0) ^ 'b';
+        }
+        if (v instanceof byte[] b) {
+            long h = b.length;
+            for (byte x : b) {
+                h = 31 * h + x;
+            }
+            return mix(h) ^ 'x';
+        }
+        throw new IllegalArgumentException("a stored value of type " + v.getClass().getName() + " has no canonical form");
     }
 
-    private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {
-        out.writeInt(b.length);
-        out.write(b);
+    private static long chars(String s) {
+        long h = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            h = 31 * h + s.charAt(i);
+        }
+        return h;
+    }
+
+    /** SplitMix64's finalizer: every input bit affects every output bit. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 }
