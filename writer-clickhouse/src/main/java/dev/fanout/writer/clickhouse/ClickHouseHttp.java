@@ -2,6 +2,7 @@ package dev.fanout.writer.clickhouse;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ClientFaultCause;
+import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
@@ -57,6 +58,13 @@ final class ClickHouseHttp implements AutoCloseable {
     /** Runs a statement that returns no rows (DDL). */
     void execute(String sql) {
         closeQuietly(await(client.execute(sql)));
+    }
+
+    /** Runs a statement that returns no rows with ClickHouse {@code settings} for it alone (18.16 takes no SETTINGS clause on every statement). */
+    void execute(String sql, Map<String, String> settings) {
+        CommandSettings s = new CommandSettings();
+        settings.forEach(s::serverSetting);
+        closeQuietly(await(client.execute(sql, s)));
     }
 
     /** The result of {@code sql} as {@code TabSeparated} bytes. */

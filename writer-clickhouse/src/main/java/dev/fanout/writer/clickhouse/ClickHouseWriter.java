@@ -9,6 +9,7 @@ import dev.fanout.api.Column;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -52,6 +54,9 @@ import java.util.stream.Collectors;
  * {@link #write} connects first, failing retryably while the server is away (the core's retries,
  * circuit breaker and dead-letter queue take it from there) and writing once it is back. Not
  * thread-safe: one lane thread drives it.
+ *
+ * <p><b>Reading back</b>: {@link #reader()} reads the stored tables with {@code FINAL} over the same
+ * client ({@link ClickHouseReader}), so a ClickHouse destination can be a migration source.
  */
 public final class ClickHouseWriter implements BaseWriter {
 
@@ -62,6 +67,7 @@ public final class ClickHouseWriter implements BaseWriter {
 
     private final ClickHouseDestination destination;
     private final Map<String, StoredTable> tables = new HashMap<>();
+    private final ClickHouseReader reader;
     private ClickHouseHttp http;
     private ClickHouseServerVersion serverVersion;
     private boolean opened;
@@ -69,6 +75,7 @@ public final class ClickHouseWriter implements BaseWriter {
 
     ClickHouseWriter(ClickHouseDestination destination) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
+        this.reader = new ClickHouseReader(this, destination);
     }
 
     @Override
@@ -134,12 +141,7 @@ public final class ClickHouseWriter implements BaseWriter {
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
-        if (!opened || closed) {
-            throw new IllegalStateException("destination " + destination.name() + ": write before open or after close");
-        }
-        if (http == null) {
-            connect();
-        }
+        requireConnection("write");
         String table = batch.table();
         Schema schema = batch.schema();
         if (destination.table() != null && !destination.table().equals(table)) {
@@ -173,6 +175,32 @@ public final class ClickHouseWriter implements BaseWriter {
             tables.remove(table);
             throw e;
         }
+    }
+
+    /**
+     * The {@link dev.fanout.api.Capability#READ} side: this writer's tables read back with {@code FINAL}
+     * over its client ({@link ClickHouseReader}), between {@link #open()} and {@link #close()}, on the
+     * writer's thread; like a write, a read first connects when the server was away at open.
+     */
+    @Override
+    public Optional<TableReader> reader() {
+        return Optional.of(reader);
+    }
+
+    /** The client, connecting first when the server was away so far; for {@code what} the caller does. */
+    private ClickHouseHttp requireConnection(String what) throws WriteException {
+        if (!opened || closed) {
+            throw new IllegalStateException("destination " + destination.name() + ": " + what + " before open or after close");
+        }
+        if (http == null) {
+            connect();
+        }
+        return http;
+    }
+
+    /** The client {@link ClickHouseReader} reads over. */
+    ClickHouseHttp httpForReading() throws WriteException {
+        return requireConnection("read");
     }
 
     /**

@@ -1,12 +1,14 @@
 package dev.fanout.writer.clickhouse;
 
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code ch} scheme: {@code ch://host:port/database} takes packets of any table into that
@@ -33,6 +35,12 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return ClickHouseDestination.OPTIONS;
+    }
+
+    /** Reads back with FINAL for migration ({@link ClickHouseReader}) and evolves schemas as {@link ClickHouseWriter} describes. */
+    @Override
+    public Set<Capability> capabilities() {
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
     }
 
     @Override

@@ -47,19 +47,22 @@ final class StoredTable {
     private final String name;
     private final String engine;
     private final String engineFull;
+    private final String sortingKey;
     private final Map<String, StoredColumn> columns;
 
-    private StoredTable(String name, String engine, String engineFull, Map<String, StoredColumn> columns) {
+    private StoredTable(String name, String engine, String engineFull, String sortingKey, Map<String, StoredColumn> columns) {
         this.name = name;
         this.engine = engine;
         this.engineFull = engineFull;
+        this.sortingKey = sortingKey;
         this.columns = columns;
     }
 
     /** Reads the table from the server's catalog; null when it does not exist. */
     static StoredTable load(ClickHouseHttp http, String database, String table) {
         String where = "database = " + literal(database) + " AND ";
-        List<String[]> t = http.rows("SELECT engine, engine_full FROM system.tables WHERE " + where + "name = " + literal(table));
+        List<String[]> t = http.rows("SELECT engine, engine_full, sorting_key FROM system.tables WHERE " + where + "name = "
+                + literal(table));
         if (t.isEmpty()) {
             return null;
         }
@@ -69,7 +72,102 @@ final class StoredTable {
             ClickHouseColumnType type = ClickHouseColumnType.parse(c[1]);
             cols.put(c[0], new StoredColumn(c[0], type, c[2], type.logical(c[2]), "1".equals(c[3])));
         }
-        return new StoredTable(table, t.get(0)[0], t.get(0)[1], cols);
+        return new StoredTable(table, t.get(0)[0], t.get(0)[1], t.get(0)[2], cols);
+    }
+
+    /**
+     * The table as a reader sees it: its columns but the version, with their logical types, keyed by
+     * the sorting key in its order (the columns' order in {@code ORDER BY}, which is the primary key's
+     * order fanout created it with).
+     *
+     * @throws WriteException (permanent) when fanout did not create the table: another engine, no
+     *                        version column, a sorting key that is not a list of columns, a column of a
+     *                        type fanout does not write
+     */
+    Schema readableSchema(String destination) throws WriteException {
+        String prefix = "destination " + destination + ": table " + name;
+        String notFanouts = ", so fanout did not create it and cannot read it as a migration source — rename it, or route "
+                + name + " elsewhere";
+        if (!engine.endsWith("ReplacingMergeTree") || !columns.containsKey(VERSION_COLUMN) || !versionedByFanout()) {
+            throw WriteException.permanent(name, null, prefix + " is not a ReplacingMergeTree versioned by " + VERSION_COLUMN + notFanouts);
+        }
+        List<String> key = sortingKeyColumns(sortingKey);
+        if (key == null || key.isEmpty() || !new HashSet<>(key).equals(new HashSet<>(key()))) {
+            throw WriteException.permanent(name, null, prefix + " is sorted by (" + sortingKey + "), not by a list of its columns"
+                    + notFanouts);
+        }
+        List<Column> cols = new ArrayList<>();
+        for (StoredColumn c : columns.values()) {
+            if (c.name().equals(VERSION_COLUMN)) {
+                continue;
+            }
+            if (c.logical() == null) {
+                throw WriteException.permanent(name, c.name(), prefix + ", column " + c.name() + ": stored as " + c.type().text()
+                        + ", a type fanout does not write (or lacks its fanout comment), so the table cannot be read as a "
+                        + "migration source — change the column's type to one of fanout's or drop the column");
+            }
+            cols.add(new Column(c.name(), c.logical(), c.type().nullable()));
+        }
+        return Schema.of(cols, key);
+    }
+
+    /**
+     * The column names in {@code system.tables.sorting_key}, e.g. {@code id, `the key`} → [id, the key]
+     * (backquoted names unescaped), or null when an element is an expression rather than a name.
+     */
+    static List<String> sortingKeyColumns(String sortingKey) {
+        List<String> names = new ArrayList<>();
+        int i = 0;
+        int n = sortingKey.length();
+        while (i < n) {
+            while (i < n && sortingKey.charAt(i) == ' ') {
+                i++;
+            }
+            StringBuilder name = new StringBuilder();
+            if (i < n && sortingKey.charAt(i) == '`') {
+                i++;
+                while (i < n && sortingKey.charAt(i) != '`') {
+                    char c = sortingKey.charAt(i++);
+                    if (c == '\\' && i < n) {
+                        char e = sortingKey.charAt(i++);
+                        name.append(switch (e) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            case 'r' -> '\r';
+                            case '0' -> '\0';
+                            case 'b' -> '\b';
+                            case 'f' -> '\f';
+                            default -> e;
+                        });
+                    } else {
+                        name.append(c);
+                    }
+                }
+                if (i == n) {
+                    return null;
+                }
+                i++;
+            } else {
+                while (i < n && sortingKey.charAt(i) != ',') {
+                    char c = sortingKey.charAt(i++);
+                    if (!(Character.isLetterOrDigit(c) || c == '_')) {
+                        return null;
+                    }
+                    name.append(c);
+                }
+            }
+            while (i < n && sortingKey.charAt(i) == ' ') {
+                i++;
+            }
+            if (i < n && sortingKey.charAt(i++) != ',') {
+                return null;
+            }
+            if (name.isEmpty()) {
+                return null;
+            }
+            names.add(name.toString());
+        }
+        return names;
     }
 
     StoredColumn column(String columnName) {

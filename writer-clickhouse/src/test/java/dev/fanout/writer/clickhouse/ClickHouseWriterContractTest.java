@@ -2,20 +2,18 @@ package dev.fanout.writer.clickhouse;
 
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
-import dev.fanout.tck.WriterContractTest;
+import dev.fanout.tck.ReaderContractTest;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The writer contract against a real ClickHouse server, each test in a database of its own. */
+/** The writer and reader contract against a real ClickHouse server, each destination in a database of its own. */
 @ExtendWith(ClickHouseServerExtension.class)
-class ClickHouseWriterContractTest extends WriterContractTest {
+class ClickHouseWriterContractTest extends ReaderContractTest {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
-
-    private String database;
 
     @Override
     protected WriterProvider provider() {
@@ -24,12 +22,11 @@ class ClickHouseWriterContractTest extends WriterContractTest {
 
     @Override
     protected Destination destination(Path tempDir) {
-        database = "contract_" + DATABASES.incrementAndGet();
-        return Destination.of("contract", ClickHouseServerExtension.server().uri(database), tempDir);
+        return Destination.of("contract", ClickHouseServerExtension.server().uri("contract_" + DATABASES.incrementAndGet()), tempDir);
     }
 
     @Override
     protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
-        return ClickHouseTables.rows(ClickHouseServerExtension.server(), database, table);
+        return ClickHouseTables.rows(ClickHouseServerExtension.server(), ClickHouseDestination.of(destination).database(), table);
     }
 }

@@ -1,0 +1,506 @@
+package dev.fanout.writer.clickhouse;
+
+import static dev.fanout.writer.clickhouse.ClickHouseSql.VERSION_COLUMN;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.literal;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.quote;
+
+import dev.fanout.api.Column;
+import dev.fanout.api.FramePacket;
+import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowFilter;
+import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
+import dev.fanout.api.WriteException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Reads back the tables a {@link ClickHouseWriter} stored, over that writer's own client, so a
+ * ClickHouse destination can be a migration source.
+ *
+ * <p><b>Tables</b> are the database's {@code ReplacingMergeTree} tables with a {@code _fanout_version}
+ * column (for a one-table URI, that table only). A table's schema comes from {@code system.columns}
+ * (types and fanout comments back to logical types, the 18.16 fallbacks included: Int64 microseconds
+ * and Int32 days marked {@code fanout:timestamp} / {@code fanout:date}) and its key from
+ * {@code system.tables.sorting_key}, in order; no version column — versions travel per row.
+ *
+ * <p><b>Every read is {@code FINAL}</b>: one row per key, the newest version (equal versions: the last
+ * inserted). Filters are in {@code WHERE}, which ClickHouse applies after {@code FINAL} (never
+ * {@code PREWHERE}, which would filter versions before deduplication), so a row counts by its newest
+ * version only. Scans use keyset pagination, {@code … WHERE <filter> AND (key) > (cursor) ORDER BY key
+ * LIMIT page}, read as {@code TabSeparated} bytes and parsed exactly; a page has at least
+ * {@value #PAGE_ROWS_MIN} rows and is cut into packets of the requested size. Values are literals
+ * built by {@link ClickHouseSql} (18.16 has no query parameters), identifiers quoted.
+ *
+ * <p><b>Deletes</b> are mutations ({@code ALTER TABLE … DELETE WHERE}), which remove every stored
+ * version of a matching row. So that an older version of a key never reappears when its newest one is
+ * deleted, a filter on a column outside the key first merges the table ({@code OPTIMIZE TABLE … FINAL},
+ * leaving one version per key); a filter on key columns needs no merge, as every version of a key
+ * matches alike. The call returns once the server reports the mutation done ({@code system.mutations},
+ * polled), so a count afterwards sees it; {@link RowFilter#all()} truncates the table instead.
+ */
+final class ClickHouseReader implements TableReader {
+
+    /** The fewest rows one page query fetches, whatever the packet size. */
+    static final int PAGE_ROWS_MIN = 100_000;
+
+    private static final DateTimeFormatter DATETIME64_TEXT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss[.SSSSSS]");
+    private static final DateTimeFormatter DATETIME64_TEXT_OUT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
+    private static final long MICROS_PER_SECOND = 1_000_000L;
+    private static final long SECONDS_PER_DAY = 86_400L;
+    private static final Duration FIRST_POLL = Duration.ofMillis(20);
+    private static final Duration LONGEST_POLL = Duration.ofSeconds(1);
+
+    private final ClickHouseWriter writer;
+    private final ClickHouseDestination destination;
+
+    ClickHouseReader(ClickHouseWriter writer, ClickHouseDestination destination) {
+        this.writer = Objects.requireNonNull(writer, "writer is null");
+        this.destination = Objects.requireNonNull(destination, "destination is null");
+    }
+
+    @Override
+    public List<String> tables() throws WriteException {
+        ClickHouseHttp http = writer.httpForReading();
+        String database = literal(destination.database());
+        String sql = "SELECT name FROM system.tables WHERE database = " + database + " AND endsWith(engine, 'ReplacingMergeTree')"
+                + " AND name IN (SELECT table FROM system.columns WHERE database = " + database + " AND name = " + literal(VERSION_COLUMN) + ")"
+                + (destination.table() == null ? "" : " AND name = " + literal(destination.table()));
+        List<String> tables = new ArrayList<>();
+        try {
+            for (String[] row : http.rows(sql)) {
+                tables.add(row[0]);
+            }
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, null, "listing tables", e);
+        }
+        tables.sort(null);
+        return tables;
+    }
+
+    @Override
+    public Optional<Schema> schema(String table) throws WriteException {
+        Readable t = readable(table);
+        return t == null ? Optional.empty() : Optional.of(t.schema);
+    }
+
+    @Override
+    public long count(String table, RowFilter rows) throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Readable t = readable(table);
+        if (t == null) {
+            return 0;
+        }
+        return count(t, where(t, rows));
+    }
+
+    private long count(Readable t, String where) throws WriteException {
+        try {
+            return Long.parseLong(t.http.rows("SELECT count() FROM " + t.from() + where).get(0)[0]);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, "counting rows", e);
+        }
+    }
+
+    @Override
+    public long delete(String table, RowFilter rows) throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Readable t = readable(table);
+        if (t == null) {
+            return 0;
+        }
+        String where = where(t, rows);
+        long matching = count(t, where);
+        if (matching == 0) {
+            return 0;
+        }
+        String step = "deleting rows";
+        String qualified = qualified(destination.database(), t.name);
+        try {
+            if (rows.isAll()) {
+                step = "truncating the table";
+                t.http.execute("TRUNCATE TABLE " + qualified);
+                return matching;
+            }
+            if (rows.columns().stream().anyMatch(b -> !t.schema.isKey(b.column()))) {
+                step = "merging the table's versions before the delete";
+                t.http.execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
+            }
+            step = "deleting rows";
+            t.http.execute("ALTER TABLE " + qualified + " DELETE" + where);
+            step = "waiting for the delete to complete";
+            awaitMutations(t);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, step, e);
+        }
+        return matching;
+    }
+
+    /**
+     * Waits until the server reports every mutation of the table done, polling {@code system.mutations}
+     * (18.16 cannot wait for a mutation within the statement), at most the destination's socket
+     * timeout; then fails retryably, as the delete goes on in the background.
+     */
+    private void awaitMutations(Readable t) throws WriteException {
+        String pending = "SELECT count() FROM system.mutations WHERE database = " + literal(destination.database()) + " AND table = "
+                + literal(t.name) + " AND is_done = 0";
+        long deadline = System.nanoTime() + destination.socketTimeout().toNanos();
+        Duration pause = FIRST_POLL;
+        while (!"0".equals(t.http.rows(pending).get(0)[0])) {
+            if (System.nanoTime() > deadline) {
+                throw WriteException.retryable("destination " + destination.name() + ": table " + t.name + ": the delete is still "
+                        + "running on the server after " + destination.socketTimeout().toSeconds() + " s (system.mutations); it goes on "
+                        + "in the background — check system.mutations and count the rows again", null);
+            }
+            try {
+                Thread.sleep(pause.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw WriteException.retryable("destination " + destination.name() + ": table " + t.name
+                        + ": interrupted while waiting for the delete to complete", e);
+            }
+            pause = pause.multipliedBy(2).compareTo(LONGEST_POLL) > 0 ? LONGEST_POLL : pause.multipliedBy(2);
+        }
+    }
+
+    @Override
+    public void scan(String table, RowFilter rows, Optional<List<Object>> afterKey, int batchRows, PacketSink sink)
+            throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Objects.requireNonNull(afterKey, "afterKey is null");
+        Objects.requireNonNull(sink, "sink is null");
+        if (batchRows < 1) {
+            throw new IllegalArgumentException("batchRows must be at least 1, got " + batchRows);
+        }
+        Readable t = readable(table);
+        if (t == null) {
+            return;
+        }
+        String where = where(t, rows);
+        List<Object> cursor = afterKey.map(k -> checkedKey(t, k)).orElse(null);
+        int page = Math.max(batchRows, PAGE_ROWS_MIN);
+        int[] key = t.schema.keyIndexes();
+        FramePacket.Builder packet = null;
+        long newest = Long.MIN_VALUE;
+        while (true) {
+            List<byte[][]> raw;
+            try {
+                raw = TabSeparated.rawRows(t.http.query(pageSql(t, where, cursor, page)));
+            } catch (RuntimeException e) {
+                throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+            }
+            Object[] last = null;
+            for (byte[][] fields : raw) {
+                last = decode(t, fields);
+                long version = Long.parseLong(new String(fields[t.schema.width()], StandardCharsets.US_ASCII));
+                if (packet == null) {
+                    packet = FramePacket.builder(table, t.schema);
+                }
+                packet.addVersionedRow(version, last);
+                newest = Math.max(newest, version);
+                if (packet.rowCount() == batchRows) {
+                    boolean more = sink.accept(packet.version(newest).build());
+                    packet = null;
+                    newest = Long.MIN_VALUE;
+                    if (!more) {
+                        return;
+                    }
+                }
+            }
+            if (raw.size() < page) {
+                if (packet != null) {
+                    sink.accept(packet.version(newest).build());
+                }
+                return;
+            }
+            List<Object> next = new ArrayList<>(key.length);
+            for (int i : key) {
+                next.add(last[i]);
+            }
+            cursor = next;
+        }
+    }
+
+    /** A table as it can be read, with the client that reads it. */
+    private record Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http) {
+        String from() {
+            return qualified(database, name) + " FINAL";
+        }
+
+        ClickHouseColumnType typeOf(String column) {
+            return stored.column(column).type();
+        }
+    }
+
+    /** The readable table, null when it does not exist (or is not this destination's). */
+    private Readable readable(String table) throws WriteException {
+        Objects.requireNonNull(table, "table is null");
+        ClickHouseHttp http = writer.httpForReading();
+        if (destination.table() != null && !destination.table().equals(table)) {
+            return null;
+        }
+        StoredTable stored;
+        try {
+            stored = StoredTable.load(http, destination.database(), table);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, table, "reading the table's columns", e);
+        }
+        if (stored == null) {
+            return null;
+        }
+        return new Readable(table, stored.readableSchema(destination.name()), stored, destination.database(), http);
+    }
+
+    private static String pageSql(Readable t, String where, List<Object> cursor, int page) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (Column c : t.schema.columns()) {
+            sql.append(selected(c, t.typeOf(c.name()))).append(", ");
+        }
+        sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(t.from()).append(where);
+        List<String> key = t.schema.primaryKey();
+        if (cursor != null) {
+            sql.append(where.isEmpty() ? " WHERE " : " AND ");
+            List<String> values = new ArrayList<>();
+            for (int k = 0; k < key.size(); k++) {
+                Column c = t.schema.column(key.get(k)).orElseThrow();
+                values.add(keyLiteral(c.type(), t.typeOf(c.name()), cursor.get(k)));
+            }
+            // The leading column's own bound is what ClickHouse's primary-key index can use.
+            sql.append(quote(key.get(0))).append(" >= ").append(values.get(0));
+            sql.append(" AND (").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList())).append(") > (")
+                    .append(String.join(", ", values)).append(')');
+        }
+        sql.append(" ORDER BY ").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList()));
+        return sql.append(" LIMIT ").append(page).toString();
+    }
+
+    /** How a column is selected: dates as days since the epoch, everything else as stored. */
+    private static String selected(Column c, ClickHouseColumnType stored) {
+        return switch (stored.physical()) {
+            case DATE, DATE32 -> "toInt32(" + quote(c.name()) + ")";
+            default -> quote(c.name());
+        };
+    }
+
+    private Object[] decode(Readable t, byte[][] fields) throws WriteException {
+        Schema schema = t.schema;
+        if (fields.length != schema.width() + 1) {
+            throw WriteException.retryable("destination " + destination.name() + ": table " + t.name + ": a scanned row has "
+                    + fields.length + " fields, expected " + (schema.width() + 1) + " — was the table altered during the scan?", null);
+        }
+        Object[] values = new Object[schema.width()];
+        for (int c = 0; c < values.length; c++) {
+            byte[] raw = fields[c];
+            if (raw == null) {
+                continue;
+            }
+            Column column = schema.column(c);
+            ClickHouseColumnType stored = t.typeOf(column.name());
+            if (column.type().kind() == LogicalType.Kind.BYTES) {
+                values[c] = raw;
+                continue;
+            }
+            String text = new String(raw, StandardCharsets.UTF_8);
+            try {
+                values[c] = value(column.type(), stored, text);
+            } catch (RuntimeException e) {
+                throw WriteException.permanent(t.name, column.name(), "destination " + destination.name() + ": table " + t.name
+                        + ", column " + column.name() + ": cannot read the stored " + stored.text() + " value as " + column.type()
+                        + ": " + e.getMessage());
+            }
+        }
+        return values;
+    }
+
+    private static Object value(LogicalType type, ClickHouseColumnType stored, String text) {
+        return switch (type.kind()) {
+            case BOOLEAN -> text.equals("1") || text.equals("true");
+            case INT32 -> Integer.parseInt(text);
+            case INT64 -> Long.parseLong(text);
+            case FLOAT64 -> switch (text) {
+                case "inf", "+inf" -> Double.POSITIVE_INFINITY;
+                case "-inf" -> Double.NEGATIVE_INFINITY;
+                case "nan", "-nan", "+nan" -> Double.NaN;
+                default -> Double.parseDouble(text);
+            };
+            case DECIMAL -> new BigDecimal(text);
+            case STRING, JSON -> text;
+            case DATE -> LocalDate.ofEpochDay(Long.parseLong(text));
+            case TIMESTAMP -> stored.physical() == ClickHouseColumnType.Physical.DATETIME64
+                    ? LocalDateTime.parse(text, DATETIME64_TEXT).toInstant(ZoneOffset.UTC)
+                    : instantOfMicros(Long.parseLong(text));
+            case BYTES -> throw new IllegalStateException("bytes are taken raw");
+        };
+    }
+
+    private static Instant instantOfMicros(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, MICROS_PER_SECOND), Math.floorMod(micros, MICROS_PER_SECOND) * 1000);
+    }
+
+    /** {@code value} of a key column as a ClickHouse literal of the stored type. */
+    static String keyLiteral(LogicalType type, ClickHouseColumnType stored, Object value) {
+        return switch (type.kind()) {
+            case BOOLEAN -> (Boolean) value ? "1" : "0";
+            case INT32 -> "toInt32(" + value + ")";
+            case INT64 -> "toInt64(" + literal(value.toString()) + ")";
+            case FLOAT64 -> "toFloat64(" + literal(floatText((Double) value)) + ")";
+            case DECIMAL -> "toDecimal128(" + literal(((BigDecimal) value).toPlainString()) + ", " + stored.scale() + ")";
+            case STRING, JSON -> literal((String) value);
+            case BYTES -> bytesLiteral((byte[]) value);
+            case DATE -> switch (stored.physical()) {
+                case DATE -> "toDate(" + literal(value.toString()) + ")";
+                case DATE32 -> "toDate32(" + literal(value.toString()) + ")";
+                default -> "toInt32(" + ((LocalDate) value).toEpochDay() + ")";
+            };
+            case TIMESTAMP -> stored.physical() == ClickHouseColumnType.Physical.DATETIME64
+                    ? dateTime64Literal(micros((Instant) value))
+                    : "toInt64(" + literal(Long.toString(micros((Instant) value))) + ")";
+        };
+    }
+
+    private static String floatText(double d) {
+        if (Double.isNaN(d)) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        return Double.toString(d);
+    }
+
+    /** Arbitrary bytes as a string literal, each byte escaped ({@code '\x00\xff'}). */
+    private static String bytesLiteral(byte[] bytes) {
+        StringBuilder b = new StringBuilder(bytes.length * 4 + 2).append('\'');
+        String hex = HexFormat.of().formatHex(bytes);
+        for (int i = 0; i < hex.length(); i += 2) {
+            b.append("\\x").append(hex, i, i + 2);
+        }
+        return b.append('\'').toString();
+    }
+
+    /** A DateTime64(6, 'UTC') literal of {@code micros}, clamped to the range the type stores. */
+    private static String dateTime64Literal(long micros) {
+        long min = RowBinaryEncoder.MIN_EPOCH_DAY * SECONDS_PER_DAY * MICROS_PER_SECOND;
+        long max = (RowBinaryEncoder.MAX_EPOCH_DAY + 1) * SECONDS_PER_DAY * MICROS_PER_SECOND - 1;
+        Instant t = instantOfMicros(Math.max(min, Math.min(max, micros)));
+        return "toDateTime64(" + literal(LocalDateTime.ofInstant(t, ZoneOffset.UTC).format(DATETIME64_TEXT_OUT)) + ", 6, 'UTC')";
+    }
+
+    private static long micros(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
+    }
+
+    /** {@code afterKey} checked against the table's key: one value per key column, of its Java class. */
+    private static List<Object> checkedKey(Readable t, List<Object> afterKey) {
+        List<String> key = t.schema.primaryKey();
+        if (afterKey.size() != key.size()) {
+            throw new IllegalArgumentException("table " + t.name + ": afterKey " + afterKey + " has " + afterKey.size()
+                    + " values, the key " + key + " has " + key.size() + " columns");
+        }
+        for (int k = 0; k < key.size(); k++) {
+            LogicalType type = t.schema.column(key.get(k)).orElseThrow().type();
+            if (!type.javaClass().isInstance(afterKey.get(k))) {
+                throw new IllegalArgumentException("table " + t.name + ": afterKey value " + afterKey.get(k) + " for key column "
+                        + key.get(k) + " is not a " + type.javaClass().getSimpleName() + " (" + type + ")");
+            }
+        }
+        return List.copyOf(afterKey);
+    }
+
+    /**
+     * {@code rows} as a WHERE clause over {@code t} (empty for every row): dates compared as days since
+     * the epoch, timestamps as microseconds (or DateTime64 literals), a bound between two stored units
+     * rounded up to the next. The condition is never NULL: an {@code ALTER TABLE … DELETE} deletes
+     * the rows whose condition is NULL too (18.16 keeps those where its negation holds).
+     *
+     * @throws WriteException (permanent) for a bound on a column that is missing or not a date or timestamp
+     */
+    private String where(Readable t, RowFilter rows) throws WriteException {
+        List<String> conditions = new ArrayList<>();
+        for (RowFilter.Bound b : rows.columns()) {
+            Column column = t.schema.column(b.column()).orElseThrow(() -> WriteException.permanent(t.name, b.column(),
+                    "destination " + destination.name() + ": table " + t.name + " has no column " + b.column()
+                            + " to select rows by — check the column of the date-range route"));
+            ClickHouseColumnType stored = t.typeOf(column.name());
+            String q = quote(column.name());
+            String value;
+            String from = null;
+            String before = null;
+            switch (column.type().kind()) {
+                case DATE -> {
+                    value = stored.physical() == ClickHouseColumnType.Physical.INT32 ? q : "toInt32(" + q + ")";
+                    from = b.from() == null ? null : Long.toString(ceilDays(b.from()));
+                    before = b.before() == null ? null : Long.toString(ceilDays(b.before()));
+                }
+                case TIMESTAMP -> {
+                    value = q;
+                    boolean dateTime64 = stored.physical() == ClickHouseColumnType.Physical.DATETIME64;
+                    if (b.from() != null) {
+                        long m = ceilMicros(b.from());
+                        from = dateTime64 ? dateTime64Literal(m) : "toInt64(" + literal(Long.toString(m)) + ")";
+                    }
+                    if (b.before() != null) {
+                        long m = ceilMicros(b.before());
+                        before = dateTime64 ? dateTime64Literal(m) : "toInt64(" + literal(Long.toString(m)) + ")";
+                    }
+                }
+                default -> throw WriteException.permanent(t.name, column.name(), "destination " + destination.name() + ": table "
+                        + t.name + ", column " + column.name() + " is " + column.type()
+                        + ": rows are selected by date or timestamp columns only — check the column of the date-range route");
+            }
+            List<String> range = new ArrayList<>();
+            if (from != null) {
+                range.add(value + " >= " + from);
+            }
+            if (before != null) {
+                range.add(value + " < " + before);
+            }
+            // A comparison with NULL is NULL, and 18.16 gives NULL for 0 AND NULL: hence ifNull.
+            String inRange = stored.nullable() ? "ifNull(" + String.join(" AND ", range) + ", 0)" : "(" + String.join(" AND ", range) + ")";
+            if (b.includesValues() && b.includesNull()) {
+                if (!range.isEmpty()) {
+                    conditions.add(stored.nullable() ? "(" + q + " IS NULL OR " + inRange + ")" : inRange);
+                }
+            } else if (b.includesValues()) {
+                conditions.add(range.isEmpty() ? q + " IS NOT NULL" : inRange);
+            } else {
+                conditions.add(q + " IS NULL");
+            }
+        }
+        return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+    }
+
+    /** The first whole day whose midnight UTC is at or after {@code t}. */
+    static long ceilDays(Instant t) {
+        long days = Math.floorDiv(t.getEpochSecond(), SECONDS_PER_DAY);
+        return Math.floorMod(t.getEpochSecond(), SECONDS_PER_DAY) == 0 && t.getNano() == 0 ? days : days + 1;
+    }
+
+    /** The first whole microsecond at or after {@code t}, saturated at the ends of a long. */
+    static long ceilMicros(Instant t) {
+        try {
+            long micros = Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
+            return t.getNano() % 1000 == 0 ? micros : Math.addExact(micros, 1);
+        } catch (ArithmeticException e) {
+            return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ClickHouseReader[" + destination.name() + ", " + destination.physicalTarget() + "]";
+    }
+}
