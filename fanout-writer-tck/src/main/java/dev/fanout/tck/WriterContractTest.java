@@ -46,7 +46,9 @@ import org.junit.jupiter.api.io.TempDir;
  * overwrites a newer one, across batches and across packets of one batch; duplicates within a
  * batch resolve to the highest version, ties to the later row; every logical type round-trips with
  * nulls; composite keys; new columns and int32 → int64 → float64 widening; incompatible changes fail
- * permanently naming table and column; identifiers needing quotes are safe; {@code close()} is
+ * permanently naming table and column; a transient outage of the target ({@link #interruptTarget()})
+ * fails a write retryably and the same batch lands when retried on the same writer (error
+ * classification: retryable vs permanent); identifiers needing quotes are safe; {@code close()} is
  * idempotent; the provider is found by {@link ServiceLoader} and validates its test destination; a
  * writer has a {@link BaseWriter#reader() reader} exactly when its provider declares
  * {@link Capability#READ}, and then its test must extend {@link ReaderContractTest}, which adds the
@@ -84,6 +86,15 @@ public abstract class WriterContractTest {
      * only between writers, never while one is open.
      */
     protected abstract List<Map<String, Object>> readTable(Destination destination, String table) throws Exception;
+
+    /**
+     * Makes {@link #destination}'s target fail for a while in a way a retry cures — a server
+     * stopped, a lock held elsewhere, a database invalidated — while a writer has it open and has
+     * written to it. Returns what ends the condition; the kit closes that before it retries. The
+     * writer's next write must fail with a {@link WriteException#retryable() retryable} exception, and
+     * writing the same batch again on the same writer must then succeed.
+     */
+    protected abstract AutoCloseable interruptTarget() throws Exception;
 
     @BeforeEach
     void freshDestination() {
@@ -281,6 +292,27 @@ public abstract class WriterContractTest {
         assertThat(e.table()).contains("trades");
         assertThat(e.column()).contains("price");
         assertRow(byKey(read("trades"), "id").get(1L), row("price", 100L, VERSION, 1L));
+    }
+
+    @Test
+    void aTransientOutageFailsRetryablyAndTheRetriedBatchLandsOnTheSameWriter() throws Exception {
+        WriteBatch during = batch(packet("trades", TRADES, 2, r(1L, "after", 2.0), r(2L, "new", 3.0)));
+        try (BaseWriter writer = provider().create(destination)) {
+            writer.open();
+            writer.write(batch(packet("trades", TRADES, 1, r(1L, "before", 1.0))));
+            WriteException e;
+            try (AutoCloseable outage = interruptTarget()) {
+                e = catchThrowableOfType(WriteException.class, () -> writer.write(during));
+            }
+            assertThat(e).as("a write while the target is interrupted fails with a WriteException").isNotNull();
+            assertThat(e.retryable()).as("retryable: " + e.getMessage()).isTrue();
+            writer.write(during);
+        }
+
+        Map<Object, Map<String, Object>> rows = byKey(read("trades"), "id");
+        assertThat(rows).hasSize(2);
+        assertRow(rows.get(1L), row("symbol", "after", VERSION, 2L));
+        assertRow(rows.get(2L), row("symbol", "new", VERSION, 2L));
     }
 
     @Test

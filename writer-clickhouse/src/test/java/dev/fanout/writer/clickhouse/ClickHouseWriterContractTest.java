@@ -29,4 +29,12 @@ class ClickHouseWriterContractTest extends ReaderContractTest {
     protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
         return ClickHouseTables.rows(ClickHouseServerExtension.server(), ClickHouseDestination.of(destination).database(), table);
     }
+
+    /** The server stops; closing starts it again on the same ports with the same data. */
+    @Override
+    protected AutoCloseable interruptTarget() {
+        ClickHouseServer server = ClickHouseServerExtension.server();
+        server.stop();
+        return server::restart;
+    }
 }

@@ -23,4 +23,11 @@ class DuckDbWriterContractTest extends ReaderContractTest {
     protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
         return DuckDbTables.rows(DuckDbWriterProvider.resolve(destination), table);
     }
+
+    /** DuckDB invalidates the open database; the writer reopens the file and reports the batch retryable. */
+    @Override
+    protected AutoCloseable interruptTarget() throws Exception {
+        DuckDbFaults.invalidate(DuckDbWriterProvider.resolve(destination));
+        return () -> { };
+    }
 }

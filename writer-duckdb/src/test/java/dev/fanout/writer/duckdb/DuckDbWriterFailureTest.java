@@ -12,15 +12,11 @@ import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
-import org.duckdb.DuckDBDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,27 +49,12 @@ class DuckDbWriterFailureTest {
         return WriteBatch.of(b.build());
     }
 
-    /**
-     * Makes DuckDB invalidate the database the writer has open: a second connection in this process
-     * shares its instance, and DuckDB's debug switch makes its checkpoint fail fatally.
-     */
-    private void invalidateTheSharedInstance() throws SQLException {
-        Properties sameAsTheWriter = new Properties();
-        sameAsTheWriter.setProperty("threads", DuckDbWriterProvider.DEFAULT_THREADS);
-        try (Connection c = new DuckDBDriver().connect("jdbc:duckdb:" + file(), sameAsTheWriter); Statement s = c.createStatement()) {
-            s.execute("SET debug_checkpoint_abort = 'before_header'");
-            s.execute("CREATE TABLE scratch AS SELECT 1 AS x");
-            SQLException fatal = catchThrowableOfType(SQLException.class, () -> s.execute("CHECKPOINT"));
-            assertThat(fatal.getMessage()).startsWith("FATAL Error");
-        }
-    }
-
     @Test
     void invalidatedDatabaseIsReopenedAndTheRetriedBatchLands() throws Exception {
         try (BaseWriter w = provider.create(destination())) {
             w.open();
             w.write(trades(1, 1, 2));
-            invalidateTheSharedInstance();
+            DuckDbFaults.invalidate(file());
 
             WriteException e = catchThrowableOfType(WriteException.class, () -> w.write(trades(2, 2, 3)));
 

@@ -1,5 +1,6 @@
 package dev.fanout.writer.motherduck;
 
+import dev.fanout.writer.duckdb.DuckDbFaults;
 import dev.fanout.writer.duckdb.DuckDbTables;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
@@ -30,5 +31,12 @@ class MotherDuckWriterContractTest extends ReaderContractTest {
     @Override
     protected List<Map<String, Object>> readTable(Destination destination, String table) throws Exception {
         return DuckDbTables.rows(MotherDuckDestination.of(destination).testLocalFile(), "main", table);
+    }
+
+    /** DuckDB invalidates the test-mode database; the writer reopens it and reports the batch retryable. */
+    @Override
+    protected AutoCloseable interruptTarget() throws Exception {
+        DuckDbFaults.invalidate(MotherDuckDestination.of(destination).testLocalFile());
+        return () -> { };
     }
 }

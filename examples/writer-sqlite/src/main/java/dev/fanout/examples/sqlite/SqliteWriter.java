@@ -1,0 +1,141 @@
+package dev.fanout.examples.sqlite;
+
+import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Column;
+import dev.fanout.api.Destination;
+import dev.fanout.api.LatestPerKey;
+import dev.fanout.api.Schema;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.api.WriteException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/**
+ * Upserts batches into one SQLite file over one connection, each batch in one transaction: the
+ * table is created or evolved, the batch's winning row per key ({@link LatestPerKey}) goes through
+ * {@code INSERT … ON CONFLICT (key) DO UPDATE SET … WHERE excluded._fanout_version >= _fanout_version},
+ * and a winning row replaces the stored one whole (columns its batch lacks become NULL).
+ *
+ * <p>A busy or locked database, and I/O errors, are retryable; everything else is permanent. Called
+ * from one thread (the lane), as {@link BaseWriter} promises.
+ */
+final class SqliteWriter implements BaseWriter {
+
+    private static final Set<Integer> RETRYABLE = Set.of(SQLiteErrorCode.SQLITE_BUSY.code, SQLiteErrorCode.SQLITE_LOCKED.code,
+            SQLiteErrorCode.SQLITE_IOERR.code, SQLiteErrorCode.SQLITE_FULL.code, SQLiteErrorCode.SQLITE_PROTOCOL.code);
+
+    private final Destination destination;
+    private final Path file;
+    private final int busyTimeoutMillis;
+    private Connection connection;
+
+    SqliteWriter(Destination destination, Path file, int busyTimeoutMillis) {
+        this.destination = destination;
+        this.file = file;
+        this.busyTimeoutMillis = busyTimeoutMillis;
+    }
+
+    @Override
+    public void open() throws WriteException {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            SQLiteConfig config = new SQLiteConfig();
+            config.setBusyTimeout(busyTimeoutMillis);
+            connection = config.createConnection("jdbc:sqlite:" + file);
+            connection.setAutoCommit(false);
+        } catch (IOException | SQLException e) {
+            throw WriteException.permanent("destination " + destination.name() + ": cannot open SQLite file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void write(WriteBatch batch) throws WriteException {
+        if (connection == null) {
+            throw WriteException.permanent("destination " + destination.name() + ": write before open", null);
+        }
+        String table = batch.table();
+        try {
+            Optional<SqliteTable> existing = SqliteTable.load(connection, table);
+            SqliteTable stored = existing.isPresent() ? existing.get().evolve(connection, batch.schema(), destination.name())
+                    : SqliteTable.create(connection, table, batch.schema());
+            upsert(stored, batch);
+            connection.commit();
+        } catch (SQLException e) {
+            rollback();
+            int primary = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : -1;
+            throw new WriteException("destination " + destination.name() + ": table " + table + " in SQLite file " + file + ": "
+                    + e.getMessage(), RETRYABLE.contains(primary), table, null, e);
+        } catch (WriteException e) {
+            rollback();
+            throw e;
+        } catch (IllegalStateException e) {
+            rollback();
+            throw WriteException.permanent("destination " + destination.name() + ": table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void upsert(SqliteTable stored, WriteBatch batch) throws SQLException {
+        Schema schema = batch.schema();
+        List<String> insertColumns = new ArrayList<>();
+        schema.columns().forEach(c -> insertColumns.add(SqliteTable.quote(c.name())));
+        insertColumns.add(SqliteTable.quote(SqliteTable.VERSION));
+        List<String> updates = new ArrayList<>();
+        for (Map.Entry<String, ?> c : stored.columns().entrySet()) {
+            if (!schema.isKey(c.getKey())) {
+                String q = SqliteTable.quote(c.getKey());
+                updates.add(q + " = " + (schema.column(c.getKey()).isPresent() ? "excluded." + q : "NULL"));
+            }
+        }
+        String version = SqliteTable.quote(SqliteTable.VERSION);
+        updates.add(version + " = excluded." + version);
+        String sql = "INSERT INTO " + SqliteTable.quote(stored.name()) + " (" + String.join(", ", insertColumns) + ") VALUES ("
+                + String.join(", ", insertColumns.stream().map(c -> "?").toList()) + ") ON CONFLICT ("
+                + String.join(", ", schema.primaryKey().stream().map(SqliteTable::quote).toList()) + ") DO UPDATE SET "
+                + String.join(", ", updates) + " WHERE excluded." + version + " >= " + SqliteTable.quote(stored.name()) + "." + version;
+        List<Column> columns = schema.columns();
+        try (PreparedStatement insert = connection.prepareStatement(sql)) {
+            LatestPerKey.of(batch).forEach((packet, row, rowVersion) -> {
+                for (int i = 0; i < columns.size(); i++) {
+                    SqliteTypes.bind(insert, i + 1, columns.get(i).type(), packet.value(row, i));
+                }
+                insert.setLong(columns.size() + 1, rowVersion);
+                insert.addBatch();
+            });
+            insert.executeBatch();
+        }
+    }
+
+    private void rollback() {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // the connection is unusable; the next write reports that
+        }
+    }
+
+    @Override
+    public void close() throws WriteException {
+        Connection c = connection;
+        connection = null;
+        if (c != null) {
+            try {
+                c.rollback();
+                c.close();
+            } catch (SQLException e) {
+                throw WriteException.retryable("destination " + destination.name() + ": closing SQLite file " + file + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package dev.fanout.examples.sqlite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The plugin as a user installs it: {@code target/plugin/} copied into {@code plugins/sqlite/} of a
+ * fanout distribution (the main build's {@code distribution/target/fanout}, mirrored into a temp
+ * directory so the build output is not changed: its lib/ and other plugin directories linked, bin/
+ * copied), a topology routing {@code trades} to {@code sqlite:}, the real {@code bin/fanout ingest} of
+ * the sample trades of two days, and the rows checked with sqlite-jdbc against the CSVs.
+ */
+class SqlitePluginEndToEndIT {
+
+    @TempDir
+    Path dir;
+
+    private Path home;
+    private Path samples;
+
+    @BeforeEach
+    void installPluginIntoADistribution() throws IOException {
+        Path distribution = Path.of(System.getProperty("fanout.distribution")).toAbsolutePath().normalize();
+        assertThat(distribution.resolve("bin/fanout")).as("the fanout distribution (run the main build's mvn install first, or "
+                + "pass -Dfanout.distribution=DIR)").isRegularFile();
+        Path plugin = Path.of(System.getProperty("fanout.plugin.build"));
+        assertThat(plugin).as("the plugin directory built by mvn package").isDirectory();
+
+        home = dir.resolve("fanout");
+        Files.createDirectories(home.resolve("bin"));
+        Files.copy(distribution.resolve("bin/fanout"), home.resolve("bin/fanout"));
+        home.resolve("bin/fanout").toFile().setExecutable(true);
+        Files.createSymbolicLink(home.resolve("lib"), distribution.resolve("lib"));
+        Files.createDirectories(home.resolve("plugins"));
+        try (Stream<Path> builtIn = Files.list(distribution.resolve("plugins"))) {
+            for (Path p : builtIn.toList()) {
+                Files.createSymbolicLink(home.resolve("plugins").resolve(p.getFileName()), p);
+            }
+        }
+        Path sqlite = Files.createDirectories(home.resolve("plugins/sqlite"));
+        try (Stream<Path> jars = Files.list(plugin)) {
+            for (Path jar : jars.toList()) {
+                Files.copy(jar, sqlite.resolve(jar.getFileName()));
+            }
+        }
+        samples = distribution.resolve("conf/examples/input");
+    }
+
+    @AfterEach
+    void unlinkTheDistribution() throws IOException {
+        try (Stream<Path> plugins = Files.list(home.resolve("plugins"))) {
+            for (Path p : plugins.filter(Files::isSymbolicLink).toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.delete(home.resolve("lib"));
+    }
+
+    @Test
+    void fanoutPluginsListsTheSqlitePluginFromItsDirectory() throws Exception {
+        Run r = fanout("plugins");
+
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output().lines()).anyMatch(l -> l.matches("sqlite +sqlite +0\\.1\\.0-SNAPSHOT +\\d+\\.\\d+ +schema evolution +"
+                + java.util.regex.Pattern.quote(home.resolve("plugins/sqlite").toString()) + " +SQLite database file.*"));
+        assertThat(r.output()).contains(home.resolve("plugins/duckdb").toString());
+    }
+
+    @Test
+    void ingestRoutesTradesToSqliteAndTheLatestVersionOfEveryTradeIsStored() throws Exception {
+        Path topology = Files.writeString(dir.resolve("topology.yaml"), """
+                version: 1
+                destinations:
+                  lite: { uri: "sqlite:data/market.sqlite", options: { busy_timeout_ms: "2000" } }
+                  main: { uri: "duckdb:data/main.duckdb" }
+                routes:
+                  - { match: { table: trades }, to: lite }
+                default: main
+                tables:
+                  trades:      { primary_key: [trade_id], version_column: updated_at }
+                  instruments: { primary_key: [symbol], version_column: updated_at }
+                """);
+        Path day1 = samples.resolve("day1/trades.csv");
+        Path day2 = samples.resolve("day2/trades.csv");
+
+        Run r = fanout("ingest", "--no-progress", "--topology", topology.toString(), day1.toString(), day2.toString(),
+                samples.resolve("day1/instruments.csv").toString());
+
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output()).containsPattern("lite +2,350 ").containsPattern("main +10 ")
+                .contains(dir.resolve("data/market.sqlite").toString());
+        Map<String, String[]> expected = latestPerTrade(day1, day2);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/market.sqlite"));
+             Statement s = c.createStatement()) {
+            List<String> mismatches = new ArrayList<>();
+            int rows = 0;
+            try (ResultSet rs = s.executeQuery("SELECT trade_id, symbol, price, quantity, side, updated_at, venue, _fanout_version, "
+                    + "strftime('%Y-%m-%d %H:%M:%S', updated_at) FROM trades")) {
+                while (rs.next()) {
+                    rows++;
+                    String[] csv = expected.get(rs.getString(1));
+                    LocalDateTime updated = LocalDateTime.parse(csv[6].replace(' ', 'T'));
+                    long micros = ChronoUnit.MICROS.between(LocalDateTime.of(1970, 1, 1, 0, 0), updated);
+                    boolean same = csv[1].equals(rs.getString(2)) && Double.parseDouble(csv[3]) == rs.getDouble(3)
+                            && Long.parseLong(csv[4]) == rs.getLong(4) && csv[5].equals(rs.getString(5))
+                            && (csv[6].replace(' ', 'T') + "Z").equals(rs.getString(6))
+                            && java.util.Objects.equals(csv.length > 7 ? csv[7] : null, rs.getString(7))
+                            && micros == rs.getLong(8)
+                            && csv[6].substring(0, 19).equals(rs.getString(9));
+                    if (!same) {
+                        mismatches.add(String.join(",", csv) + " stored as " + rs.getString(1) + "," + rs.getString(2) + "," + rs.getString(3)
+                                + "," + rs.getString(4) + "," + rs.getString(5) + "," + rs.getString(6) + "," + rs.getString(7) + ","
+                                + rs.getString(8) + "," + rs.getString(9));
+                    }
+                }
+            }
+            assertThat(rows).isEqualTo(expected.size()).isEqualTo(2_100);
+            assertThat(mismatches).isEmpty();
+        }
+    }
+
+    /** Per trade_id the CSV row with the latest updated_at (ties: the later row), as its fields. */
+    private static Map<String, String[]> latestPerTrade(Path... files) throws IOException {
+        Map<String, String[]> latest = new LinkedHashMap<>();
+        for (Path f : files) {
+            List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            for (String line : lines.subList(1, lines.size())) {
+                String[] fields = line.split(",", -1);
+                String[] stored = latest.get(fields[0]);
+                if (stored == null || fields[6].compareTo(stored[6]) >= 0) {
+                    latest.put(fields[0], fields);
+                }
+            }
+        }
+        return latest;
+    }
+
+    private record Run(int code, String output) {
+    }
+
+    private Run fanout(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/fanout").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().remove("FANOUT_PLUGIN_DIR");
+        pb.environment().remove("FANOUT_DATA_DIR");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("bin/fanout finished").isTrue();
+        return new Run(p.exitValue(), output);
+    }
+}
