@@ -145,7 +145,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
     public void park(DeadLetter letter) throws IOException {
         Objects.requireNonNull(letter, "letter is null");
         requireWritable("park");
-        append(letter.table(), PayloadCodec.letter(letter), true);
+        append(letter.table(), PayloadCodec.format(letter), PayloadCodec.letter(letter), true);
     }
 
     /**
@@ -156,7 +156,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         Objects.requireNonNull(table, "table is null");
         Objects.requireNonNull(id, "id is null");
         requireWritable("resolve");
-        append(table, PayloadCodec.tombstone(id, Instant.now()), false);
+        append(table, PayloadCodec.FORMAT_1, PayloadCodec.tombstone(id, Instant.now()), false);
     }
 
     /**
@@ -383,7 +383,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         return "DeadLetterStore[" + dir + (isReadOnly() ? ", read-only" : "") + "]";
     }
 
-    private void append(String table, byte[] payload, boolean createFile) throws IOException {
+    private void append(String table, int format, byte[] payload, boolean createFile) throws IOException {
         TableLog log = log(table);
         synchronized (log) {
             requireOpen();
@@ -396,7 +396,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             FileChannel ch = log.channel;
             long start = log.end;
             try {
-                ByteBuffer[] frame = Frames.frame(payload);
+                ByteBuffer[] frame = Frames.frame(format, payload);
                 ch.position(start);
                 long total = Frames.HEADER_BYTES + (long) payload.length;
                 for (long written = 0; written < total; ) {
@@ -456,7 +456,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
     private static TableIndex index(FileChannel ch, long limit, Path file) throws IOException {
         TableIndex index = new TableIndex();
         index.scan = Frames.scan(ch, limit, file, f -> {
-            if (f.version() != Frames.VERSION) {
+            if (f.version() > PayloadCodec.LATEST_FORMAT) {
                 index.kept.add(f.offset());
                 LOG.log(System.Logger.Level.WARNING, "dead-letter file {0}: record at offset {1} has format version {2},"
                         + " written by a newer fanout; skipped (use that version to read it)", file, f.offset(), f.version());
@@ -492,7 +492,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
                         + offset + "): retry");
             }
             try {
-                return PayloadCodec.decodeLetter(f.payload());
+                return PayloadCodec.decodeLetter(f.payload(), f.version());
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "dead-letter file {0}: record at offset {1} passes its checksum"
                         + " but its packet cannot be decoded ({2}); skipped", file, offset, e.getMessage());

@@ -7,14 +7,13 @@ import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
 /**
- * Record framing in a table file: {@code "FDLQ"}, a format version byte, the payload length (int32,
+ * Record framing in a table file: {@code "FDLQ"}, the payload's format version byte ({@link PayloadCodec}), the payload length (int32,
  * big-endian), the CRC32C of the payload (int32), the payload. A frame is valid when all of it is in
  * the file and the checksum matches; anything else is skipped by scanning for the next valid frame, so
  * one bad record never hides the records after it.
  */
 final class Frames {
 
-    static final int VERSION = 1;
     static final int HEADER_BYTES = 13;
     private static final byte[] MAGIC = {'F', 'D', 'L', 'Q'};
     private static final int SEARCH_CHUNK = 64 * 1024;
@@ -45,11 +44,15 @@ final class Frames {
     record Scan(long cleanEnd, long corruptBytes, long tornTailBytes) {
     }
 
-    static ByteBuffer[] frame(byte[] payload) {
+    /** The frame of {@code payload}, written in format {@code version} (1 to 255). */
+    static ByteBuffer[] frame(int version, byte[] payload) {
+        if (version < 1 || version > 255) {
+            throw new IllegalArgumentException("format version " + version + " does not fit the version byte");
+        }
         CRC32C crc = new CRC32C();
         crc.update(payload);
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.put(MAGIC).put((byte) VERSION).putInt(payload.length).putInt((int) crc.getValue()).flip();
+        header.put(MAGIC).put((byte) version).putInt(payload.length).putInt((int) crc.getValue()).flip();
         return new ByteBuffer[] {header, ByteBuffer.wrap(payload)};
     }
 

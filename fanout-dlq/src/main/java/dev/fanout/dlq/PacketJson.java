@@ -55,6 +55,11 @@ import java.util.stream.StreamSupport;
  * null as null. {@code domain}, {@code packet_id}, {@code version} and a column's {@code nullable} may be
  * omitted when reading: a missing id or version is generated as for any new packet.
  *
+ * <p>A packet whose rows carry their own versions ({@link FramePacket#hasRowVersions()}, re-emitted
+ * from storage by a migration) has {@code "row_versions":[…]} after {@code rows}, one int64 per row
+ * (also read from strings of digits); they are kept exactly, so replaying it upserts as the original
+ * rows did. Packets without them have no such field, as before.
+ *
  * <p>A packet parked for a data error may hold a value whose Java class does not match its column;
  * such a value is written by its own class (a string for anything unknown), and reading that line back
  * fails naming the row and column, for a person to fix. Thread-safe: no state.
@@ -210,6 +215,13 @@ public final class PacketJson {
             g.writeEndArray();
         }
         g.writeEndArray();
+        if (p.hasRowVersions()) {
+            g.writeArrayFieldStart("row_versions");
+            for (int r = 0; r < p.rowCount(); r++) {
+                g.writeNumber(p.rowVersion(r));
+            }
+            g.writeEndArray();
+        }
         g.writeEndObject();
     }
 
@@ -303,6 +315,7 @@ public final class PacketJson {
         Long version = null;
         Schema schema = null;
         List<Cell[]> rows = null;
+        List<Long> rowVersions = null;
         Set<String> seen = new HashSet<>();
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
@@ -321,8 +334,9 @@ public final class PacketJson {
                 }
                 case "schema" -> schema = schema(p, t);
                 case "rows" -> rows = rows(p, t);
+                case "row_versions" -> rowVersions = t == JsonToken.VALUE_NULL ? null : rowVersions(p, t);
                 default -> throw new Invalid("unknown field '" + field
-                        + "': a packet has table, domain, packet_id, version, schema and rows");
+                        + "': a packet has table, domain, packet_id, version, schema, rows and row_versions");
             }
         }
         if (p.nextToken() != null) {
@@ -330,6 +344,10 @@ public final class PacketJson {
         }
         if (table == null || schema == null || rows == null) {
             throw new Invalid("missing field '" + (table == null ? "table" : schema == null ? "schema" : "rows") + "'");
+        }
+        if (rowVersions != null && rowVersions.size() != rows.size()) {
+            throw new Invalid("'row_versions' has " + rowVersions.size() + " versions but there are " + rows.size()
+                    + " rows: give one version per row, or leave the field out");
         }
         FramePacket.Builder packet;
         try {
@@ -353,7 +371,11 @@ public final class PacketJson {
             for (int c = 0; c < cells.length; c++) {
                 values[c] = value(cells[c], schema.column(c), r);
             }
-            packet.addRow(values);
+            if (rowVersions != null) {
+                packet.addVersionedRow(rowVersions.get(r), values);
+            } else {
+                packet.addRow(values);
+            }
         }
         return packet.build();
     }
@@ -453,6 +475,22 @@ public final class PacketJson {
             rows.add(cells.toArray(new Cell[0]));
         }
         return rows;
+    }
+
+    private static List<Long> rowVersions(JsonParser p, JsonToken t) throws IOException {
+        expect(t == JsonToken.START_ARRAY, "'row_versions' must be an array of integers, one per row");
+        List<Long> versions = new ArrayList<>();
+        JsonToken v;
+        while ((v = p.nextToken()) != JsonToken.END_ARRAY) {
+            String what = "row_versions[" + versions.size() + "]";
+            expect(v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_STRING, "'" + what + "' must be an integer, got " + describe(v));
+            try {
+                versions.add(Long.parseLong(p.getText()));
+            } catch (NumberFormatException e) {
+                throw new Invalid("'" + what + "' is not an integer within int64");
+            }
+        }
+        return versions;
     }
 
     private static Object value(Cell cell, Column column, int row) {

@@ -20,15 +20,27 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The binary payload of a store record (format version 1), written with {@link DataOutputStream}
- * (big-endian). See the module README for the layout. Row values are tagged by their Java class, not
- * by their column's type, so a packet parked for a data error (a value of the wrong type) is kept
- * exactly as it was submitted.
+ * The binary payload of a store record, written with {@link DataOutputStream} (big-endian). See the
+ * module README for the layout. Row values are tagged by their Java class, not by their column's type,
+ * so a packet parked for a data error (a value of the wrong type) is kept exactly as it was submitted.
+ *
+ * <p>Two formats, named by the frame's version byte: {@value #FORMAT_1} for every tombstone and every
+ * letter whose packet has no per-row versions (byte for byte what earlier releases wrote, so they
+ * still read it), and {@value #FORMAT_2} for a letter whose packet carries each row's version (a
+ * packet re-emitted from storage by a migration), which adds a flag after the schema and each row's
+ * version before its values. Both are read.
  */
 final class PayloadCodec {
 
     static final byte KIND_LETTER = 1;
     static final byte KIND_TOMBSTONE = 2;
+
+    /** The original format: no per-row versions. */
+    static final int FORMAT_1 = 1;
+    /** Format 1 plus per-row versions. */
+    static final int FORMAT_2 = 2;
+    /** The newest format this code reads; a record of a newer one is skipped. */
+    static final int LATEST_FORMAT = FORMAT_2;
 
     private static final byte NULL = 0;
     private static final byte BOOLEAN = 1;
@@ -55,8 +67,15 @@ final class PayloadCodec {
     record Head(byte kind, String id, Summary summary) {
     }
 
+    /** The format {@link #letter} writes {@code letter} in: the oldest that holds it. */
+    static int format(DeadLetter letter) {
+        return letter.packet().hasRowVersions() ? FORMAT_2 : FORMAT_1;
+    }
+
+    /** {@code letter} in its {@link #format}. */
     static byte[] letter(DeadLetter letter) throws IOException {
         FramePacket p = letter.packet();
+        boolean rowVersions = format(letter) == FORMAT_2;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256 + p.rowCount() * p.schema().width() * 12);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeByte(KIND_LETTER);
@@ -85,7 +104,13 @@ final class PayloadCodec {
             writeString(out, k);
         }
         writeString(out, schema.versionColumn().orElse(null));
+        if (rowVersions) {
+            out.writeBoolean(true);
+        }
         for (int r = 0; r < p.rowCount(); r++) {
+            if (rowVersions) {
+                out.writeLong(p.rowVersion(r));
+            }
             for (int c = 0; c < schema.width(); c++) {
                 writeValue(out, p.value(r, c));
             }
@@ -118,7 +143,11 @@ final class PayloadCodec {
         return new Head(kind, s.id(), s);
     }
 
-    static DeadLetter decodeLetter(byte[] payload) throws IOException {
+    /** Decodes a letter written in {@code format} ({@link #FORMAT_1} or {@link #FORMAT_2}). */
+    static DeadLetter decodeLetter(byte[] payload, int format) throws IOException {
+        if (format != FORMAT_1 && format != FORMAT_2) {
+            throw new IOException("unknown record format " + format);
+        }
         DataInputStream in = input(payload);
         byte kind = in.readByte();
         if (kind != KIND_LETTER) {
@@ -148,13 +177,19 @@ final class PayloadCodec {
         }
         FramePacket.Builder packet = FramePacket.builder(s.table(), schema)
                 .domain(s.domain()).packetId(s.packetId()).version(s.version());
+        boolean rowVersions = format == FORMAT_2 && in.readBoolean();
         checkCount(s.rowCount(), in);
         Object[] row = new Object[width];
         for (int r = 0; r < s.rowCount(); r++) {
+            long rowVersion = rowVersions ? in.readLong() : 0;
             for (int c = 0; c < width; c++) {
                 row[c] = readValue(in);
             }
-            packet.addRow(row);
+            if (rowVersions) {
+                packet.addVersionedRow(rowVersion, row);
+            } else {
+                packet.addRow(row);
+            }
         }
         if (in.available() != 0) {
             throw new IOException(in.available() + " unexpected bytes after the last row");

@@ -120,7 +120,7 @@ class DeadLetterFileDamageTest {
         byte[] bytes = Files.readAllBytes(file);
         ByteArrayOutputStream damaged = new ByteArrayOutputStream();
         damaged.write(bytes, 0, (int) bounds[1]);
-        for (ByteBuffer b : Frames.frame(new byte[] {PayloadCodec.KIND_LETTER, 0, 0, 0, 9, 'x'})) {
+        for (ByteBuffer b : Frames.frame(PayloadCodec.FORMAT_1, new byte[] {PayloadCodec.KIND_LETTER, 0, 0, 0, 9, 'x'})) {
             damaged.write(b.array(), b.position(), b.remaining());
         }
         damaged.write(bytes, (int) bounds[1], (int) (bounds[3] - bounds[1]));

@@ -123,6 +123,37 @@ class PacketJsonTest {
     }
 
     @Test
+    void aReEmittedPacketKeepsEveryRowVersionAndAPlainOneHasNoRowVersionsField() throws IOException {
+        FramePacket reEmitted = SamplePackets.reEmitted();
+        String line = PacketJson.toLine(reEmitted);
+
+        assertSame(PacketJson.fromLine(line), reEmitted);
+        JsonNode json = new ObjectMapper().readTree(line);
+        assertThat(json.get("row_versions").toString())
+                .isEqualTo("[9223372036854775807,-9223372036854775808,-1,0,1700000000123456,42,42,9007199254740993]");
+        assertThat(new ObjectMapper().readTree(PacketJson.toLine(SamplePackets.everyType())).has("row_versions")).isFalse();
+
+        String handWritten = PacketJson.toLine(SamplePackets.versioned("a", "pa", 2)).replace(",\"rows\":", ",\"row_versions\":[\"-5\",7],\"rows\":");
+        FramePacket p = PacketJson.fromLine(handWritten);
+        assertThat(p.hasRowVersions()).isTrue();
+        assertThat(p.rowVersion(0)).isEqualTo(-5L);
+        assertThat(p.rowVersion(1)).isEqualTo(7L);
+    }
+
+    @Test
+    void rowVersionsMustBeOneIntegerPerRow() {
+        String good = PacketJson.toLine(SamplePackets.versioned("a", "pa", 2));
+        assertThatThrownBy(() -> read(good.replace(",\"rows\":", ",\"row_versions\":[1],\"rows\":")))
+                .hasMessageStartingWith("packets.ndjson:1: 'row_versions' has 1 versions but there are 2 rows");
+        assertThatThrownBy(() -> read(good.replace(",\"rows\":", ",\"row_versions\":[1,1.5],\"rows\":")))
+                .hasMessageContaining("'row_versions[1]' must be an integer");
+        assertThatThrownBy(() -> read(good.replace(",\"rows\":", ",\"row_versions\":[1,\"9223372036854775808\"],\"rows\":")))
+                .hasMessageContaining("'row_versions[1]' is not an integer within int64");
+        assertThatThrownBy(() -> read(good.replace(",\"rows\":", ",\"row_versions\":7,\"rows\":")))
+                .hasMessageContaining("'row_versions' must be an array of integers, one per row");
+    }
+
+    @Test
     void errorsNameTheSourceLineRowAndColumnButNoValue() {
         String good = PacketJson.toLine(SamplePackets.versioned("a", "pa", 1));
         String badValue = good.replace("\"2026-01-01\"", "\"2026-13-45\"");

@@ -92,6 +92,20 @@ final class SamplePackets {
         return b.build();
     }
 
+    /**
+     * Every value of {@link #everyType()}, each row with an explicit version as a migration re-emits
+     * them from storage: extremes, negative, zero, repeated.
+     */
+    static FramePacket reEmitted() {
+        FramePacket every = everyType();
+        long[] versions = {Long.MAX_VALUE, Long.MIN_VALUE, -1, 0, 1_700_000_000_123_456L, 42, 42, 9_007_199_254_740_993L};
+        FramePacket.Builder b = FramePacket.builder("trades", EVERY_TYPE).packetId("pkt-re-emitted").version(Long.MAX_VALUE);
+        for (int r = 0; r < every.rowCount(); r++) {
+            b.addVersionedRow(versions[r], every.row(r).toArray());
+        }
+        return b.build();
+    }
+
     static DeadLetter letter(String id, FramePacket packet, String message) {
         return new DeadLetter(id, packet, "trades_db", "WriteException", message, true, 3,
                 Instant.parse("2026-01-31T09:30:00Z"), Instant.parse("2026-01-31T09:31:00.5Z"));
@@ -105,7 +119,11 @@ final class SamplePackets {
         assertThat(actual.version()).isEqualTo(expected.version());
         assertThat(actual.schema()).isEqualTo(expected.schema());
         assertThat(actual.rowCount()).isEqualTo(expected.rowCount());
+        assertThat(actual.hasRowVersions()).as("rows carry their own versions").isEqualTo(expected.hasRowVersions());
         for (int r = 0; r < expected.rowCount(); r++) {
+            if (expected.hasRowVersions()) {
+                assertThat(actual.rowVersion(r)).as("version of row " + r).isEqualTo(expected.rowVersion(r));
+            }
             for (int c = 0; c < expected.schema().width(); c++) {
                 Object a = actual.value(r, c);
                 Object e = expected.value(r, c);
