@@ -98,7 +98,7 @@ final class BenchCommand implements Callable<Integer> {
         if (rows < 1 || batchRows < 1 || rounds < 1) {
             throw new ConfigurationProblem("--rows, --batch-rows and --rounds must be at least 1");
         }
-        WriterRegistry registry = WriterRegistry.fromClassLoader(Thread.currentThread().getContextClassLoader());
+        WriterRegistry registry = InstalledPlugins.registry();
         WriterProvider duckdb = registry.provider("duckdb")
                 .orElseThrow(() -> new IllegalStateException("no duckdb writer plugin found; bench needs writer-duckdb under plugins/"));
         boolean temporary = dir == null;
