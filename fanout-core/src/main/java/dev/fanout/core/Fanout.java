@@ -158,6 +158,7 @@ public final class Fanout implements AutoCloseable {
         private Path topologyFile;
         private Topology topology;
         private WriterRegistry registry;
+        private Path pluginDirectory;
         private MetricRegistry metrics;
         private DeadLetterSink deadLetters;
         private FlowController flowController;
@@ -179,9 +180,22 @@ public final class Fanout implements AutoCloseable {
             return this;
         }
 
-        /** Where writers come from (default: {@code ServiceLoader} on the context class loader). */
+        /** Where writers come from (default: {@code ServiceLoader} on the context class loader); replaces {@link #pluginDirectory}. */
         public Builder registry(WriterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "registry is null");
+            this.pluginDirectory = null;
+            return this;
+        }
+
+        /**
+         * Takes the writers from a plugin directory when {@link #build()} runs: each {@code dir/<name>/}
+         * in a class loader of its own, as {@code bin/fanout} does ({@link WriterRegistry#fromPluginDirectory});
+         * replaces {@link #registry}. {@link #build()} throws {@link dev.fanout.core.plugin.PluginException},
+         * naming the directory, when a plugin cannot be used.
+         */
+        public Builder pluginDirectory(Path dir) {
+            this.pluginDirectory = Objects.requireNonNull(dir, "dir is null");
+            this.registry = null;
             return this;
         }
 
@@ -221,7 +235,8 @@ public final class Fanout implements AutoCloseable {
          *                                   dispatcher was closed again)
          */
         public Fanout build() {
-            WriterRegistry plugins = registry != null ? registry : WriterRegistry.fromContextClassLoader();
+            WriterRegistry plugins = registry != null ? registry
+                    : pluginDirectory != null ? WriterRegistry.fromPluginDirectory(pluginDirectory) : WriterRegistry.fromContextClassLoader();
             Topology checked;
             if (topology != null) {
                 new TopologyValidator(plugins).validate(topology);

@@ -70,7 +70,7 @@ class ConflictingLibraryVersionsTest {
         Files.createDirectories(dir.resolve("out"));
         assertThatThrownBy(() -> getClass().getClassLoader().loadClass("shared.Stamp")).isInstanceOf(ClassNotFoundException.class);
 
-        try (Fanout fanout = Fanout.builder().topology(topology).registry(WriterRegistry.fromPluginDirectory(plugins)).build()) {
+        try (Fanout fanout = Fanout.builder().topology(topology).pluginDirectory(plugins).build()) {
             assertThat(fanout.submit(FramePacket.builder("left", IDS).addRow(1L).addRow(2L).build()).get().isCommitted()).isTrue();
             assertThat(fanout.submit(FramePacket.builder("right", IDS).addRow(3L).build()).get().isCommitted()).isTrue();
             assertThat(fanout.submit(FramePacket.builder("left", IDS).addRow(4L).build()).get().isCommitted()).isTrue();
