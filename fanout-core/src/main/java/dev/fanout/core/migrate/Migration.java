@@ -306,6 +306,10 @@ public final class Migration implements AutoCloseable {
     }
 
     private TableReader reader(Topology topology, String name, boolean asSource) throws WriteException {
+        Destination destination = topology.destination(name, registry);
+        if (!provider(destination).capabilities().contains(Capability.READ)) {
+            throw new MoveFailure(unreadable(destination, "so it cannot be a migration source"));
+        }
         Endpoint endpoint = endpoint(topology, name, asSource);
         if (endpoint == null) {
             return NOTHING;

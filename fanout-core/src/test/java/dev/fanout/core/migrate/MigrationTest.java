@@ -233,7 +233,11 @@ class MigrationTest {
             assertThatThrownBy(() -> m.checkReadable(MigrationPlan.moves(from("blind"), to(), List.of("bars"), REGISTRY)))
                     .isInstanceOf(MigrationException.class)
                     .hasMessage("destination old (blind) cannot be read, so it cannot be a migration source");
+            Move move = MigrationPlan.moves(from("blind"), to(), List.of("bars"), REGISTRY).get(0);
+            assertThat(m.count(move).unavailable()).as("what plan prints instead of a count")
+                    .hasValue("destination old (blind) cannot be read, so it cannot be a migration source");
         }
+        assertThat(target("old").opens).as("never opened").isZero();
         assertThat(target("archive").batches.get()).isZero();
     }
 
