@@ -2,7 +2,6 @@ package dev.fanout.core.migrate;
 
 import dev.fanout.api.FramePacket;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Arrays;
@@ -47,7 +46,7 @@ final class KeyOrder implements Comparator<List<Object>> {
             return a == null ? (b == null ? 0 : -1) : 1;
         }
         if (a instanceof String x && b instanceof String y) {
-            return Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8), y.getBytes(StandardCharsets.UTF_8));
+            return compareUtf8(x, y);
         }
         if ((a instanceof Integer || a instanceof Long) && (b instanceof Integer || b instanceof Long)) {
             return Long.compare(((Number) a).longValue(), ((Number) b).longValue());
@@ -69,6 +68,26 @@ final class KeyOrder implements Comparator<List<Object>> {
         }
         throw new IllegalArgumentException("cannot compare key values of types " + a.getClass().getSimpleName()
                 + " and " + b.getClass().getSimpleName());
+    }
+
+    /**
+     * UTF-8 byte order without encoding: it is code point order, which differs from UTF-16 unit order
+     * only where a surrogate meets a unit of U+E000..U+FFFF; the surrogates are moved above those.
+     */
+    static int compareUtf8(String x, String y) {
+        int n = Math.min(x.length(), y.length());
+        for (int i = 0; i < n; i++) {
+            char a = x.charAt(i);
+            char b = y.charAt(i);
+            if (a != b) {
+                return Integer.compare(codePointRank(a), codePointRank(b));
+            }
+        }
+        return Integer.compare(x.length(), y.length());
+    }
+
+    private static int codePointRank(char c) {
+        return c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE ? c + 0x2000 : c >= 0xE000 ? c - 0x800 : c;
     }
 
     private static BigDecimal decimal(Number n) {

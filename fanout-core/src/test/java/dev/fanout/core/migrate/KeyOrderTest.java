@@ -20,6 +20,19 @@ class KeyOrderTest {
     }
 
     @Test
+    void stringOrderEqualsTheOrderOfTheirUtf8Bytes() {
+        List<String> samples = List.of("", "a", "ab", "b", "Z", "é", "\u07FF", "\u0800", "\uD7FF", "\uE000", "\uFFFF", "😀", "😀a",
+                "\uD83D\uDE00\uD83D\uDE01", "𝄞", "a😀", "a\uFFFF", "ÄRM", "\uFF21");
+        for (String x : samples) {
+            for (String y : samples) {
+                int bytes = java.util.Arrays.compareUnsigned(x.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        y.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertThat(Integer.signum(KeyOrder.compareUtf8(x, y))).as(x + " vs " + y).isEqualTo(Integer.signum(bytes));
+            }
+        }
+    }
+
+    @Test
     void compositeKeysCompareColumnByColumnAndNumbersByValue() {
         List<List<Object>> keys = new ArrayList<>(List.of(
                 List.of("b", LocalDate.parse("2025-01-01")), List.of("a", LocalDate.parse("2026-01-01")),
