@@ -1,16 +1,29 @@
 package dev.fanout.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
-/** The {@code fanout} command: subcommands only. */
+import java.nio.file.Path;
+
+/** The {@code fanout} command: subcommands only, and the options every one of them takes. */
 @Command(name = "fanout", mixinStandardHelpOptions = true, versionProvider = FanoutVersion.class,
         description = "Route normalized frames to DuckDB, MotherDuck and ClickHouse with idempotent upserts.",
         subcommands = {ValidateCommand.class, PlanCommand.class, MigrateCommand.class, IngestCommand.class, DlqCommand.class, PluginsCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything committed / valid", "1:something failed (see the summary)", "2:usage or configuration error"})
 final class FanoutCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    private picocli.CommandLine.Model.CommandSpec spec;
+    @Spec
+    private CommandSpec spec;
+
+    /** Overrides {@code $FANOUT_PLUGIN_DIR} and the installation's {@code plugins/}; see {@link InstalledPlugins}. */
+    @Option(names = "--plugin-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "The writer plugins directory, one subdirectory per plugin (default: $FANOUT_PLUGIN_DIR, else the installation's plugins/).")
+    void pluginDirectory(Path dir) {
+        System.setProperty(InstalledPlugins.PROPERTY, dir.toAbsolutePath().normalize().toString());
+    }
 
     @Override
     public void run() {

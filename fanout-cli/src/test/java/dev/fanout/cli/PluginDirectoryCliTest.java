@@ -103,6 +103,18 @@ class PluginDirectoryCliTest {
     }
 
     @Test
+    void pluginDirOnTheCommandLineWinsOverTheConfiguredDirectory() throws IOException {
+        Path other = dir.resolve("other-plugins");
+        copy(dir.resolve("build/writer-duckdb.jar"), other.resolve("duckdb"));
+        copy(dir.resolve("build/duckdb_jdbc.jar"), other.resolve("duckdb"));
+
+        Run r = run("plugins", "--plugin-dir", other.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("writer plugins from " + other + ":").doesNotContain("motherduck");
+    }
+
+    @Test
     void aBrokenPluginIsAConfigurationErrorNamingItsDirectory() throws IOException {
         Files.createDirectories(plugins.resolve("broken"));
         Files.writeString(plugins.resolve("broken/writer.jar"), "not a jar");
