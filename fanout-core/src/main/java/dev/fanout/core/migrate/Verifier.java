@@ -19,10 +19,23 @@ final class Verifier {
     private Verifier() {
     }
 
+    /**
+     * @throws WriteException (permanent) when the two tables' keys differ column for column — e.g. the
+     *                        same columns in another order, which the writers accept in a batch — as
+     *                        their scans cannot be merged key by key
+     */
     static Verification verify(String table, RowFilter rows, TableReader source, TableReader target, int batchRows)
             throws WriteException {
-        try (Side s = Side.open("source", source, table, rows, batchRows);
-             Side t = Side.open("target", target, table, rows, batchRows)) {
+        Optional<Schema> sourceSchema = source.schema(table);
+        Optional<Schema> targetSchema = target.schema(table);
+        if (sourceSchema.isPresent() && targetSchema.isPresent()
+                && !sameKey(sourceSchema.get().primaryKey(), targetSchema.get().primaryKey())) {
+            throw WriteException.permanent(table, null, "table " + table + ": the target's key " + targetSchema.get().primaryKey()
+                    + " is not the source's " + sourceSchema.get().primaryKey() + " column for column, so their key-ordered scans"
+                    + " cannot be merged to compare them; migrate into a table keyed like the source, in the same order");
+        }
+        try (Side s = Side.open("source", sourceSchema.isPresent() ? source : null, table, rows, batchRows);
+             Side t = Side.open("target", targetSchema.isPresent() ? target : null, table, rows, batchRows)) {
             long equal = 0;
             long newer = 0;
             long missing = 0;
@@ -55,6 +68,19 @@ final class Verifier {
         }
     }
 
+    /** Whether two keys name the same columns in the same order (column names compared as DuckDB does, ignoring case). */
+    private static boolean sameKey(List<String> a, List<String> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).equalsIgnoreCase(b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** One side's scan as a cursor over rows, checking that keys strictly increase. */
     private static final class Side implements AutoCloseable {
         private final String role;
@@ -77,9 +103,9 @@ final class Verifier {
             this.stream = stream;
         }
 
-        static Side open(String role, TableReader reader, String table, RowFilter rows, int batchRows) throws WriteException {
-            boolean exists = reader.schema(table).isPresent();
-            return new Side(role, table, exists ? new ScanStream(role, reader, table, rows, Optional.empty(), batchRows) : null);
+        /** A cursor over {@code reader}'s rows of the part; over none when {@code reader} is null (the table does not exist). */
+        static Side open(String role, TableReader reader, String table, RowFilter rows, int batchRows) {
+            return new Side(role, table, reader == null ? null : new ScanStream(role, reader, table, rows, Optional.empty(), batchRows));
         }
 
         boolean advance() throws WriteException {

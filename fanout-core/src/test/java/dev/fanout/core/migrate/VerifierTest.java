@@ -15,6 +15,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The merge-join verification on two in-memory tables ({@link MemoryTablesProvider}). */
 class VerifierTest {
@@ -71,5 +72,17 @@ class VerifierTest {
                 Verification::onlyAtTarget).containsExactly(10L, 5L, 1L, 1L, 1L, 1L, 6L, 1L);
         assertThat(v.passed()).isFalse();
         assertThat(v.mismatched()).isEqualTo(8);
+    }
+
+    @Test
+    void aTargetKeyedInAnotherColumnOrderIsRefusedRatherThanMergedOutOfStep() {
+        Schema ab = Schema.of(List.of(Column.required("a", LogicalType.INT64), Column.required("b", LogicalType.INT64),
+                Column.of("side", LogicalType.STRING)), List.of("a", "b"));
+        Schema ba = Schema.of(ab.columns(), List.of("b", "a"));
+        put("s", ab, 5, new Object[] {1L, 2L, "buy"});
+        // Not the source's row (a=1, b=2), but its key in the target's order (b, a) reads [1, 2] too.
+        put("t", ba, 9, new Object[] {2L, 1L, "sell"});
+        assertThatThrownBy(() -> verify(10)).isInstanceOf(WriteException.class)
+                .hasMessageContaining("table trades").hasMessageContaining("[b, a]").hasMessageContaining("[a, b]");
     }
 }
