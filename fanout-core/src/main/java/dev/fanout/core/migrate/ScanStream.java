@@ -36,7 +36,8 @@ final class ScanStream implements AutoCloseable {
                 });
             } catch (InterruptedScan e) {
                 return;
-            } catch (WriteException | RuntimeException e) {
+            } catch (WriteException | RuntimeException | Error e) {
+                // an Error too (e.g. a LinkageError of a plugin's class loader): else next() would wait forever
                 last = e;
             }
             try {
@@ -70,6 +71,10 @@ final class ScanStream implements AutoCloseable {
             throw e;
         }
         if (item instanceof RuntimeException e) {
+            ended = true;
+            throw e;
+        }
+        if (item instanceof Error e) {
             ended = true;
             throw e;
         }
