@@ -12,7 +12,8 @@ import java.util.Optional;
  * Runs every call into a plugin with the plugin's class loader as the thread's context class loader,
  * as Kafka Connect and Trino do: libraries that look things up through it (JDBC drivers, JSON
  * modules, HTTP clients) then find the plugin's own copies, not the host's. Writers and readers a
- * wrapped provider returns are wrapped too, so the lane thread's calls are covered as well.
+ * wrapped provider returns are wrapped too, so the lane thread's calls are covered as well. A proxy
+ * equals itself and any proxy of the same object, and hashes as that object.
  */
 final class ContextClassLoaderProxy implements InvocationHandler {
 
@@ -40,6 +41,9 @@ final class ContextClassLoaderProxy implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getName().equals("equals") && method.getParameterCount() == 1 && method.getParameterTypes()[0] == Object.class) {
+            return proxy == args[0] || target.equals(unwrap(args[0]));
+        }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(loader);

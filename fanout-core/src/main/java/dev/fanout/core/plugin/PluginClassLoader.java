@@ -16,9 +16,11 @@ import java.util.Objects;
  * logging, as in Kafka Connect and Trino). Everything else the plugin uses comes from its own jars,
  * so two plugins, and a plugin and the host, may carry different versions of one library.
  *
- * <p>Lookups are parent-first: a plugin cannot replace a JDK class or the API, and a copy of
- * fanout-api or slf4j-api bundled in a plugin directory is ignored. The host's resources (its
- * {@code META-INF/services}, its configuration files) are invisible to the plugin.
+ * <p>Lookups are parent-first: a plugin cannot replace a JDK class or the API. Classes and resources
+ * of the shared packages come from the host alone, so a copy of fanout-api or slf4j-api bundled in a
+ * plugin directory is ignored, also for a class the host lacks (it is not found rather than defined
+ * a second time). The host's other resources (its {@code META-INF/services}, its configuration
+ * files) are invisible to the plugin.
  */
 final class PluginClassLoader extends URLClassLoader {
 
@@ -42,8 +44,36 @@ final class PluginClassLoader extends URLClassLoader {
     }
 
     @Override
+    protected Class<?> findClass(String name) throws ClassNotFoundException {
+        if (shared(name)) {
+            throw new ClassNotFoundException(name + " is shared with the host, which does not have it");
+        }
+        return super.findClass(name);
+    }
+
+    @Override
+    public URL findResource(String name) {
+        return shared(name.replace('/', '.')) ? null : super.findResource(name);
+    }
+
+    @Override
+    public Enumeration<URL> findResources(String name) throws IOException {
+        return shared(name.replace('/', '.')) ? Collections.emptyEnumeration() : super.findResources(name);
+    }
+
+    @Override
     public String toString() {
         return "plugin class loader of " + directory;
+    }
+
+    /** Whether {@code name} (a class name, or a resource path with '/' replaced by '.') is in a shared package. */
+    static boolean shared(String name) {
+        for (String prefix : SHARED_PACKAGES) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JDK (platform loader) plus the shared packages of the host; nothing else. */
@@ -76,15 +106,6 @@ final class PluginClassLoader extends URLClassLoader {
         @Override
         protected Enumeration<URL> findResources(String name) throws IOException {
             return shared(name.replace('/', '.')) ? host.getResources(name) : Collections.emptyEnumeration();
-        }
-
-        private static boolean shared(String name) {
-            for (String prefix : SHARED_PACKAGES) {
-                if (name.startsWith(prefix)) {
-                    return true;
-                }
-            }
-            return false;
         }
     }
 }

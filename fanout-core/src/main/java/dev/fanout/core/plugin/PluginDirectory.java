@@ -171,6 +171,8 @@ final class PluginDirectory {
             problems.add(what + " failed in its constructor: " + e.getCause() + "; fix the plugin or remove the directory");
         } catch (ReflectiveOperationException | RuntimeException e) {
             problems.add(what + " cannot be created: " + e + "; fix the plugin or remove the directory");
+        } catch (ExceptionInInitializerError e) {
+            problems.add(what + " failed in its static initializer: " + e.getCause() + "; fix the plugin or remove the directory");
         } catch (LinkageError e) {
             problems.add(what + " cannot be loaded: " + e + "; a library it needs is missing from the directory, or it was built for "
                     + "another Java or fanout version");

@@ -64,6 +64,11 @@ public final class WriterRegistry {
             return directory != null ? "plugin " + descriptor.name() + " in " + directory + " (" + className() + ")"
                     : className() + " from " + location;
         }
+
+        /** {@link #origin()} as the subject of a sentence: {@code writer plugin x in <dir> (...)} or {@code writer plugin <class> from <jar>}. */
+        String subject() {
+            return (directory != null ? "writer " : "writer plugin ") + origin();
+        }
     }
 
     private WriterRegistry(List<Candidate> found, List<String> errors, Throwable firstCause) {
@@ -75,12 +80,13 @@ public final class WriterRegistry {
             String scheme;
             try {
                 scheme = p.scheme();
-            } catch (RuntimeException e) {
-                errors.add("writer plugin " + c.origin() + " failed to report its scheme: " + e);
+            } catch (RuntimeException | LinkageError e) {
+                errors.add(c.subject() + " failed to report its scheme: " + e
+                        + (e instanceof LinkageError ? "; a library it needs is missing or it was built for another Java or fanout version" : ""));
                 continue;
             }
             if (scheme == null || !SCHEME.matcher(scheme).matches()) {
-                errors.add("writer plugin " + c.origin() + " declares the invalid scheme '"
+                errors.add(c.subject() + " declares the invalid scheme '"
                         + scheme + "'; a scheme is lowercase letters, digits, '+', '.' or '-', starting with a letter");
                 continue;
             }
@@ -215,14 +221,14 @@ public final class WriterRegistry {
         try {
             String d = p.description();
             description = d == null ? "" : d;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             description = "(description unavailable: " + e + ")";
         }
         Set<Capability> capabilities;
         try {
             Set<Capability> declared = p.capabilities();
             capabilities = declared == null ? Set.of() : declared;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             capabilities = Set.of();
         }
         PluginDescriptor d = c.descriptor();

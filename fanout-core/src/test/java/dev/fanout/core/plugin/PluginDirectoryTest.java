@@ -82,6 +82,71 @@ class PluginDirectoryTest {
     }
 
     @Test
+    void aCopyOfASharedPackageBundledInAPluginIsNeverUsedEvenForWhatTheHostLacks() throws Exception {
+        Map<String, String> resources = new java.util.LinkedHashMap<>(pluginResources("alpha", API, "alpha.AlphaProvider"));
+        resources.put("dev/fanout/api/fanout-api.properties", "version=99.0\n");
+        resources.put("org/slf4j/bundled.txt", "a plugin's copy\n");
+        jar(root.resolve("alpha/writer-alpha.jar"), Map.of(
+                "alpha.AlphaProvider", lineWriterSource("alpha", "AlphaProvider", "alpha", "1"),
+                "dev.fanout.api.OnlyInThePlugin", "package dev.fanout.api; public final class OnlyInThePlugin { }",
+                "org.slf4j.OnlyInThePlugin", "package org.slf4j; public final class OnlyInThePlugin { }"), resources);
+
+        ClassLoader loader = ContextClassLoaderProxy.unwrap(WriterRegistry.fromPluginDirectory(root).provider("alpha").orElseThrow())
+                .getClass().getClassLoader();
+
+        assertThatThrownBy(() -> loader.loadClass("dev.fanout.api.OnlyInThePlugin")).isInstanceOf(ClassNotFoundException.class);
+        assertThatThrownBy(() -> loader.loadClass("org.slf4j.OnlyInThePlugin")).isInstanceOf(ClassNotFoundException.class);
+        assertThat(java.util.Collections.list(loader.getResources("dev/fanout/api/fanout-api.properties")))
+                .singleElement().isEqualTo(ApiVersion.class.getResource("fanout-api.properties"));
+        assertThat(loader.getResource("org/slf4j/bundled.txt")).isNull();
+    }
+
+    @Test
+    void aFailingCallLeavesTheCallersContextClassLoaderAndThrowsTheWritersOwnException() throws Exception {
+        plugin("alpha", "alpha", "alpha", API);
+        WriterProvider provider = WriterRegistry.fromPluginDirectory(root).provider("alpha").orElseThrow();
+        ClassLoader before = Thread.currentThread().getContextClassLoader();
+
+        try (BaseWriter writer = provider.create(Destination.of("d", "alpha:.", root))) {
+            writer.open();
+            assertThatThrownBy(() -> writer.write(WriteBatch.of(FramePacket.builder("t", IDS).addRow(7L).build())))
+                    .isInstanceOf(dev.fanout.api.WriteException.class).hasMessage("cannot write " + root);
+        }
+
+        assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(before);
+    }
+
+    @Test
+    void aProviderEqualsItselfThroughItsContextClassLoaderProxy() throws Exception {
+        plugin("alpha", "alpha", "alpha", API);
+        WriterProvider provider = WriterRegistry.fromPluginDirectory(root).provider("alpha").orElseThrow();
+
+        assertThat(provider).isEqualTo(provider).hasSameHashCodeAs(ContextClassLoaderProxy.unwrap(provider));
+        assertThat(List.of(provider)).contains(provider);
+    }
+
+    @Test
+    void aProviderWhoseSchemeNeedsAMissingLibraryOrWhoseStaticInitializerFailsIsRefusedNamingTheDirectory(@TempDir Path build)
+            throws Exception {
+        Path lib = jar(build.resolve("names.jar"),
+                Map.of("lib.Names", "package lib; public final class Names { public static String scheme() { return \"nolib\"; } }"), Map.of());
+        jar(root.resolve("nolib/writer-nolib.jar"), Map.of("nolib.NolibProvider", lineWriterSource("nolib", "NolibProvider", "nolib", "1")
+                .replace("return \"nolib\";", "return lib.Names.scheme();")), pluginResources("nolib", API, "nolib.NolibProvider"), lib);
+        jar(root.resolve("static/writer-static.jar"), Map.of("stat.StaticProvider", lineWriterSource("stat", "StaticProvider", "stat", "1")
+                .replace("public String scheme()", "static { if (Boolean.parseBoolean(\"true\")) { throw new IllegalStateException(\"no native "
+                        + "library\"); } }\n    public String scheme()")), pluginResources("static", API, "stat.StaticProvider"));
+
+        PluginException e = catchThrowableOfType(PluginException.class, () -> WriterRegistry.fromPluginDirectory(root));
+
+        assertThat(e.getMessage().lines()).containsExactly(
+                "writer plugin directory " + root.resolve("static") + ": provider stat.StaticProvider of writer-static.jar failed in its "
+                        + "static initializer: java.lang.IllegalStateException: no native library; fix the plugin or remove the directory",
+                "writer plugin nolib in " + root.resolve("nolib") + " (nolib.NolibProvider) failed to report its scheme: "
+                        + "java.lang.NoClassDefFoundError: lib/Names; a library it needs is missing or it was built for another Java or "
+                        + "fanout version");
+    }
+
+    @Test
     void twoPluginsClaimingOneSchemeAreRefusedNamingBothDirectories() throws Exception {
         plugin("first", "first", "same", API);
         plugin("second", "second", "same", API);
