@@ -14,6 +14,8 @@ import java.util.Objects;
 public record RowFilter(List<Bound> columns) {
 
     private static final RowFilter ALL = new RowFilter(List.of());
+    private static final long SECONDS_PER_DAY = 86_400L;
+    private static final long MICROS_PER_SECOND = 1_000_000L;
 
     public RowFilter {
         columns = List.copyOf(Objects.requireNonNull(columns, "columns is null"));
@@ -46,6 +48,29 @@ public record RowFilter(List<Bound> columns) {
             }
             if (!includesValues && (from != null || before != null)) {
                 throw new IllegalArgumentException("a bound of nulls only has no limits");
+            }
+        }
+
+        /**
+         * The first whole day since the epoch whose midnight UTC is at or after {@code t}: a date lies at
+         * or after {@code t} exactly when its epoch day is at least this, and before {@code t} exactly when
+         * it is less — how a reader compares a date column with {@link #from()} and {@link #before()}.
+         */
+        public static long ceilEpochDay(Instant t) {
+            long days = Math.floorDiv(t.getEpochSecond(), SECONDS_PER_DAY);
+            return Math.floorMod(t.getEpochSecond(), SECONDS_PER_DAY) == 0 && t.getNano() == 0 ? days : days + 1;
+        }
+
+        /**
+         * The first whole microsecond since the epoch at or after {@code t}, saturated at the ends of a
+         * long: the same for a timestamp column stored to the microsecond, as no stored value lies between two.
+         */
+        public static long ceilEpochMicros(Instant t) {
+            try {
+                long micros = Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
+                return t.getNano() % 1000 == 0 ? micros : Math.addExact(micros, 1);
+            } catch (ArithmeticException e) {
+                return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
             }
         }
 

@@ -442,18 +442,18 @@ final class ClickHouseReader implements TableReader {
             switch (column.type().kind()) {
                 case DATE -> {
                     value = stored.physical() == ClickHouseColumnType.Physical.INT32 ? q : "toInt32(" + q + ")";
-                    from = b.from() == null ? null : Long.toString(ceilDays(b.from()));
-                    before = b.before() == null ? null : Long.toString(ceilDays(b.before()));
+                    from = b.from() == null ? null : Long.toString(RowFilter.Bound.ceilEpochDay(b.from()));
+                    before = b.before() == null ? null : Long.toString(RowFilter.Bound.ceilEpochDay(b.before()));
                 }
                 case TIMESTAMP -> {
                     value = q;
                     boolean dateTime64 = stored.physical() == ClickHouseColumnType.Physical.DATETIME64;
                     if (b.from() != null) {
-                        long m = ceilMicros(b.from());
+                        long m = RowFilter.Bound.ceilEpochMicros(b.from());
                         from = dateTime64 ? dateTime64Literal(m) : "toInt64(" + literal(Long.toString(m)) + ")";
                     }
                     if (b.before() != null) {
-                        long m = ceilMicros(b.before());
+                        long m = RowFilter.Bound.ceilEpochMicros(b.before());
                         before = dateTime64 ? dateTime64Literal(m) : "toInt64(" + literal(Long.toString(m)) + ")";
                     }
                 }
@@ -481,22 +481,6 @@ final class ClickHouseReader implements TableReader {
             }
         }
         return conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-    }
-
-    /** The first whole day whose midnight UTC is at or after {@code t}. */
-    static long ceilDays(Instant t) {
-        long days = Math.floorDiv(t.getEpochSecond(), SECONDS_PER_DAY);
-        return Math.floorMod(t.getEpochSecond(), SECONDS_PER_DAY) == 0 && t.getNano() == 0 ? days : days + 1;
-    }
-
-    /** The first whole microsecond at or after {@code t}, saturated at the ends of a long. */
-    static long ceilMicros(Instant t) {
-        try {
-            long micros = Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
-            return t.getNano() % 1000 == 0 ? micros : Math.addExact(micros, 1);
-        } catch (ArithmeticException e) {
-            return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
     }
 
     @Override

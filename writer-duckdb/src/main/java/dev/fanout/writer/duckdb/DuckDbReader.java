@@ -56,7 +56,6 @@ final class DuckDbReader implements TableReader {
             + "WHERE c.table_catalog = current_database() AND c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
             + "AND lower(c.column_name) = '" + VERSION_COLUMN + "'";
     private static final long MICROS_PER_SECOND = 1_000_000L;
-    private static final long SECONDS_PER_DAY = 86_400L;
 
     private final DuckDbWriter writer;
     private final String destination;
@@ -410,13 +409,13 @@ final class DuckDbReader implements TableReader {
             switch (column.type().kind()) {
                 case DATE -> {
                     value = "(" + q + " - DATE '1970-01-01')";
-                    from = b.from() == null ? null : ceilDays(b.from());
-                    before = b.before() == null ? null : ceilDays(b.before());
+                    from = b.from() == null ? null : RowFilter.Bound.ceilEpochDay(b.from());
+                    before = b.before() == null ? null : RowFilter.Bound.ceilEpochDay(b.before());
                 }
                 case TIMESTAMP -> {
                     value = "epoch_us(" + q + ")";
-                    from = b.from() == null ? null : ceilMicros(b.from());
-                    before = b.before() == null ? null : ceilMicros(b.before());
+                    from = b.from() == null ? null : RowFilter.Bound.ceilEpochMicros(b.from());
+                    before = b.before() == null ? null : RowFilter.Bound.ceilEpochMicros(b.before());
                 }
                 default -> throw WriteException.permanent(t.name, column.name(), prefix(t.name) + ", column " + column.name()
                         + " is " + column.type() + ": rows are selected by date or timestamp columns only — check the column of the date-range route");
@@ -442,22 +441,6 @@ final class DuckDbReader implements TableReader {
             }
         }
         return new Where(conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions), List.copyOf(params));
-    }
-
-    /** The first whole day whose midnight UTC is at or after {@code t}. */
-    static long ceilDays(Instant t) {
-        long days = Math.floorDiv(t.getEpochSecond(), SECONDS_PER_DAY);
-        return Math.floorMod(t.getEpochSecond(), SECONDS_PER_DAY) == 0 && t.getNano() == 0 ? days : days + 1;
-    }
-
-    /** The first whole microsecond at or after {@code t}, saturated at the ends of a long. */
-    static long ceilMicros(Instant t) {
-        try {
-            long micros = Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
-            return t.getNano() % 1000 == 0 ? micros : Math.addExact(micros, 1);
-        } catch (ArithmeticException e) {
-            return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
-        }
     }
 
     private static long micros(Instant t) {

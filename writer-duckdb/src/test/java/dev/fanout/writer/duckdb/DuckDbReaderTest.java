@@ -119,15 +119,4 @@ class DuckDbReaderTest {
         assertThatThrownBy(() -> reader.count("ticks", RowFilter.all())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("ticks_db");
     }
-
-    @Test
-    void boundsRoundUpToTheNextStoredUnit() {
-        assertThat(DuckDbReader.ceilDays(Instant.parse("2026-01-01T00:00:00Z"))).isEqualTo(20454);
-        assertThat(DuckDbReader.ceilDays(Instant.parse("2026-01-01T00:00:00.000000001Z"))).isEqualTo(20455);
-        assertThat(DuckDbReader.ceilDays(Instant.parse("1969-12-31T12:00:00Z"))).isZero();
-        assertThat(DuckDbReader.ceilMicros(Instant.parse("1969-12-31T23:59:59.999999500Z"))).isZero();
-        assertThat(DuckDbReader.ceilMicros(Instant.parse("1970-01-01T00:00:00.000001Z"))).isEqualTo(1);
-        assertThat(DuckDbReader.ceilMicros(Instant.MAX)).isEqualTo(Long.MAX_VALUE);
-        assertThat(DuckDbReader.ceilMicros(Instant.MIN)).isEqualTo(Long.MIN_VALUE);
-    }
 }
