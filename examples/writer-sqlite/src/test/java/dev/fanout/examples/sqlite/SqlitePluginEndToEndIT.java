@@ -26,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The plugin as a user installs it: {@code target/plugin/} copied into {@code plugins/sqlite/} of a
  * fanout distribution (the main build's {@code distribution/target/fanout}, mirrored into a temp
- * directory so the build output is not changed: its lib/ and other plugin directories linked, bin/
- * copied), a topology routing {@code trades} to {@code sqlite:}, the real {@code bin/fanout ingest} of
- * the sample trades of two days, and the rows checked with sqlite-jdbc against the CSVs.
+ * directory whose path has a space, so the build output is not changed: its lib/ and other plugin
+ * directories linked, bin/ copied), a topology routing {@code trades} to {@code sqlite:}, the real
+ * {@code bin/fanout ingest} of the sample trades of two days — started through a symbolic link, as
+ * from a directory on the PATH — and the rows checked with sqlite-jdbc against the CSVs.
  */
 class SqlitePluginEndToEndIT {
 
@@ -36,6 +37,7 @@ class SqlitePluginEndToEndIT {
     Path dir;
 
     private Path home;
+    private Path launcher;
     private Path samples;
 
     @BeforeEach
@@ -46,7 +48,7 @@ class SqlitePluginEndToEndIT {
         Path plugin = Path.of(System.getProperty("fanout.plugin.build"));
         assertThat(plugin).as("the plugin directory built by mvn package").isDirectory();
 
-        home = dir.resolve("fanout");
+        home = dir.resolve("fanout home");
         Files.createDirectories(home.resolve("bin"));
         Files.copy(distribution.resolve("bin/fanout"), home.resolve("bin/fanout"));
         home.resolve("bin/fanout").toFile().setExecutable(true);
@@ -64,6 +66,8 @@ class SqlitePluginEndToEndIT {
             }
         }
         samples = distribution.resolve("conf/examples/input");
+        launcher = Files.createSymbolicLink(Files.createDirectories(dir.resolve("on path")).resolve("fanout"),
+                Path.of("../fanout home/bin/fanout"));
     }
 
     @AfterEach
@@ -78,7 +82,9 @@ class SqlitePluginEndToEndIT {
 
     @Test
     void fanoutPluginsListsTheSqlitePluginFromItsDirectory() throws Exception {
-        Run r = fanout("plugins");
+        // as `sh bin/fanout` from the installation, with a CDPATH that has a bin/ of its own
+        Files.createDirectories(dir.resolve("elsewhere/bin"));
+        Run r = run(home, Map.of("CDPATH", dir.resolve("elsewhere").toString()), "sh", "bin/fanout", "plugins");
 
         assertThat(r.code()).as(r.output()).isZero();
         assertThat(r.output().lines()).anyMatch(l -> l.matches("sqlite +sqlite +0\\.1\\.0-SNAPSHOT +\\d+\\.\\d+ +schema evolution +"
@@ -158,12 +164,18 @@ class SqlitePluginEndToEndIT {
     private record Run(int code, String output) {
     }
 
+    /** {@code bin/fanout} through the symbolic link, from the test's directory. */
     private Run fanout(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/fanout").toString()));
+        List<String> command = new ArrayList<>(List.of(launcher.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        return run(dir, Map.of(), command.toArray(String[]::new));
+    }
+
+    private static Run run(Path workingDirectory, Map<String, String> environment, String... command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectErrorStream(true);
         pb.environment().remove("FANOUT_PLUGIN_DIR");
         pb.environment().remove("FANOUT_DATA_DIR");
+        pb.environment().putAll(environment);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("bin/fanout finished").isTrue();
