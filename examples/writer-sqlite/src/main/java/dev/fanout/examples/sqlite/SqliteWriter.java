@@ -80,7 +80,9 @@ final class SqliteWriter implements BaseWriter {
         } catch (WriteException e) {
             rollback();
             throw e;
-        } catch (IllegalStateException e) {
+        } catch (RuntimeException e) {
+            // e.g. a null or mistyped version (LatestPerKey): nothing of the batch, not even its DDL, may
+            // stay in the open transaction, or the next batch's commit would commit it
             rollback();
             throw WriteException.permanent("destination " + destination.name() + ": table " + table + ": " + e.getMessage(), e);
         }
@@ -130,9 +132,8 @@ final class SqliteWriter implements BaseWriter {
         Connection c = connection;
         connection = null;
         if (c != null) {
-            try {
+            try (c) {
                 c.rollback();
-                c.close();
             } catch (SQLException e) {
                 throw WriteException.retryable("destination " + destination.name() + ": closing SQLite file " + file + ": " + e.getMessage(), e);
             }
