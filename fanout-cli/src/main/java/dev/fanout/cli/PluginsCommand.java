@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
         description = "List the writer plugins found, by URI scheme: plugin, version, API version built for, capabilities, directory. "
-                + "Plugins are read from $FANOUT_PLUGIN_DIR, else <fanout home>/plugins.")
+                + "Plugins are read from --plugin-dir, else $FANOUT_PLUGIN_DIR, else <fanout home>/plugins.")
 final class PluginsCommand implements Callable<Integer> {
 
     @Spec
