@@ -72,17 +72,22 @@ final class RowFingerprint {
         if (v instanceof byte[] b) {
             long h = b.length;
             for (byte x : b) {
-                h = 31 * h + x;
+                h = (h + (x & 0xFF)) * GOLDEN;
             }
             return mix(h) ^ 'x';
         }
         throw new IllegalArgumentException("a stored value of type " + v.getClass().getName() + " has no canonical form");
     }
 
+    /**
+     * A string's UTF-16 units, each multiplied in by a large odd constant: unlike a base-31 polynomial
+     * (where "Aa" and "BB" are equal, as in {@link String#hashCode()}), a change of one unit cannot be
+     * offset by a small change of another.
+     */
     private static long chars(String s) {
         long h = s.length();
         for (int i = 0; i < s.length(); i++) {
-            h = 31 * h + s.charAt(i);
+            h = (h + s.charAt(i)) * GOLDEN;
         }
         return h;
     }

@@ -85,4 +85,16 @@ class VerifierTest {
         assertThatThrownBy(() -> verify(10)).isInstanceOf(WriteException.class)
                 .hasMessageContaining("table trades").hasMessageContaining("[b, a]").hasMessageContaining("[a, b]");
     }
+
+    @Test
+    void valuesWhoseCharactersOrBytesOffsetEachOtherAreStillDifferent() throws WriteException {
+        Schema blobs = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("side", LogicalType.STRING),
+                Column.of("raw", LogicalType.BYTES)), List.of("id"));
+        // 'A'+1 = 'B' and 'a'-31 = 'B': equal under a base-31 polynomial hash, as String.hashCode() has them
+        put("s", blobs, 5, new Object[] {1L, "Aa", new byte[] {1, 2}}, new Object[] {2L, "x", new byte[] {65, 97}});
+        put("t", blobs, 5, new Object[] {1L, "BB", new byte[] {1, 2}}, new Object[] {2L, "x", new byte[] {66, 66}});
+        Verification v = verify(10);
+        assertThat(v.different()).isEqualTo(2);
+        assertThat(v.passed()).isFalse();
+    }
 }
