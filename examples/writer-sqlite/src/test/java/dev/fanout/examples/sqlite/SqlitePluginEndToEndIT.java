@@ -45,6 +45,9 @@ class SqlitePluginEndToEndIT {
         Path distribution = Path.of(System.getProperty("fanout.distribution")).toAbsolutePath().normalize();
         assertThat(distribution.resolve("bin/fanout")).as("the fanout distribution (run the main build's mvn install first, or "
                 + "pass -Dfanout.distribution=DIR)").isRegularFile();
+        assertThat(distribution.resolve("lib/fanout-api-" + System.getProperty("fanout.version") + ".jar"))
+                .as("the distribution runs the fanout-api this plugin was built against: set fanout.version in "
+                        + "examples/writer-sqlite/pom.xml to the main build's version").isRegularFile();
         Path plugin = Path.of(System.getProperty("fanout.plugin.build"));
         assertThat(plugin).as("the plugin directory built by mvn package").isDirectory();
 
