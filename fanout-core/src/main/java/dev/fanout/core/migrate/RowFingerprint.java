@@ -12,7 +12,7 @@ import java.util.List;
  * 64-bit hashes of stored rows, canonical so that a row read from one engine hashes like the same
  * row read from another: each non-null value counts with its column's name, so column order and
  * columns that are null or absent do not matter, and by value rather than by Java or engine type
- * (int32 and int64 alike, a decimal without trailing zeros, a timestamp in microseconds). The
+ * (int32, int64 and a whole float64 alike, a decimal without trailing zeros, a timestamp in microseconds). The
  * {@link #content} hash leaves the version out; the {@link #row} hash adds it, and summed over rows
  * it is an order-independent checksum of a table part. Computed without allocating per row.
  */
@@ -52,7 +52,11 @@ final class RowFingerprint {
             return mix(((Number) v).longValue()) ^ 'i';
         }
         if (v instanceof Double d) {
-            return mix(Double.doubleToLongBits(d == 0.0 ? 0.0 : d)) ^ 'f';
+            if (d == Math.rint(d) && Math.abs(d) < 0x1p63) {
+                // a whole number hashes as the integer it equals: a column widened from int64 to float64 at one end still agrees
+                return mix((long) (double) d) ^ 'i';
+            }
+            return mix(Double.doubleToLongBits(d)) ^ 'f';
         }
         if (v instanceof String s) {
             return mix(chars(s)) ^ 's';

@@ -97,4 +97,16 @@ class VerifierTest {
         assertThat(v.different()).isEqualTo(2);
         assertThat(v.passed()).isFalse();
     }
+
+    @Test
+    void aColumnWidenedToFloat64AtTheTargetAgreesWhileItsValuesAreEqual() throws WriteException {
+        Schema ints = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("qty", LogicalType.INT64)), List.of("id"));
+        Schema doubles = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("qty", LogicalType.FLOAT64)), List.of("id"));
+        put("s", ints, 5, new Object[] {1L, 0L}, new Object[] {2L, -7L}, new Object[] {3L, 1L << 53}, new Object[] {4L, 3L});
+        put("t", doubles, 5, new Object[] {1L, -0.0}, new Object[] {2L, -7.0}, new Object[] {3L, (double) (1L << 53)},
+                new Object[] {4L, 3.5});
+        Verification v = verify(10);
+        assertThat(v.equal()).isEqualTo(3);
+        assertThat(v.different()).as("3 against 3.5").isEqualTo(1);
+    }
 }
