@@ -48,8 +48,9 @@ public record Checkpoint(String table, String rows, String fromDestination, Stri
         return new Checkpoint(table, rows, fromDestination, toDestination, source, target, lastKey, copiedRows, true, false, false);
     }
 
-    Checkpoint verifiedAt(boolean ok) {
-        return new Checkpoint(table, rows, fromDestination, toDestination, source, target, lastKey, copiedRows, done, ok, sourceDeleted);
+    /** The same, recording that the move verified. */
+    Checkpoint passedVerification() {
+        return new Checkpoint(table, rows, fromDestination, toDestination, source, target, lastKey, copiedRows, done, true, sourceDeleted);
     }
 
     Checkpoint deleted() {

@@ -245,7 +245,7 @@ public final class Migration implements AutoCloseable {
                 }
                 step = "verifying";
                 Verification verification = Verifier.verify(move.table(), move.filter(), source, targetReader, batchRows);
-                checkpoint = verification.passed() ? checkpoint.verifiedAt(true) : Checkpoint.start(move);
+                checkpoint = verification.passed() ? checkpoint.passedVerification() : Checkpoint.start(move);
                 checkpoints.save(move, checkpoint);
                 long deleted = 0;
                 if (deleteSource && verification.passed() && verification.sourceRows() > 0) {

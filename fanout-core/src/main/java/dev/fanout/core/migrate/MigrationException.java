@@ -1,8 +1,8 @@
 package dev.fanout.core.migrate;
 
 /**
- * A migration that cannot start as configured — a source or target that cannot be read, an unknown
- * table — reported before any row is copied, with a message saying what to change.
+ * A migration that cannot start as configured — a source or target whose plugin cannot read —
+ * reported before any row is copied, with a message saying what to change.
  */
 public final class MigrationException extends RuntimeException {
 
