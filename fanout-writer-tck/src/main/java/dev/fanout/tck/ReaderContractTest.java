@@ -91,11 +91,7 @@ public abstract class ReaderContractTest extends WriterContractTest {
             Map<String, Object> actual = byKey(rows, "id").get(expected.get("id"));
             assertRow(actual, expected);
             assertThat(actual.get(VERSION)).as("version of row " + expected.get("id")).isEqualTo(versions.get(expected.get("id")));
-            for (Column c : EVERY_TYPE.columns()) {
-                if (actual.get(c.name()) != null) {
-                    assertThat(actual.get(c.name())).as("Java class of column " + c.name()).isInstanceOf(c.type().javaClass());
-                }
-            }
+            assertJavaClasses(actual, EVERY_TYPE);
         }
     }
 

@@ -206,11 +206,7 @@ public abstract class WriterContractTest {
         for (Map<String, Object> expected : List.of(full, scaled, nulls)) {
             Map<String, Object> actual = rows.get(expected.get("id"));
             assertRow(actual, expected);
-            for (Column c : all.columns()) {
-                if (actual.get(c.name()) != null) {
-                    assertThat(actual.get(c.name())).as("Java class of column " + c.name()).isInstanceOf(c.type().javaClass());
-                }
-            }
+            assertJavaClasses(actual, all);
         }
     }
 
@@ -475,6 +471,15 @@ public abstract class WriterContractTest {
             assertThat(actual).as("columns of the row").containsKey(e.getKey());
             assertThat(comparable(actual.get(e.getKey()))).as("column " + e.getKey() + " of row " + actual)
                     .isEqualTo(comparable(e.getValue()));
+        }
+    }
+
+    /** Every non-null value of {@code row} has the Java class of its column's logical type in {@code schema}. */
+    protected static void assertJavaClasses(Map<String, Object> row, Schema schema) {
+        for (Column c : schema.columns()) {
+            if (row.get(c.name()) != null) {
+                assertThat(row.get(c.name())).as("Java class of column " + c.name()).isInstanceOf(c.type().javaClass());
+            }
         }
     }
 
