@@ -16,6 +16,7 @@ import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.topology.TableSpec;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyValidator;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -215,18 +216,30 @@ public final class Migration implements AutoCloseable {
         private final Progress progress;
         private Checkpoint checkpoint;
         private final boolean resumed;
+        /** Why the earlier checkpoint cannot be used (unreadable, another move's); null when it can. */
+        private final String unusableCheckpoint;
         private long copiedNow;
 
         MoveRun(Move move, CheckpointStore checkpoints, Progress progress) {
             this.move = move;
             this.checkpoints = checkpoints;
             this.progress = progress;
-            Optional<Checkpoint> earlier = checkpoints.load(move);
+            Optional<Checkpoint> earlier = Optional.empty();
+            String problem = null;
+            try {
+                earlier = checkpoints.load(move);
+            } catch (IllegalStateException | UncheckedIOException e) {
+                problem = e.getMessage();
+            }
+            this.unusableCheckpoint = problem;
             this.checkpoint = earlier.orElseGet(() -> Checkpoint.start(move));
             this.resumed = earlier.isPresent();
         }
 
         MoveResult run(boolean deleteSource) {
+            if (unusableCheckpoint != null) {
+                return MoveResult.failed(move, 0, 0, false, unusableCheckpoint);
+            }
             String step = "opening";
             try {
                 TableReader source = reader(from, move.fromDestination(), true);

@@ -250,4 +250,22 @@ class MigrationTest {
                     .containsExactly((long) part(target("old"), true).size(), (long) part(target("old"), false).size());
         }
     }
+
+    @Test
+    void anUnreadableCheckpointFailsItsMoveOnlyNamingTheFile() throws IOException {
+        fillSource();
+        Topology from = from("rows");
+        Topology to = to();
+        Move archive = MigrationPlan.moves(from, to, List.of("bars"), REGISTRY).get(0);
+        Path file;
+        try (CheckpointStore state = CheckpointStore.open(dir.resolve("state"))) {
+            file = state.fileOf(archive);
+        }
+        Files.writeString(file, "{ torn");
+        List<MoveResult> results = migrate(from, to, false);
+        assertThat(results.get(0).passed()).isFalse();
+        assertThat(results.get(0).failure()).hasValueSatisfying(f -> assertThat(f).contains(file.toString(), "remove it"));
+        assertThat(target("archive").batches.get()).as("nothing copied over a checkpoint it cannot read").isZero();
+        assertThat(results.get(1).passed()).as("the other move is not held up").isTrue();
+    }
 }
