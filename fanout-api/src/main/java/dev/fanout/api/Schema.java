@@ -130,6 +130,30 @@ public final class Schema {
         return versionIndex;
     }
 
+    /**
+     * {@code values} checked as a key of {@code table} under this schema — one value per primary-key
+     * column, in key order, each of its column's {@link LogicalType#javaClass()} — such as the resume
+     * cursor of a {@link TableReader#scan}.
+     *
+     * @return an unmodifiable copy
+     * @throws IllegalArgumentException naming the table, the column and the value that does not fit
+     */
+    public List<Object> keyValues(String table, List<?> values) {
+        List<String> key = primaryKey();
+        if (values.size() != key.size()) {
+            throw new IllegalArgumentException("table " + table + ": key " + values + " has " + values.size()
+                    + " values, the key " + key + " has " + key.size() + " columns");
+        }
+        for (int k = 0; k < key.size(); k++) {
+            LogicalType type = column(key.get(k)).orElseThrow().type();
+            if (!type.javaClass().isInstance(values.get(k))) {
+                throw new IllegalArgumentException("table " + table + ": key value " + values.get(k) + " for key column "
+                        + key.get(k) + " is not a " + type.javaClass().getSimpleName() + " (" + type + ")");
+            }
+        }
+        return List.copyOf(values);
+    }
+
     public boolean isKey(String name) {
         return primaryKey.contains(name);
     }

@@ -190,7 +190,7 @@ final class ClickHouseReader implements TableReader {
             return;
         }
         String where = where(t, rows);
-        List<Object> cursor = afterKey.map(k -> checkedKey(t, k)).orElse(null);
+        List<Object> cursor = afterKey.map(k -> t.schema.keyValues(t.name, k)).orElse(null);
         int page = Math.max(batchRows, PAGE_ROWS_MIN);
         int[] key = t.schema.keyIndexes();
         FramePacket.Builder packet = null;
@@ -401,23 +401,6 @@ final class ClickHouseReader implements TableReader {
 
     private static long micros(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), MICROS_PER_SECOND), t.getNano() / 1000);
-    }
-
-    /** {@code afterKey} checked against the table's key: one value per key column, of its Java class. */
-    private static List<Object> checkedKey(Readable t, List<Object> afterKey) {
-        List<String> key = t.schema.primaryKey();
-        if (afterKey.size() != key.size()) {
-            throw new IllegalArgumentException("table " + t.name + ": afterKey " + afterKey + " has " + afterKey.size()
-                    + " values, the key " + key + " has " + key.size() + " columns");
-        }
-        for (int k = 0; k < key.size(); k++) {
-            LogicalType type = t.schema.column(key.get(k)).orElseThrow().type();
-            if (!type.javaClass().isInstance(afterKey.get(k))) {
-                throw new IllegalArgumentException("table " + t.name + ": afterKey value " + afterKey.get(k) + " for key column "
-                        + key.get(k) + " is not a " + type.javaClass().getSimpleName() + " (" + type + ")");
-            }
-        }
-        return List.copyOf(afterKey);
     }
 
     /**

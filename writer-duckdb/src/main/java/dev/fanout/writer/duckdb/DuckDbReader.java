@@ -140,7 +140,7 @@ final class DuckDbReader implements TableReader {
         }
         Where where = where(t, rows);
         int[] key = t.schema.keyIndexes();
-        List<Object> cursor = afterKey.map(k -> checkedKey(t, k)).orElse(null);
+        List<Object> cursor = afterKey.map(k -> t.schema.keyValues(t.name, k)).orElse(null);
         int page = Math.max(batchRows, PAGE_ROWS_MIN);
         Packets packets = new Packets(table, t.schema, batchRows, sink);
         Connection connection = writer.connectionForReading();
@@ -358,23 +358,6 @@ final class DuckDbReader implements TableReader {
         for (int k = 0; k < key.size(); k++) {
             bindKeyValue(ps, p++, t.schema.column(key.get(k)).orElseThrow().type(), cursor.get(k));
         }
-    }
-
-    /** {@code afterKey} checked against the table's key: one value per key column, of its Java class. */
-    private static List<Object> checkedKey(Readable t, List<Object> afterKey) {
-        List<String> key = t.schema.primaryKey();
-        if (afterKey.size() != key.size()) {
-            throw new IllegalArgumentException("table " + t.name + ": afterKey " + afterKey + " has " + afterKey.size()
-                    + " values, the key " + key + " has " + key.size() + " columns");
-        }
-        for (int k = 0; k < key.size(); k++) {
-            LogicalType type = t.schema.column(key.get(k)).orElseThrow().type();
-            if (!type.javaClass().isInstance(afterKey.get(k))) {
-                throw new IllegalArgumentException("table " + t.name + ": afterKey value " + afterKey.get(k) + " for key column "
-                        + key.get(k) + " is not a " + type.javaClass().getSimpleName() + " (" + type + ")");
-            }
-        }
-        return List.copyOf(afterKey);
     }
 
     /** A WHERE clause (empty, or starting with " WHERE ") and the values its placeholders take, in order. */
