@@ -1,6 +1,7 @@
 package dev.fanout.core;
 
 import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
@@ -26,6 +27,7 @@ import dev.fanout.dlq.DeadLetterSink;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +69,10 @@ import java.util.function.Function;
  * {@link #metrics()}); names and meanings in {@link Dispatcher}. The reporters the topology's
  * {@code metrics} section names — Prometheus endpoint ({@code http://<host>:<port>/metrics}, through
  * the Prometheus Java client's Dropwizard bridge), JMX, CSV, log — start in {@link Builder#build()}
- * and stop in {@link #close()}, after the last write, so they report the final figures.
+ * and stop in {@link #close()}, after the last write, so they report the final figures. Then
+ * {@code close()} removes the gauges this instance registered (queue depth, circuit, in-flight), so
+ * a registry that outlives it holds no gauge reading a closed Fanout; meters, counters and timers
+ * stay, and a later Fanout on the same registry adds to them.
  */
 public final class Fanout implements AutoCloseable {
 
@@ -75,12 +80,16 @@ public final class Fanout implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final MetricRegistry metrics;
     private final MetricReporters reporters;
+    /** The gauges this instance registered, by name, removed on close unless a later Fanout replaced them. */
+    private final Map<String, Metric> gauges;
 
-    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics, MetricReporters reporters) {
+    private Fanout(Topology topology, Dispatcher dispatcher, MetricRegistry metrics, MetricReporters reporters,
+                   Map<String, Metric> gauges) {
         this.topology = topology;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         this.reporters = reporters;
+        this.gauges = gauges;
     }
 
     public static Builder builder() {
@@ -142,15 +151,49 @@ public final class Fanout implements AutoCloseable {
     /**
      * Drains every queued packet, then closes each writer; every returned future completes. Then
      * stops the metrics reporters (the CSV and log reporters report the final figures once more, and
-     * a scrape can see the final counts until then).
+     * a scrape can see the final counts until then), and removes this instance's gauges.
      */
     @Override
     public void close() {
         try {
             dispatcher.close();
         } finally {
-            reporters.close();
+            try {
+                reporters.close();
+            } finally {
+                removeGauges(metrics, gauges);
+            }
         }
+    }
+
+    /**
+     * The gauges now registered under the names a Fanout over {@code destinations} registers: each
+     * lane's, and the in-flight ones when {@code withFlow} (it registered them for its
+     * {@link InFlightFlowController}).
+     */
+    private static Map<String, Metric> gaugesOf(MetricRegistry metrics, Iterable<String> destinations, boolean withFlow) {
+        Map<String, Metric> owned = new HashMap<>();
+        Map<String, Gauge> all = metrics.getGauges();
+        List<String> perDestination = withFlow ? List.of("queue.rows", "circuit", "in_flight.rows", "in_flight.bytes")
+                : List.of("queue.rows", "circuit");
+        if (withFlow) {
+            for (String name : List.of("fanout.flow.in_flight.rows", "fanout.flow.in_flight.bytes")) {
+                owned.put(name, all.get(name));
+            }
+        }
+        for (String d : destinations) {
+            for (String m : perDestination) {
+                String name = "fanout.destination." + d + "." + m;
+                owned.put(name, all.get(name));
+            }
+        }
+        owned.values().removeIf(Objects::isNull);
+        return owned;
+    }
+
+    /** Removes each of {@code gauges} still registered under its name (not one a later Fanout put there). */
+    private static void removeGauges(MetricRegistry metrics, Map<String, Metric> gauges) {
+        metrics.removeMatching((name, metric) -> gauges.get(name) == metric);
     }
 
     /** Configures a {@link Fanout}; not thread-safe. */
@@ -266,9 +309,6 @@ public final class Fanout implements AutoCloseable {
             MetricRegistry registryForMetrics = metrics != null ? metrics : new MetricRegistry();
             FlowController admission = flowController != null ? flowController
                     : checked.flow().<FlowController>map(InFlightFlowController::new).orElse(FlowController.UNLIMITED);
-            if (admission instanceof InFlightFlowController inFlight) {
-                registerFlowGauges(registryForMetrics, inFlight, checked.destinations().keySet());
-            }
             DispatcherSettings settings = DispatcherSettings.of(checked.batch(), checked.retry())
                     .withCircuit(checked.circuit())
                     .withDeadLetters(deadLetters)
@@ -279,16 +319,27 @@ public final class Fanout implements AutoCloseable {
             try {
                 dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
             } catch (DispatcherStartException e) {
+                // the failed lanes registered their gauges, replacing any an earlier Fanout had there
+                removeGauges(registryForMetrics, gaugesOf(registryForMetrics, checked.destinations().keySet(), false));
                 throw redacted(e.failures(), destinations);
             }
+            boolean withFlow = admission instanceof InFlightFlowController;
+            if (withFlow) {
+                registerFlowGauges(registryForMetrics, (InFlightFlowController) admission, checked.destinations().keySet());
+            }
+            Map<String, Metric> gauges = gaugesOf(registryForMetrics, checked.destinations().keySet(), withFlow);
             MetricReporters reporters;
             try {
                 reporters = MetricReporters.start(checked.metrics(), registryForMetrics);
             } catch (RuntimeException e) {
-                dispatcher.close();
+                try {
+                    dispatcher.close();
+                } finally {
+                    removeGauges(registryForMetrics, gauges);
+                }
                 throw e;
             }
-            return new Fanout(checked, dispatcher, registryForMetrics, reporters);
+            return new Fanout(checked, dispatcher, registryForMetrics, reporters, gauges);
         }
 
         /**
