@@ -66,4 +66,22 @@ class FanoutSharedRegistryTest {
         }
         assertThat(metrics.getGauges()).isEmpty();
     }
+
+    @Test
+    void aLaterFanoutsSummaryCountsOnlyItsOwnRowsWhileTheRegistryCountsBoth() throws Exception {
+        MetricRegistry metrics = new MetricRegistry();
+        try (Fanout first = fanout("first", "", metrics)) {
+            assertThat(first.submit(FramePacket.builder("t", SCHEMA).addRow(1L).addRow(2L).build()).get().isCommitted()).isTrue();
+        }
+        try (Fanout second = fanout("second", "", metrics)) {
+            assertThat(second.submit(FramePacket.builder("t", SCHEMA).addRow(3L).build()).get().isCommitted()).isTrue();
+
+            assertThat(second.summary()).singleElement().satisfies(s -> {
+                assertThat(s.rows()).isEqualTo(1);
+                assertThat(s.packets()).isEqualTo(1);
+                assertThat(s.batches()).isEqualTo(1);
+            });
+            assertThat(metrics.meter("fanout.destination.main.rows").getCount()).isEqualTo(3);
+        }
+    }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -132,6 +133,16 @@ final class Lane {
     private final Timer flushes;
     /** Every successful write's latency in µs over the whole run, for {@link #summary()}: exact to 3 significant digits. */
     private final Histogram runFlushMicros = new ConcurrentHistogram(3);
+    /**
+     * This lane's own counts for {@link #summary()}: the registry's meters and counters outlive a
+     * Fanout, and a later one on the same registry adds to them.
+     */
+    private final LongAdder runRows = new LongAdder();
+    private final LongAdder runPackets = new LongAdder();
+    private final LongAdder runBatches = new LongAdder();
+    private final LongAdder runFailures = new LongAdder();
+    private final LongAdder runDeadLettered = new LongAdder();
+    private final LongAdder runRetries = new LongAdder();
 
     private final Thread thread;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -309,8 +320,8 @@ final class Lane {
     LaneSummary summary() {
         Histogram h = runFlushMicros.copy();
         double microsPerMilli = 1000.0;
-        return new LaneSummary(destination, committedRows.getCount(), committedPackets.getCount(), batches.getCount(),
-                failures.getCount(), deadLettered.getCount(), retries.getCount(), breaker.state(),
+        return new LaneSummary(destination, runRows.sum(), runPackets.sum(), runBatches.sum(),
+                runFailures.sum(), runDeadLettered.sum(), runRetries.sum(), breaker.state(),
                 h.getValueAtPercentile(50) / microsPerMilli, h.getValueAtPercentile(95) / microsPerMilli,
                 h.getValueAtPercentile(99) / microsPerMilli);
     }
@@ -486,6 +497,7 @@ final class Lane {
                 return failure;
             }
             retries.inc();
+            runRetries.increment();
             Duration pause = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
             log.warn("destination {} table {}: write of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
                     destination, first.table(), parts.size(), first.packetId(), attempt, maxAttempts,
@@ -506,10 +518,13 @@ final class Lane {
             bytes += p.bytes;
         }
         committedRows.mark(rows);
+        runRows.add(rows);
         committedBytes.mark(bytes);
         metrics.meter(TABLE_PREFIX + parts.get(0).packet.table() + ".rows").mark(rows);
         committedPackets.mark(parts.size());
+        runPackets.add(parts.size());
         batches.mark();
+        runBatches.increment();
         complete(parts, DestinationResult.committed(destination));
     }
 
@@ -529,6 +544,7 @@ final class Lane {
         }
         if (deadLetters == null) {
             failures.inc(parts.size());
+            runFailures.add(parts.size());
             complete(parts, DestinationResult.failed(destination, failure.message(), failure.retryable()));
             return;
         }
@@ -545,12 +561,14 @@ final class Lane {
             parkUninterrupted(deadLetters, letter);
         } catch (IOException | RuntimeException e) {
             failures.inc();
+            runFailures.increment();
             log.warn("destination {} table {}: packet {} was not written and could not be dead-lettered either: {}",
                     destination, part.packet.table(), part.packet.packetId(), e.toString());
             return DestinationResult.failed(destination, failure.message()
                     + "; parking it in the dead-letter queue failed too: " + e, failure.retryable());
         }
         deadLettered.inc();
+        runDeadLettered.increment();
         return DestinationResult.deadLettered(destination, letter.id(), failure.message(), failure.retryable());
     }
 
@@ -616,6 +634,7 @@ final class Lane {
         }
         log.warn("destination {}: lane stopped with {} packet(s) not written", destination, left.size());
         failures.inc(left.size());
+        runFailures.add(left.size());
         complete(left, DestinationResult.failed(destination, "lane " + destination + " stopped before writing this packet", true));
     }
 
