@@ -86,6 +86,9 @@ public final class InFlightFlowController implements FlowController {
         if (requests.stream().map(Request::destination).distinct().count() != requests.size()) {
             throw new IllegalArgumentException("one request per destination, got " + requests);
         }
+        if (requests.isEmpty()) {
+            return List.of();
+        }
         long rows = requests.stream().mapToLong(Request::rows).sum();
         if (limits.whenFull() == FlowLimits.WhenFull.REJECT) {
             return acquireOrReject(requests, rows);

@@ -163,6 +163,16 @@ class InFlightFlowControllerTest {
     }
 
     @Test
+    void anEmptyPacketIsAdmittedAtOnceEvenWhileALargerThanLimitPartIsInFlight() throws Exception {
+        InFlightFlowController flow = new InFlightFlowController(
+                NONE.withMaxInFlightRows(10).withWhenFull(FlowLimits.WhenFull.REJECT));
+        Permit alone = flow.acquire("a", 50, 0);
+
+        assertThat(flow.acquireAll(List.of())).isEmpty();
+        alone.release();
+    }
+
+    @Test
     void theDefaultAcquireAllOfACustomControllerReleasesWhatItTookWhenAPartIsRefused() throws Exception {
         List<String> released = new ArrayList<>();
         FlowController custom = (destination, rows, bytes) -> {
