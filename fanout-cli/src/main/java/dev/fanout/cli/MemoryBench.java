@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 @Command(name = "memory", mixinStandardHelpOptions = true,
         description = {"Ingest generated rows into two DuckDB files while one destination stalls, and report the process's peak",
-                "resident memory (Linux VmHWM) against a budget. Run with a heap cap, e.g. FANOUT_JAVA_OPTS=-Xmx256m."})
+                "resident memory (Linux VmHWM) against a budget. Run with a heap cap, e.g. FANOUT_JAVA_OPTS=-Xmx192m."})
 final class MemoryBench implements Callable<Integer> {
 
     @Spec
