@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -30,7 +31,8 @@ import java.util.concurrent.Callable;
  * {@code fanout plan FROM TO}: before a user switches producers from one topology to the next, which
  * tables (and date ranges of tables) would land somewhere else, so the stored rows that must follow
  * them are known. A destination "moves" when its physical target changes — also under the same name
- * with another URI — and not when it is only renamed. The rows of each moving part are counted at its
+ * with another URI — and not when it is only renamed. The tables are the same as {@code migrate}'s:
+ * those the topologies name, and those stored at the sources that move. The rows of each moving part are counted at its
  * source, through the FROM writer's reader (a DuckDB file that does not exist counts 0 and is not
  * created); a source that cannot be opened or read gets the reason in its cell, and the plan still
  * exits 0. Nothing is written.
@@ -62,14 +64,17 @@ final class PlanCommand implements Callable<Integer> {
         }
         Endpoints old = new Endpoints(from.get(), registry);
         Endpoints now = new Endpoints(to.get(), registry);
-        Set<String> tables = MigrationPlan.namedTables(from.get(), to.get());
+        Set<String> tables = new LinkedHashSet<>(MigrationPlan.namedTables(from.get(), to.get()));
         Map<String, Move> moves = new LinkedHashMap<>();
-        MigrationPlan.moves(from.get(), to.get(), tables, registry).forEach(m -> moves.put(m.table() + "\n" + m.rows(), m));
         TextTable table = new TextTable("table", "part", "from", "from uri", "to", "to uri", "change", "rows");
         int moving = 0;
         long rows = 0;
         boolean allCounted = true;
         try (Migration sources = Migration.between(from.get(), to.get(), registry, 1)) {
+            for (Move m : sources.moves(List.of())) {
+                tables.add(m.table());
+                moves.put(m.table() + "\n" + m.rows(), m);
+            }
             for (String name : tables) {
                 for (RoutePlan.Change change : RoutePlan.compare(from.get(), to.get(), name)) {
                     Optional<Endpoint> a = change.from().map(old::of);

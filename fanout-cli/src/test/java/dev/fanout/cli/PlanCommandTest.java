@@ -8,6 +8,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,6 +62,25 @@ class PlanCommandTest {
                 .containsExactly(
                         List.of("{table: quotes_*}", "(no rule)", "quotes_db", "duckdb:data/quotes.duckdb"),
                         List.of("default", "market", "duckdb:data/market.duckdb", "main_db", "duckdb:data/main.duckdb"));
+    }
+
+    @Test
+    void aTableStoredAtAMovingSourceButNamedNowhereIsPlannedAndCountedLikeMigrateWouldMoveIt() throws Exception {
+        Path from = example("phase-1.yaml");
+        Path to = example("phase-2.yaml");
+        Files.createDirectories(dir.resolve("data"));
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("data/market.duckdb"));
+             Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE orders (order_id BIGINT PRIMARY KEY, note VARCHAR, _fanout_version BIGINT NOT NULL)");
+            s.execute("INSERT INTO orders VALUES (1, 'a', 10), (2, 'b', 10), (3, NULL, 11)");
+        }
+
+        Run r = run("plan", from.toString(), to.toString());
+
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.lines("orders")).containsExactly(
+                List.of("orders", "all rows", "market", "duckdb:data/market.duckdb", "main_db", "duckdb:data/main.duckdb", "moves", "3"));
+        assertThat(r.out()).contains("6 tables, 7 parts move, 3 rows at the sources");
     }
 
     @Test
