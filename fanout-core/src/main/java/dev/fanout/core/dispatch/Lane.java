@@ -1,6 +1,5 @@
 package dev.fanout.core.dispatch;
 
-import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
@@ -37,6 +36,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -122,27 +122,39 @@ final class Lane {
     private final DeadLetterSink deadLetters;
     private final Clock clock;
 
-    private final Meter committedRows;
+    private final Tally committedRows;
     private final Meter committedBytes;
     private final MetricRegistry metrics;
-    private final Meter committedPackets;
-    private final Meter batches;
-    private final Counter failures;
-    private final Counter deadLettered;
-    private final Counter retries;
+    private final Tally committedPackets;
+    private final Tally batches;
+    private final Tally failures;
+    private final Tally deadLettered;
+    private final Tally retries;
     private final Timer flushes;
     /** Every successful write's latency in µs over the whole run, for {@link #summary()}: exact to 3 significant digits. */
     private final Histogram runFlushMicros = new ConcurrentHistogram(3);
+
     /**
-     * This lane's own counts for {@link #summary()}: the registry's meters and counters outlive a
-     * Fanout, and a later one on the same registry adds to them.
+     * A registry meter or counter, and this lane's own count of the same events for {@link #summary()}:
+     * the registry's metrics outlive a Fanout, and a later one on the same registry adds to them.
      */
-    private final LongAdder runRows = new LongAdder();
-    private final LongAdder runPackets = new LongAdder();
-    private final LongAdder runBatches = new LongAdder();
-    private final LongAdder runFailures = new LongAdder();
-    private final LongAdder runDeadLettered = new LongAdder();
-    private final LongAdder runRetries = new LongAdder();
+    private static final class Tally {
+        private final LongConsumer registry;
+        private final LongAdder run = new LongAdder();
+
+        Tally(LongConsumer registry) {
+            this.registry = registry;
+        }
+
+        void add(long n) {
+            registry.accept(n);
+            run.add(n);
+        }
+
+        long runTotal() {
+            return run.sum();
+        }
+    }
 
     private final Thread thread;
     private final CompletableFuture<Void> opened = new CompletableFuture<>();
@@ -177,13 +189,13 @@ final class Lane {
 
         String prefix = metricPrefix(destination);
         this.metrics = metrics;
-        this.committedRows = metrics.meter(prefix + "rows");
+        this.committedRows = new Tally(metrics.meter(prefix + "rows")::mark);
         this.committedBytes = metrics.meter(prefix + "bytes");
-        this.committedPackets = metrics.meter(prefix + "packets");
-        this.batches = metrics.meter(prefix + "batches");
-        this.failures = metrics.counter(prefix + "failures");
-        this.deadLettered = metrics.counter(prefix + "dead_lettered");
-        this.retries = metrics.counter(prefix + "retries");
+        this.committedPackets = new Tally(metrics.meter(prefix + "packets")::mark);
+        this.batches = new Tally(metrics.meter(prefix + "batches")::mark);
+        this.failures = new Tally(metrics.counter(prefix + "failures")::inc);
+        this.deadLettered = new Tally(metrics.counter(prefix + "dead_lettered")::inc);
+        this.retries = new Tally(metrics.counter(prefix + "retries")::inc);
         Duration window = settings.metricsWindow();
         this.flushes = metrics.timer(prefix + "flush",
                 () -> new Timer(new SlidingTimeWindowArrayReservoir(window.toNanos(), TimeUnit.NANOSECONDS)));
@@ -320,8 +332,8 @@ final class Lane {
     LaneSummary summary() {
         Histogram h = runFlushMicros.copy();
         double microsPerMilli = 1000.0;
-        return new LaneSummary(destination, runRows.sum(), runPackets.sum(), runBatches.sum(),
-                runFailures.sum(), runDeadLettered.sum(), runRetries.sum(), breaker.state(),
+        return new LaneSummary(destination, committedRows.runTotal(), committedPackets.runTotal(), batches.runTotal(),
+                failures.runTotal(), deadLettered.runTotal(), retries.runTotal(), breaker.state(),
                 h.getValueAtPercentile(50) / microsPerMilli, h.getValueAtPercentile(95) / microsPerMilli,
                 h.getValueAtPercentile(99) / microsPerMilli);
     }
@@ -496,8 +508,7 @@ final class Lane {
             if (!failure.retryable() || attempt >= maxAttempts) {
                 return failure;
             }
-            retries.inc();
-            runRetries.increment();
+            retries.add(1);
             Duration pause = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
             log.warn("destination {} table {}: write of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
                     destination, first.table(), parts.size(), first.packetId(), attempt, maxAttempts,
@@ -517,14 +528,11 @@ final class Lane {
             rows += p.packet.rowCount();
             bytes += p.bytes;
         }
-        committedRows.mark(rows);
-        runRows.add(rows);
+        committedRows.add(rows);
         committedBytes.mark(bytes);
         metrics.meter(TABLE_PREFIX + parts.get(0).packet.table() + ".rows").mark(rows);
-        committedPackets.mark(parts.size());
-        runPackets.add(parts.size());
-        batches.mark();
-        runBatches.increment();
+        committedPackets.add(parts.size());
+        batches.add(1);
         complete(parts, DestinationResult.committed(destination));
     }
 
@@ -543,8 +551,7 @@ final class Lane {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message());
         }
         if (deadLetters == null) {
-            failures.inc(parts.size());
-            runFailures.add(parts.size());
+            failures.add(parts.size());
             complete(parts, DestinationResult.failed(destination, failure.message(), failure.retryable()));
             return;
         }
@@ -560,15 +567,13 @@ final class Lane {
         try {
             parkUninterrupted(deadLetters, letter);
         } catch (IOException | RuntimeException e) {
-            failures.inc();
-            runFailures.increment();
+            failures.add(1);
             log.warn("destination {} table {}: packet {} was not written and could not be dead-lettered either: {}",
                     destination, part.packet.table(), part.packet.packetId(), e.toString());
             return DestinationResult.failed(destination, failure.message()
                     + "; parking it in the dead-letter queue failed too: " + e, failure.retryable());
         }
-        deadLettered.inc();
-        runDeadLettered.increment();
+        deadLettered.add(1);
         return DestinationResult.deadLettered(destination, letter.id(), failure.message(), failure.retryable());
     }
 
@@ -633,8 +638,7 @@ final class Lane {
             return;
         }
         log.warn("destination {}: lane stopped with {} packet(s) not written", destination, left.size());
-        failures.inc(left.size());
-        runFailures.add(left.size());
+        failures.add(left.size());
         complete(left, DestinationResult.failed(destination, "lane " + destination + " stopped before writing this packet", true));
     }
 
