@@ -4,16 +4,11 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
-import dev.fanout.api.OptionSpec;
-import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
-import dev.fanout.api.WriterProvider;
-import dev.fanout.writer.duckdb.DuckDbWriterProvider;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,13 +16,7 @@ import java.util.Set;
  * read by the real DuckDB writer, except that every write silently leaves out the last row of each
  * packet — a target that acknowledges what it did not store, which only verification can catch.
  */
-public final class LossyDuckDbProvider implements WriterProvider {
-
-    private final DuckDbWriterProvider duckdb = new DuckDbWriterProvider();
-
-    private static Destination asDuckDb(Destination d) {
-        return new Destination(d.name(), "duckdb:" + d.schemeSpecificPart(), d.options(), d.baseDirectory(), Set.of());
-    }
+public final class LossyDuckDbProvider extends DuckDbFaultScheme {
 
     @Override
     public String scheme() {
@@ -40,14 +29,8 @@ public final class LossyDuckDbProvider implements WriterProvider {
     }
 
     @Override
-    public BaseWriter create(Destination destination) throws WriteException {
-        BaseWriter real = duckdb.create(asDuckDb(destination));
-        return new BaseWriter() {
-            @Override
-            public void open() throws WriteException {
-                real.open();
-            }
-
+    protected BaseWriter wrap(Destination destination, BaseWriter real) {
+        return new Forwarding(real) {
             @Override
             public void write(WriteBatch batch) throws WriteException {
                 List<FramePacket> kept = new ArrayList<>();
@@ -64,31 +47,6 @@ public final class LossyDuckDbProvider implements WriterProvider {
                     real.write(new WriteBatch(batch.table(), batch.schema(), kept, batch.tableOptions()));
                 }
             }
-
-            @Override
-            public Optional<TableReader> reader() {
-                return real.reader();
-            }
-
-            @Override
-            public void close() throws WriteException {
-                real.close();
-            }
         };
-    }
-
-    @Override
-    public List<String> validate(Destination destination) {
-        return duckdb.validate(asDuckDb(destination));
-    }
-
-    @Override
-    public String physicalTarget(Destination destination) {
-        return duckdb.physicalTarget(asDuckDb(destination));
-    }
-
-    @Override
-    public List<OptionSpec> options() {
-        return duckdb.options();
     }
 }
