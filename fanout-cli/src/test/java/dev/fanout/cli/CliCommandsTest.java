@@ -4,11 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Exit codes and messages of validate, plugins and ingest's up-front checks. */
@@ -18,16 +17,6 @@ class CliCommandsTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** A topology sending every table to {@code data/main.duckdb} next to it. */
     private Path oneDuckDbFile() throws IOException {
@@ -44,11 +33,11 @@ class CliCommandsTest {
     @Test
     void shippedTopologiesAreValid() {
         for (String name : new String[] {"phase-1.yaml", "phase-2.yaml"}) {
-            Run r = run("validate", EXAMPLES.resolve(name).toString());
+            CliRun r = fanout("validate", EXAMPLES.resolve(name).toString());
             assertThat(r.code()).as(r.err()).isEqualTo(0);
             assertThat(r.out()).contains("valid");
         }
-        assertThat(run("validate", EXAMPLES.resolve("phase-2.yaml").toString()).out())
+        assertThat(fanout("validate", EXAMPLES.resolve("phase-2.yaml").toString()).out())
                 .contains("trades_db", "bars_archive", "duckdb");
     }
 
@@ -63,7 +52,7 @@ class CliCommandsTest {
                   - { match: { table: trades }, to: tradez }
                 default: main_db
                 """);
-        Run r = run("validate", t.toString());
+        CliRun r = fanout("validate", t.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("broken.yaml:5:").contains("tradez");
     }
@@ -78,14 +67,14 @@ class CliCommandsTest {
                   b: { uri: "duckdb:./data/../data/x.duckdb" }
                 default: a
                 """);
-        Run r = run("validate", t.toString());
+        CliRun r = fanout("validate", t.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("twice.yaml:").contains("x.duckdb").contains("a").contains("b");
     }
 
     @Test
     void pluginsWithoutAPluginDirectoryListsTheWritersOnTheClassPathWithTheirDescriptors() {
-        Run r = run("plugins");
+        CliRun r = fanout("plugins");
         assertThat(r.code()).isEqualTo(0);
         assertThat(r.out()).startsWith("writer plugins from the class path:");
         assertThat(r.out().lines()).anyMatch(l -> l.matches("duckdb +duckdb +\\S+ +\\d+\\.\\d+ +read, schema evolution +\\(class path\\) +.*"));
@@ -96,7 +85,7 @@ class CliCommandsTest {
         Path t = oneDuckDbFile();
         Path csv = dir.resolve("orders.csv");
         Files.writeString(csv, "id,amount\n1,2.5\n");
-        Run r = run("ingest", "--no-progress", "--topology", t.toString(), csv.toString());
+        CliRun r = fanout("ingest", "--no-progress", "--topology", t.toString(), csv.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("orders.csv").contains("'orders'").contains("--primary-key");
         assertThat(Files.exists(dir.resolve("data/main.duckdb"))).as("nothing written").isFalse();
@@ -105,7 +94,7 @@ class CliCommandsTest {
     @Test
     void ingestOfAMissingFileIsAUsageErrorNamingIt() throws IOException {
         Path t = oneDuckDbFile();
-        Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", dir.resolve("nope.csv").toString());
+        CliRun r = fanout("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", dir.resolve("nope.csv").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nope.csv").contains("no such file");
     }
@@ -115,7 +104,7 @@ class CliCommandsTest {
         Path t = oneDuckDbFile();
         Path csv = dir.resolve("orders.csv");
         Files.writeString(csv, "id,amount\n1,2.5\n2,3.5\n1,4.5\n");
-        Run r = run("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", csv.toString());
+        CliRun r = fanout("ingest", "--no-progress", "--topology", t.toString(), "--primary-key", "id", csv.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.out()).contains("main_db").contains("3 rows committed");
     }

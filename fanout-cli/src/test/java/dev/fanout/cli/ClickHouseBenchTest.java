@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URL;
 import java.time.Instant;
@@ -16,22 +15,13 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code fanout bench --clickhouse}: the TSV fed to clickhouse-client, the up-front checks, and one short run on a real server. */
 class ClickHouseBenchTest {
 
     private static final Schema TRADES = BenchCommand.TRADES;
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static List<FramePacket> twoRows() {
         return List.of(FramePacket.builder("trades", TRADES).version(7)
@@ -65,7 +55,7 @@ class ClickHouseBenchTest {
             }
         });
         try {
-            Run r = run("bench", "--rows", "10", "--clickhouse", "ch://127.0.0.1:8123/bench");
+            CliRun r = fanout("bench", "--rows", "10", "--clickhouse", "ch://127.0.0.1:8123/bench");
             assertThat(r.code()).isEqualTo(2);
             assertThat(r.err()).contains("--clickhouse").contains("scheme ch").contains("writer-clickhouse");
             assertThat(r.out()).doesNotContain("round");
@@ -76,7 +66,7 @@ class ClickHouseBenchTest {
 
     @Test
     void aUriNamingATableIsAUsageError() {
-        Run r = run("bench", "--rows", "10", "--clickhouse", "ch://127.0.0.1:8123/bench/trades");
+        CliRun r = fanout("bench", "--rows", "10", "--clickhouse", "ch://127.0.0.1:8123/bench/trades");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("ch://host:port/database");
     }
@@ -84,7 +74,7 @@ class ClickHouseBenchTest {
     @Test
     @ExtendWith(ClickHouseServerExtension.class)
     void aShortRunReportsBothClickHouseCasesAndLeavesNothingBehind(ClickHouseServer server) throws IOException {
-        Run r = run("bench", "--rows", "3000", "--batch-rows", "1000", "--rounds", "1",
+        CliRun r = fanout("bench", "--rows", "3000", "--batch-rows", "1000", "--rounds", "1",
                 "--clickhouse", server.uri("fanout_bench_test"), "--clickhouse-native-port", String.valueOf(server.tcpPort()));
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.out()).contains("ClickHouse 18.").containsPattern("\\(d\\) ClickHouse writer upsert, fresh keys +3,000 ")
@@ -98,7 +88,7 @@ class ClickHouseBenchTest {
         server.query("CREATE DATABASE IF NOT EXISTS users_db");
         server.query("CREATE TABLE IF NOT EXISTS users_db.trades (id Int64) ENGINE = MergeTree ORDER BY id");
         try {
-            Run r = run("bench", "--rows", "10", "--clickhouse", server.uri("users_db"),
+            CliRun r = fanout("bench", "--rows", "10", "--clickhouse", server.uri("users_db"),
                     "--clickhouse-native-port", String.valueOf(server.tcpPort()));
             assertThat(r.code()).isEqualTo(2);
             assertThat(r.err()).contains("users_db.trades").contains("another database");

@@ -5,13 +5,12 @@ import dev.fanout.dlq.TableStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -60,13 +59,10 @@ class DeadLetterCrashTest {
         }
         assertThat(fanout.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
-                .execute("dlq", "list", "--topology", topology.toString());
-        assertThat(code).isEqualTo(0);
-        assertThat(out.toString()).contains("orders").contains("DataError");
-        assertThat(err.toString()).doesNotContain("damaged");
+        CliRun list = fanout("dlq", "list", "--topology", topology.toString());
+        assertThat(list.code()).isEqualTo(0);
+        assertThat(list.out()).contains("orders").contains("DataError");
+        assertThat(list.err()).doesNotContain("damaged");
         try (DeadLetterStore store = DeadLetterStore.openReadOnly(dir.resolve("data/dlq"))) {
             TableStats stats = store.stats("orders");
             assertThat(stats.count()).isGreaterThan(100);

@@ -6,13 +6,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,16 +27,6 @@ class DeadLetterRecoveryTest {
     @AfterEach
     void endOutage() {
         FlakyDuckDbProvider.FAILING.set(false);
-    }
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run fanout(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     /** The phase-2 example with trades on a destination whose outages the test controls, and quick retries. */
@@ -64,7 +53,7 @@ class DeadLetterRecoveryTest {
         List<Path> inputs = Examples.inputs("day1", "day2");
 
         FlakyDuckDbProvider.FAILING.set(true);
-        Run ingest = fanout(ingestArgs(topology, inputs));
+        CliRun ingest = fanout(ingestArgs(topology, inputs));
         assertThat(ingest.code()).as(ingest.err()).isEqualTo(1);
         assertThat(ingest.err()).contains("table trades: 2,350 rows in packets not fully committed").contains("injected outage");
         assertThat(ingest.out()).contains("2 packets (2,350 rows) not fully committed: 2 dead-lettered, 0 failed");
@@ -77,18 +66,18 @@ class DeadLetterRecoveryTest {
         during.remove("trades.duckdb");
         Examples.assertMatches(expectedWithoutTrades, during);
 
-        Run list = fanout("dlq", "list", "--topology", topology.toString());
+        CliRun list = fanout("dlq", "list", "--topology", topology.toString());
         assertThat(list.code()).isEqualTo(0);
         assertThat(list.out()).contains("trades").contains("2,350").contains("WriteException");
 
         FlakyDuckDbProvider.FAILING.set(false);
-        Run replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
         assertThat(replay.code()).as(replay.err()).isEqualTo(0);
         assertThat(replay.out()).contains("2,350 rows committed");
         Examples.assertMatches(expected, Examples.readAll(work.resolve("data")));
 
         assertThat(fanout("dlq", "list", "--topology", topology.toString()).out()).doesNotContain("trades");
-        Run again = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        CliRun again = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
         assertThat(again.code()).isEqualTo(0);
         assertThat(again.out()).contains("nothing to replay");
     }
@@ -102,7 +91,7 @@ class DeadLetterRecoveryTest {
         FlakyDuckDbProvider.FAILING.set(false);
         assertThat(fanout(ingestArgs(topology, Examples.inputs("day2"))).code()).isEqualTo(0);
 
-        Run replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString(), "--table", "trades");
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString(), "--table", "trades");
         assertThat(replay.code()).as(replay.err()).isEqualTo(0);
         Examples.assertMatches(Examples.expectation(Examples.inputs("day1", "day2")), Examples.readAll(work.resolve("data")));
     }
@@ -112,16 +101,16 @@ class DeadLetterRecoveryTest {
         Path topology = topologyWithFlakyTrades();
         FlakyDuckDbProvider.FAILING.set(true);
         assertThat(fanout(ingestArgs(topology, Examples.inputs("day1"))).code()).isEqualTo(1);
-        Run before = fanout("dlq", "list", "--topology", topology.toString());
+        CliRun before = fanout("dlq", "list", "--topology", topology.toString());
 
-        Run replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
         assertThat(replay.code()).isEqualTo(1);
-        Run after = fanout("dlq", "list", "--topology", topology.toString());
+        CliRun after = fanout("dlq", "list", "--topology", topology.toString());
         assertThat(after.out()).contains("trades").contains("2,000");
         assertThat(before.out()).contains("2,000");
 
         String id = firstId(work.resolve("data/dlq"), topology);
-        Run show = fanout("dlq", "show", "--topology", topology.toString(), "--id", id);
+        CliRun show = fanout("dlq", "show", "--topology", topology.toString(), "--id", id);
         assertThat(show.code()).as(show.err()).isEqualTo(0);
         // max_attempts 3 during ingest, then one more for the replay that failed too
         assertThat(show.out()).contains("attempts      4").contains("trade_id").contains("T000001");

@@ -12,8 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +26,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every logical type, parked in the dead-letter queue during an outage and replayed into DuckDB, arrives exactly. */
@@ -84,10 +83,8 @@ class DeadLetterRoundTripTest {
         assertThat(parked.status()).isEqualTo(PacketOutcome.Status.DEAD_LETTERED);
 
         FlakyDuckDbProvider.FAILING.set(false);
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err))
-                .execute("dlq", "replay", "--no-progress", "--topology", topology.toString());
-        assertThat(code).as(err.toString()).isEqualTo(0);
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        assertThat(replay.code()).as(replay.err()).isEqualTo(0);
 
         List<Object[]> stored = new ArrayList<>();
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("data/all.duckdb"));

@@ -3,13 +3,12 @@ package dev.fanout.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,11 +38,9 @@ class ExamplesEndToEndTest {
     private static int ingest(Path topology, List<Path> inputs) {
         List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
         inputs.forEach(p -> args.add(p.toString()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
-        assertThat(err.toString()).as("stderr").doesNotContain("Exception");
-        assertThat(out.toString()).contains("trades_db", "quotes_db", "bars_db", "bars_archive", "main_db");
-        return code;
+        CliRun run = fanout(args.toArray(String[]::new));
+        assertThat(run.err()).as("stderr").doesNotContain("Exception");
+        assertThat(run.out()).contains("trades_db", "quotes_db", "bars_db", "bars_archive", "main_db");
+        return run.code();
     }
 }

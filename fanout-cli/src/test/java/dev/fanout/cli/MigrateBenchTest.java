@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code fanout bench} measures the migrate path next to DuckDB's own copy, each run verified. */
@@ -11,7 +12,7 @@ class MigrateBenchTest {
 
     @Test
     void benchReportsTheMigrateCasesAgainstDuckDbsOwnCopy() {
-        Phase3EndToEndTest.Run run = Phase3EndToEndTest.fanout("bench", "--rows", "20000", "--batch-rows", "5000", "--rounds", "1");
+        CliRun run = fanout("bench", "--rows", "20000", "--batch-rows", "5000", "--rounds", "1");
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(0);
         List<String> reference = run.out().lines().filter(l -> l.startsWith(MigrateBench.REFERENCE_CASE)).toList();
         assertThat(reference).singleElement().satisfies(l -> assertThat(l).contains("20,000").endsWith("1.00x"));

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static dev.fanout.cli.Phase3EndToEndTest.fanout;
+import static dev.fanout.cli.CliRun.fanout;
 import static dev.fanout.cli.Phase3EndToEndTest.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,7 +38,7 @@ class MigrateClickHouseEndToEndTest {
         assertThat(ingest(phase2, inputs).code()).isEqualTo(0);
         Examples.Tables expected = Examples.expectation(inputs);
 
-        Phase3EndToEndTest.Run forth = fanout("migrate", "--from", phase2.toString(), "--to", phase3.toString());
+        CliRun forth = fanout("migrate", "--from", phase2.toString(), "--to", phase3.toString());
         assertThat(forth.code()).as(forth.out() + forth.err()).isEqualTo(0);
         assertThat(forth.out()).contains("4 of 4 moves verified");
         Examples.Tables phase3Stored = Examples.readAll(work.resolve("data"));
@@ -51,7 +51,7 @@ class MigrateClickHouseEndToEndTest {
                 Files.delete(f);
             }
         }
-        Phase3EndToEndTest.Run back = fanout("migrate", "--from", phase3.toString(), "--to", phase2.toString());
+        CliRun back = fanout("migrate", "--from", phase3.toString(), "--to", phase2.toString());
         assertThat(back.code()).as(back.out() + back.err()).isEqualTo(0);
         assertThat(back.out()).contains("4 of 4 moves verified");
         Examples.assertMatches(expected, Examples.readAll(work.resolve("data")));

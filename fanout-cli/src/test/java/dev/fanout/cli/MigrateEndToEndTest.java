@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static dev.fanout.cli.Phase3EndToEndTest.fanout;
+import static dev.fanout.cli.CliRun.fanout;
 import static dev.fanout.cli.Phase3EndToEndTest.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,13 +46,13 @@ class MigrateEndToEndTest {
         return stored;
     }
 
-    private static Phase3EndToEndTest.Run migrate(Path from, Path to, String... more) {
+    private static CliRun migrate(Path from, Path to, String... more) {
         return fanout(Stream.concat(Stream.of("migrate", "--from", from.toString(), "--to", to.toString()), Stream.of(more))
                 .toArray(String[]::new));
     }
 
     /** The verification table's line for a table part, split into cells. */
-    private static List<String> line(Phase3EndToEndTest.Run run, String table, String part) {
+    private static List<String> line(CliRun run, String table, String part) {
         return run.out().lines().filter(l -> l.startsWith(table + " ") && l.contains(part)).findFirst()
                 .map(l -> List.of(l.split(" {2,}"))).orElseThrow(() -> new AssertionError(table + " " + part + " not in\n" + run.out()));
     }
@@ -72,18 +72,18 @@ class MigrateEndToEndTest {
         assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
         Examples.Tables expected = Examples.expectation(inputs);
 
-        Phase3EndToEndTest.Run plan = fanout("plan", phase1.toString(), phase2.toString());
+        CliRun plan = fanout("plan", phase1.toString(), phase2.toString());
         assertThat(plan.code()).as(plan.err()).isEqualTo(0);
         assertThat(line(plan, "trades", "all rows").get(7)).as("rows to move, counted at the source")
                 .isEqualTo(String.format("%,d", expected.get("trades.duckdb").get("trades").size()));
         long total = expected.values().stream().flatMap(t -> t.values().stream()).mapToLong(Map::size).sum();
 
-        Phase3EndToEndTest.Run dry = migrate(phase1, phase2, "--dry-run");
+        CliRun dry = migrate(phase1, phase2, "--dry-run");
         assertThat(dry.code()).as(dry.err()).isEqualTo(0);
         assertThat(dry.out()).contains(String.format("6 moves, %,d rows at the sources; dry run: nothing was written", total));
         assertThat(work.resolve("data/trades.duckdb")).doesNotExist();
 
-        Phase3EndToEndTest.Run first = migrate(phase1, phase2);
+        CliRun first = migrate(phase1, phase2);
         assertThat(first.code()).as(first.out() + first.err()).isEqualTo(0);
         assertThat(first.out()).contains("6 of 6 moves verified").contains("checkpoints in " + work.resolve("data/dlq/migrate"));
         assertThat(line(first, "bars", "day < 2026-01-01")).containsSequence("market", "bars_archive",
@@ -91,7 +91,7 @@ class MigrateEndToEndTest {
         Examples.Tables moved = phase2Files();
         Examples.assertMatches(expected, moved);
 
-        Phase3EndToEndTest.Run second = migrate(phase1, phase2);
+        CliRun second = migrate(phase1, phase2);
         assertThat(second.code()).as(second.out() + second.err()).isEqualTo(0);
         assertThat(second.out()).contains("6 of 6 moves verified");
         assertThat(line(second, "trades", "all rows").get(4)).as("rows copied by the second run").isEqualTo("0");
@@ -105,7 +105,7 @@ class MigrateEndToEndTest {
         // producers switch to phase 2 and send day 2 there: corrections newer than day 1, stale copies older
         assertThat(ingest(phase2, Examples.inputs("day2")).code()).isEqualTo(0);
 
-        Phase3EndToEndTest.Run run = migrate(phase1, phase2);
+        CliRun run = migrate(phase1, phase2);
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(0);
         Examples.assertMatches(Examples.expectation(Examples.inputs("day1", "day2")), phase2Files());
 
@@ -143,7 +143,7 @@ class MigrateEndToEndTest {
         }
         assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
-        Phase3EndToEndTest.Run again = migrate(phase1, phase2, "--state", state.toString());
+        CliRun again = migrate(phase1, phase2, "--state", state.toString());
         assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);
         assertThat(again.out()).contains("resumed").contains("6 of 6 moves verified");
         Examples.assertMatches(Examples.expectation(inputs), phase2Files());
@@ -164,7 +164,7 @@ class MigrateEndToEndTest {
         Path lossy = Files.writeString(work.resolve("lossy.yaml"), Files.readString(phase2)
                 .replace("duckdb:${FANOUT_DATA_DIR:-data}/trades.duckdb", "lossy:${FANOUT_DATA_DIR:-data}/trades.duckdb"));
 
-        Phase3EndToEndTest.Run failing = migrate(phase1, lossy, "--delete-source");
+        CliRun failing = migrate(phase1, lossy, "--delete-source");
         assertThat(failing.code()).isEqualTo(1);
         assertThat(failing.err()).contains("migrate: table trades (all rows, market -> trades_db)");
         assertThat(line(failing, "trades", "all rows").get(12)).isEqualTo("MISMATCH");
@@ -172,7 +172,7 @@ class MigrateEndToEndTest {
         assertThat(rowsIn("market.duckdb", "instruments")).as("a verified move's source rows are gone").isZero();
         assertThat(rowsIn("market.duckdb", "bars")).isZero();
 
-        Phase3EndToEndTest.Run fixed = migrate(phase1, phase2, "--delete-source");
+        CliRun fixed = migrate(phase1, phase2, "--delete-source");
         assertThat(fixed.code()).as(fixed.out() + fixed.err()).isEqualTo(0);
         assertThat(rowsIn("market.duckdb", "trades")).isZero();
         assertThat(line(fixed, "trades", "all rows").get(12)).isEqualTo(String.format("verified, %,d deleted at source", trades));
@@ -185,13 +185,13 @@ class MigrateEndToEndTest {
         assertThat(ingest(phase1, Examples.inputs("day1")).code()).isEqualTo(0);
         Path trades = work.resolve("data/trades.duckdb");
         try (DuckDbFileHolder holder = DuckDbFileHolder.start(trades)) {
-            Phase3EndToEndTest.Run run = migrate(phase1, phase2, "--table", "trades");
+            CliRun run = migrate(phase1, phase2, "--table", "trades");
             assertThat(run.code()).isEqualTo(1);
             assertThat(run.err()).contains("table trades").contains("trades_db").contains(trades.getFileName().toString())
                     .contains("locked by another process (PID " + holder.pid() + ")");
         }
         try (DuckDbFileHolder holder = DuckDbFileHolder.start(work.resolve("data/market.duckdb"))) {
-            Phase3EndToEndTest.Run plan = fanout("plan", phase1.toString(), phase2.toString());
+            CliRun plan = fanout("plan", phase1.toString(), phase2.toString());
             assertThat(plan.code()).as(plan.err()).isEqualTo(0);
             assertThat(plan.out()).contains("unavailable: destination market: ").contains("(PID " + holder.pid() + ")")
                     .contains("(not all counted)");
@@ -203,7 +203,7 @@ class MigrateEndToEndTest {
         shipped();
         Path flaky = Files.writeString(work.resolve("flaky.yaml"), Files.readString(phase1)
                 .replace("duckdb:${FANOUT_DATA_DIR:-data}/market.duckdb", "flaky:${FANOUT_DATA_DIR:-data}/market.duckdb"));
-        Phase3EndToEndTest.Run run = migrate(flaky, phase2);
+        CliRun run = migrate(flaky, phase2);
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains("destination market (flaky) cannot be read, so it cannot be a migration source");
         assertThat(work.resolve("data")).doesNotExist();

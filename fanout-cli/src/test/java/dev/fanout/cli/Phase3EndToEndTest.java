@@ -9,8 +9,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -20,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -38,17 +37,7 @@ class Phase3EndToEndTest {
     @TempDir
     Path work;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run fanout(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    static Run ingest(Path topology, List<Path> inputs) {
+    static CliRun ingest(Path topology, List<Path> inputs) {
         List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
         inputs.forEach(p -> args.add(p.toString()));
         return fanout(args.toArray(String[]::new));
@@ -86,7 +75,7 @@ class Phase3EndToEndTest {
         List<Path> inputs = Examples.inputs("day1", "day2");
         assertThat(databaseExists(server, database)).isFalse();
 
-        Run first = ingest(topology, inputs);
+        CliRun first = ingest(topology, inputs);
         assertThat(first.code()).as(first.err()).isEqualTo(0);
         assertThat(first.out()).contains("clickhouse", "bars_archive", "main_db")
                 .contains(String.format("%,d rows committed in", rows(inputs))).contains("0 packets (0 rows) not fully committed");
@@ -97,7 +86,7 @@ class Phase3EndToEndTest {
         Examples.Tables actual = stored(server, database);
         Examples.assertMatches(expected, actual);
 
-        Run again = ingest(topology, inputs);
+        CliRun again = ingest(topology, inputs);
         assertThat(again.code()).as(again.err()).isEqualTo(0);
         assertThat(stored(server, database))
                 .as("every table after ingesting the same files again, _fanout_version included").isEqualTo(actual);
@@ -117,7 +106,7 @@ class Phase3EndToEndTest {
         server.stop();
         try {
             assertThat(server.isRunning()).isFalse();
-            Run outage = ingest(topology, inputs);
+            CliRun outage = ingest(topology, inputs);
             assertThat(outage.code()).as(outage.out() + outage.err()).isEqualTo(1);
 
             Examples.Tables duckdb = new Examples.Tables();
@@ -141,7 +130,7 @@ class Phase3EndToEndTest {
                     "bars", barsFrom2026(inputs)));
             assertThat(parked).as("rows parked per table: every row routed to ClickHouse, nothing else").isEqualTo(submittedToClickHouse);
 
-            Run list = fanout("dlq", "list", "--topology", topology.toString());
+            CliRun list = fanout("dlq", "list", "--topology", topology.toString());
             assertThat(list.code()).as(list.err()).isEqualTo(0);
             for (Map.Entry<String, Long> e : submittedToClickHouse.entrySet()) {
                 assertThat(list.out().lines().filter(l -> l.startsWith(e.getKey() + " ")))
@@ -153,10 +142,10 @@ class Phase3EndToEndTest {
         }
         assertThat(databaseExists(server, database)).as("nothing reached ClickHouse during the outage").isFalse();
 
-        Run replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
         assertThat(replay.code()).as(replay.out() + replay.err()).isEqualTo(0);
         Examples.assertMatches(expected, stored(server, database));
-        Run after = fanout("dlq", "list", "--topology", topology.toString());
+        CliRun after = fanout("dlq", "list", "--topology", topology.toString());
         assertThat(after.out()).doesNotContain("trades", "quotes_", "bars");
     }
 

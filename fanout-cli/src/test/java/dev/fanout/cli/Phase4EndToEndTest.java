@@ -31,7 +31,7 @@ class Phase4EndToEndTest {
         Path topology = Phase3EndToEndTest.shipped("phase-4.yaml", work, server, database);
         List<Path> inputs = Examples.inputs("day1", "day2");
 
-        Phase3EndToEndTest.Run run = Phase3EndToEndTest.ingest(topology, inputs);
+        CliRun run = Phase3EndToEndTest.ingest(topology, inputs);
         assertThat(run.code()).as(run.err()).isEqualTo(0);
         assertThat(run.out()).contains(String.format("%,d rows committed in", Phase3EndToEndTest.rows(inputs))).contains("0 packets (0 rows) not fully committed");
 

@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -13,6 +11,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.List;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code fanout plan FROM TO} on real topology files. */
@@ -21,18 +20,9 @@ class PlanCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-        /** The table lines of {@code table}, columns split on runs of two or more spaces. */
-        List<List<String>> lines(String table) {
-            return out.lines().filter(l -> l.startsWith(table + " ")).map(l -> List.of(l.split(" {2,}"))).toList();
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
+    /** The table lines of {@code table}, columns split on runs of two or more spaces. */
+    private static List<List<String>> lines(CliRun r, String table) {
+        return r.out().lines().filter(l -> l.startsWith(table + " ")).map(l -> List.of(l.split(" {2,}"))).toList();
     }
 
     private Path example(String name) throws IOException {
@@ -45,16 +35,16 @@ class PlanCommandTest {
 
     @Test
     void phaseOneToTwoMovesEveryTableOutOfTheSharedFileAndSplitsBars() throws IOException {
-        Run r = run("plan", example("phase-1.yaml").toString(), example("phase-2.yaml").toString());
+        CliRun r = fanout("plan", example("phase-1.yaml").toString(), example("phase-2.yaml").toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
-        assertThat(r.lines("trades")).containsExactly(
+        assertThat(lines(r, "trades")).containsExactly(
                 List.of("trades", "all rows", "market", "duckdb:data/market.duckdb", "trades_db", "duckdb:data/trades.duckdb", "moves", "0"));
-        assertThat(r.lines("quotes_eu")).containsExactly(
+        assertThat(lines(r, "quotes_eu")).containsExactly(
                 List.of("quotes_eu", "all rows", "market", "duckdb:data/market.duckdb", "quotes_db", "duckdb:data/quotes.duckdb", "moves", "0"));
-        assertThat(r.lines("bars")).containsExactly(
+        assertThat(lines(r, "bars")).containsExactly(
                 List.of("bars", "day < 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_archive", "duckdb:data/bars_2025.duckdb", "moves", "0"),
                 List.of("bars", "day >= 2026-01-01", "market", "duckdb:data/market.duckdb", "bars_db", "duckdb:data/bars.duckdb", "moves", "0"));
-        assertThat(r.lines("instruments")).singleElement().satisfies(l -> assertThat(l).containsSequence("main_db", "duckdb:data/main.duckdb", "moves", "0"));
+        assertThat(lines(r, "instruments")).singleElement().satisfies(l -> assertThat(l).containsSequence("main_db", "duckdb:data/main.duckdb", "moves", "0"));
         assertThat(r.out()).as("no data written yet, and no file created to count it")
                 .contains("5 tables, 6 parts move, 0 rows at the sources");
         assertThat(dir.resolve("data")).doesNotExist();
@@ -75,10 +65,10 @@ class PlanCommandTest {
             s.execute("INSERT INTO orders VALUES (1, 'a', 10), (2, 'b', 10), (3, NULL, 11)");
         }
 
-        Run r = run("plan", from.toString(), to.toString());
+        CliRun r = fanout("plan", from.toString(), to.toString());
 
         assertThat(r.code()).as(r.err()).isEqualTo(0);
-        assertThat(r.lines("orders")).containsExactly(
+        assertThat(lines(r, "orders")).containsExactly(
                 List.of("orders", "all rows", "market", "duckdb:data/market.duckdb", "main_db", "duckdb:data/main.duckdb", "moves", "3"));
         assertThat(r.out()).contains("6 tables, 7 parts move, 3 rows at the sources");
     }
@@ -86,7 +76,7 @@ class PlanCommandTest {
     @Test
     void aTopologyAgainstItselfChangesNothing() throws IOException {
         Path phase2 = example("phase-2.yaml");
-        Run r = run("plan", phase2.toString(), phase2.toString());
+        CliRun r = fanout("plan", phase2.toString(), phase2.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         List<String> lines = r.out().lines().toList();
         assertThat(lines.subList(2, 8)).allSatisfy(l -> assertThat(l).endsWith("unchanged"));
@@ -107,10 +97,10 @@ class PlanCommandTest {
                 tables:
                   bars: { primary_key: [symbol, day] }
                 """;
-        Run r = run("plan", write("from.yaml", split.formatted("2025-07-01")).toString(),
+        CliRun r = fanout("plan", write("from.yaml", split.formatted("2025-07-01")).toString(),
                 write("to.yaml", split.formatted("2026-01-01")).toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
-        assertThat(r.lines("bars")).extracting(l -> l.get(1) + ": " + l.get(2) + " -> " + l.get(4) + " " + l.get(6)).containsExactly(
+        assertThat(lines(r, "bars")).extracting(l -> l.get(1) + ": " + l.get(2) + " -> " + l.get(4) + " " + l.get(6)).containsExactly(
                 "day < 2025-07-01: archive -> archive unchanged",
                 "2025-07-01 <= day < 2026-01-01: recent -> archive moves",
                 "day >= 2026-01-01: recent -> recent unchanged");
@@ -119,7 +109,7 @@ class PlanCommandTest {
 
     @Test
     void aDestinationKeepingItsNameButNotItsFileMovesAndARenamedOneDoesNot() throws IOException {
-        Run r = run("plan", write("from.yaml", """
+        CliRun r = fanout("plan", write("from.yaml", """
                 version: 1
                 destinations:
                   t_db: { uri: "duckdb:data/t.duckdb" }
@@ -137,14 +127,14 @@ class PlanCommandTest {
                   - { match: { table: u }, to: renamed }
                 """).toString());
         assertThat(r.code()).as(r.err()).isEqualTo(0);
-        assertThat(r.lines("t")).singleElement().satisfies(l -> assertThat(l.get(6)).isEqualTo("moves (uri changed)"));
-        assertThat(r.lines("u")).singleElement().satisfies(l -> assertThat(l.get(6)).isEqualTo("unchanged (renamed)"));
+        assertThat(lines(r, "t")).singleElement().satisfies(l -> assertThat(l.get(6)).isEqualTo("moves (uri changed)"));
+        assertThat(lines(r, "u")).singleElement().satisfies(l -> assertThat(l.get(6)).isEqualTo("unchanged (renamed)"));
         assertThat(r.out()).contains("2 tables, 1 part moves");
     }
 
     @Test
     void secretsInDestinationUrisAreNotPrinted() throws IOException {
-        Run r = run("plan", write("from.yaml", """
+        CliRun r = fanout("plan", write("from.yaml", """
                 version: 1
                 destinations:
                   main: { uri: "duckdb:data/main.duckdb?motherduck_token=s3cr3t-from" }
@@ -175,7 +165,7 @@ class PlanCommandTest {
                   - { match: { table: trades }, to: tradez }
                 default: main_db
                 """);
-        Run r = run("plan", from.toString(), to.toString());
+        CliRun r = fanout("plan", from.toString(), to.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("TO topology " + to + " is invalid").contains("broken-to.yaml:5:").contains("tradez")
                 .doesNotContain("FROM topology");

@@ -1,13 +1,12 @@
 package dev.fanout.cli;
 
+import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fanout.api.ApiVersion;
 import dev.fanout.writer.duckdb.DuckDbWriterProvider;
 import dev.fanout.writer.motherduck.MotherDuckWriterProvider;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ class PluginDirectoryCliTest {
 
     @Test
     void pluginsShowsEachSchemeWithPluginVersionApiCapabilitiesAndDirectory() {
-        Run r = run("plugins");
+        CliRun r = fanout("plugins");
 
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
@@ -95,7 +94,7 @@ class PluginDirectoryCliTest {
                 default: local
                 """);
 
-        Run r = run("ingest", "--no-progress", "--topology", topology.toString(), "--primary-key", "id", csv.toString(), quotes.toString());
+        CliRun r = fanout("ingest", "--no-progress", "--topology", topology.toString(), "--primary-key", "id", csv.toString(), quotes.toString());
 
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(rows(dir.resolve("data/local.duckdb"), "SELECT id || ':' || symbol FROM trades ORDER BY id")).containsExactly("1:AAPL", "2:MSFT");
@@ -108,7 +107,7 @@ class PluginDirectoryCliTest {
         copy(dir.resolve("build/writer-duckdb.jar"), other.resolve("duckdb"));
         copy(dir.resolve("build/duckdb_jdbc.jar"), other.resolve("duckdb"));
 
-        Run r = run("plugins", "--plugin-dir", other.toString());
+        CliRun r = fanout("plugins", "--plugin-dir", other.toString());
 
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("writer plugins from " + other + ":").doesNotContain("motherduck");
@@ -119,21 +118,11 @@ class PluginDirectoryCliTest {
         Files.createDirectories(plugins.resolve("broken"));
         Files.writeString(plugins.resolve("broken/writer.jar"), "not a jar");
 
-        Run r = run("plugins");
+        CliRun r = fanout("plugins");
 
         assertThat(r.code()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("writer plugin directory " + plugins.resolve("broken") + ": cannot read jar writer.jar")
                 .doesNotContain("ServiceConfigurationError");
-    }
-
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     private static List<String> rows(Path file, String sql) throws Exception {
