@@ -33,19 +33,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (plain Java parsing, not DuckDB): per key the row with the highest version wins, ties to the later
  * row; columns added by a later file are NULL in rows that file did not win.
  */
-final class Examples {
+public final class Examples {
 
-    static final Path DIR = Path.of("..", "examples").toAbsolutePath().normalize();
+    public static final Path DIR = Path.of("..", "examples").toAbsolutePath().normalize();
     private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss[.SSSSSS]");
     private static final LocalDate ARCHIVE_BEFORE = LocalDate.parse("2026-01-01");
 
     /** The key under which {@link Tables} holds the tables of a ClickHouse database ({@link #readClickHouse}). */
-    static final String CLICKHOUSE = "clickhouse";
+    public static final String CLICKHOUSE = "clickhouse";
     private static final Map<String, List<String>> KEYS = Map.of("trades", List.of("trade_id"), "quotes_us", List.of("symbol"),
             "quotes_eu", List.of("symbol"), "bars", List.of("symbol", "day"), "instruments", List.of("symbol"));
 
     /** DuckDB file name (or {@link #CLICKHOUSE}) → table → key → column → value. */
-    static final class Tables extends TreeMap<String, Map<String, Map<List<Object>, Map<String, Object>>>> {
+    public static final class Tables extends TreeMap<String, Map<String, Map<List<Object>, Map<String, Object>>>> {
         private static final long serialVersionUID = 1L;
     }
 
@@ -56,7 +56,7 @@ final class Examples {
      * Asserts that {@code actual} holds exactly the files, tables, keys and rows of {@code expected},
      * and that each row's {@code _fanout_version} is its version column in microseconds.
      */
-    static void assertMatches(Tables expected, Tables actual) {
+    public static void assertMatches(Tables expected, Tables actual) {
         assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (String file : expected.keySet()) {
             assertThat(actual.get(file).keySet()).as("tables in " + file).isEqualTo(expected.get(file).keySet());
@@ -77,7 +77,7 @@ final class Examples {
     }
 
     /** The sample's input files of the given days, in the order the README ingests them. */
-    static List<Path> inputs(String... days) throws IOException {
+    public static List<Path> inputs(String... days) throws IOException {
         List<Path> inputs = new ArrayList<>();
         for (String day : days) {
             try (var files = Files.list(DIR.resolve("input").resolve(day))) {
@@ -89,7 +89,7 @@ final class Examples {
 
     // ---- expectation from the input files, parsed here ----
 
-    static Tables expectation(List<Path> inputs) throws IOException {
+    public static Tables expectation(List<Path> inputs) throws IOException {
         Tables files = new Tables();
         // trades: key trade_id, version updated_at
         Map<List<Object>, Versioned> trades = new LinkedHashMap<>();
@@ -151,7 +151,7 @@ final class Examples {
      * both quotes tables and the bars from 2026-01-01 in ClickHouse; the 2025 bars in
      * {@code bars_2025.duckdb} and the instruments in {@code main.duckdb}, as in phase 2.
      */
-    static Tables phase3(Tables phase2) {
+    public static Tables phase3(Tables phase2) {
         Tables out = new Tables();
         Map<String, Map<List<Object>, Map<String, Object>>> clickhouse = new TreeMap<>();
         clickhouse.put("trades", phase2.get("trades.duckdb").get("trades"));
@@ -164,7 +164,7 @@ final class Examples {
     }
 
     /** The phase-2 expectation placed as {@code phase-4.yaml} places it: every table in ClickHouse, bars of both years in one. */
-    static Tables phase4(Tables phase2) {
+    public static Tables phase4(Tables phase2) {
         Map<String, Map<List<Object>, Map<String, Object>>> clickhouse = new TreeMap<>();
         phase2.forEach((file, tables) -> tables.forEach((table, rows) ->
                 clickhouse.computeIfAbsent(table, t -> new HashMap<>()).putAll(rows)));
@@ -225,7 +225,7 @@ final class Examples {
 
     // ---- what fanout wrote ----
 
-    static Tables readAll(Path dataDir) throws Exception {
+    public static Tables readAll(Path dataDir) throws Exception {
         Tables files = new Tables();
         try (var list = Files.list(dataDir)) {
             for (Path db : list.filter(p -> p.toString().endsWith(".duckdb")).toList()) {
@@ -274,7 +274,7 @@ final class Examples {
      * timestamps (µs since the epoch on 18.16, {@code DateTime64} on newer servers) as UTC
      * {@link LocalDateTime}, dates as {@link LocalDate}, 32-bit integers widened to long.
      */
-    static Map<String, Map<List<Object>, Map<String, Object>>> readClickHouse(ClickHouseServer server, String database)
+    public static Map<String, Map<List<Object>, Map<String, Object>>> readClickHouse(ClickHouseServer server, String database)
             throws IOException {
         Map<String, Map<List<Object>, Map<String, Object>>> tables = new TreeMap<>();
         for (String[] t : server.rows("SELECT name FROM system.tables WHERE database = '" + database + "'")) {
