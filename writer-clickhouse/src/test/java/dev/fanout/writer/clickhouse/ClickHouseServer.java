@@ -97,6 +97,17 @@ public final class ClickHouseServer implements AutoCloseable {
         throw last;
     }
 
+    /**
+     * A server on {@code 127.0.0.1:httpPort} that something else started (the user's
+     * {@code scripts/clickhouse}, say), for its query methods only: {@link #stop()} and {@link #close()}
+     * leave it running.
+     */
+    public static ClickHouseServer running(int httpPort) {
+        ClickHouseServer server = new ClickHouseServer(null, List.of(), null);
+        server.httpPort = httpPort;
+        return server;
+    }
+
     private static Path find(String name) {
         List<String> dirs = new ArrayList<>(List.of(Objects.requireNonNullElse(System.getenv("PATH"), "").split(java.io.File.pathSeparator)));
         dirs.addAll(List.of("/usr/sbin", "/usr/bin", "/usr/local/bin"));
@@ -293,6 +304,9 @@ public final class ClickHouseServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         stop();
+        if (home == null) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(home)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

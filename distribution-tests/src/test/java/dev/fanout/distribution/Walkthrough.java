@@ -1,0 +1,169 @@
+package dev.fanout.distribution;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A documentation page whose {@code ```console} blocks are a session a user types: each line that
+ * starts with {@code $ } is a command, the lines after it (to the next command or the end of the
+ * block) are what it prints, standard output and standard error together. A command ending in
+ * {@code # exit N} is expected to exit with N, every other with 0. Other blocks ({@code ```sh},
+ * {@code ```yaml}) are explanation and are not run.
+ *
+ * <p>What a run prints differs from the page only in what cannot be the same twice: the directory it
+ * runs in (the page says {@code /path/to/fanout}), timings, latencies and rates, times of day, the
+ * widths of table columns that follow from them, and the order of lines that one command prints
+ * from several threads (consecutive lines starting with the same word). {@link #comparable} removes
+ * exactly that, so a figure, a count, a word or a line that changes fails the comparison.
+ */
+final class Walkthrough {
+
+    /** The directory the page's outputs are written under. */
+    static final String PAGE_ROOT = "/path/to/fanout";
+
+    private static final Pattern EXIT = Pattern.compile("#\\s*exit\\s+(\\d+)\\s*$");
+
+    /** One command of the page, where it is, and what the page says it prints. */
+    record Step(int line, String command, int expectedExit, List<String> expectedOutput) {
+        @Override
+        public String toString() {
+            return "line " + line + ": $ " + command;
+        }
+    }
+
+    private Walkthrough() {
+    }
+
+    /** The page's commands in order. */
+    static List<Step> steps(Path page) throws IOException {
+        List<String> lines = Files.readAllLines(page);
+        List<Step> steps = new ArrayList<>();
+        boolean inConsole = false;
+        int commandLine = -1;
+        String command = null;
+        List<String> output = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (!inConsole) {
+                inConsole = line.strip().equals("```console");
+                continue;
+            }
+            boolean end = line.strip().equals("```");
+            if (end || line.startsWith("$ ")) {
+                if (command != null) {
+                    steps.add(step(commandLine, command, output));
+                }
+                command = end ? null : line.substring(2);
+                commandLine = i + 1;
+                output = new ArrayList<>();
+                inConsole = !end;
+            } else if (command != null) {
+                output.add(line);
+            } else {
+                throw new IllegalStateException(page + ":" + (i + 1) + ": output before any command in a console block");
+            }
+        }
+        if (inConsole) {
+            throw new IllegalStateException(page + ": a console block is not closed");
+        }
+        return steps;
+    }
+
+    private static Step step(int line, String command, List<String> output) {
+        Matcher exit = EXIT.matcher(command);
+        int code = exit.find() ? Integer.parseInt(exit.group(1)) : 0;
+        return new Step(line, command, code, List.copyOf(output));
+    }
+
+    /**
+     * What a run printed, as the page would show it: the work directory written as {@link #PAGE_ROOT},
+     * the ClickHouse ports of this run as the defaults the page shows (8123, 9000), the periodic
+     * {@code progress} lines of a long run left out, trailing blank lines dropped.
+     */
+    static List<String> asOnPage(String output, Path workDir, String httpPort, String tcpPort) {
+        String text = output.replace(workDir.toString(), PAGE_ROOT);
+        if (httpPort != null) {
+            text = text.replaceAll("(?<=[:= ])" + Pattern.quote(httpPort) + "\\b", "8123");
+        }
+        if (tcpPort != null) {
+            text = text.replaceAll("(?<=[:= ])" + Pattern.quote(tcpPort) + "\\b", "9000");
+        }
+        List<String> lines = new ArrayList<>(text.lines().filter(l -> !l.startsWith("progress ")).toList());
+        while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+            lines.remove(lines.size() - 1);
+        }
+        return lines;
+    }
+
+    /** {@code lines} without what differs from run to run (see the class comment). */
+    static List<String> comparable(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            String l = line
+                    .replaceAll("\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z?", "<time>")
+                    .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")
+                    .replaceAll("[\\d,]+(\\.\\d+)? rows/s", "# rows/s")
+                    .replaceAll("\\b\\d+\\.\\d+\\b", "#")
+                    .replaceAll("-{2,}", "--")
+                    .replaceAll("\\s+", " ")
+                    .strip();
+            out.add(l);
+        }
+        return sortRunsOfLinesStartingAlike(out);
+    }
+
+    private static List<String> sortRunsOfLinesStartingAlike(List<String> lines) {
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        while (i < lines.size()) {
+            String word = firstWord(lines.get(i));
+            int j = i + 1;
+            while (!word.isEmpty() && j < lines.size() && firstWord(lines.get(j)).equals(word)) {
+                j++;
+            }
+            List<String> run = new ArrayList<>(lines.subList(i, j));
+            run.sort(null);
+            out.addAll(run);
+            i = j;
+        }
+        return out;
+    }
+
+    private static String firstWord(String line) {
+        int space = line.indexOf(' ');
+        return space < 0 ? line : line.substring(0, space);
+    }
+
+    /** The page with the output of each step replaced by {@code outputs} (same order as {@link #steps}). */
+    static String rewritten(Path page, List<List<String>> outputs) throws IOException {
+        List<String> lines = Files.readAllLines(page);
+        List<String> out = new ArrayList<>();
+        boolean inConsole = false;
+        boolean skipping = false;
+        int step = 0;
+        for (String line : lines) {
+            if (!inConsole) {
+                out.add(line);
+                inConsole = line.strip().equals("```console");
+                continue;
+            }
+            if (line.strip().equals("```")) {
+                out.add(line);
+                inConsole = false;
+                skipping = false;
+            } else if (line.startsWith("$ ")) {
+                out.add(line);
+                out.addAll(outputs.get(step++));
+                skipping = true;
+            } else if (!skipping) {
+                out.add(line);
+            }
+        }
+        return String.join("\n", out) + "\n";
+    }
+}
