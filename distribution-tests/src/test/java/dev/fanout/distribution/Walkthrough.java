@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,8 +18,9 @@ import java.util.regex.Pattern;
  *
  * <p>What a run prints differs from the page only in what cannot be the same twice: the directory it
  * runs in (the page says {@code /path/to/fanout}), timings, latencies and rates, times of day, the
- * widths of table columns that follow from them, and the order of lines that one command prints
- * from several threads (consecutive lines starting with the same word). {@link #comparable} removes
+ * widths of table columns that follow from them, the order of lines that one command prints
+ * from several threads (consecutive lines starting with the same word), and the {@code batches}
+ * column of a run's summary (packets of one table that arrive together may share a batch or not). {@link #comparable} removes
  * exactly that, so a figure, a count, a word or a line that changes fails the comparison.
  */
 final class Walkthrough {
@@ -36,7 +38,52 @@ final class Walkthrough {
         }
     }
 
+    /** What a test checks after a step ran, e.g. the data a move left behind. */
+    @FunctionalInterface
+    interface AfterStep {
+        void check(Step step, ConsoleSession session) throws Exception;
+    }
+
     private Walkthrough() {
+    }
+
+    /**
+     * Runs every step of {@code page} in {@code session}, in order, stopping at the first that exits
+     * otherwise than the page says, and returns the steps whose output differs from the page (empty
+     * when the page is true). With {@code -Dfanout.walkthrough.update=true} it writes what the steps
+     * printed into the page instead — also when a step failed, for the steps run so far — and
+     * returns no differences.
+     */
+    static List<String> run(Path page, ConsoleSession session, AfterStep afterStep) throws Exception {
+        List<Step> steps = steps(page);
+        boolean update = Boolean.getBoolean("fanout.walkthrough.update");
+        List<List<String>> printed = new ArrayList<>();
+        List<String> differences = new ArrayList<>();
+        try {
+            for (Step step : steps) {
+                Installation.Run r = session.type(step.command());
+                Map<String, String> env = session.exported();
+                List<String> output = asOnPage(r.out(), session.directory(), env.get("CH_HTTP_PORT"), env.get("CH_TCP_PORT"));
+                printed.add(output);
+                if (r.code() != step.expectedExit()) {
+                    throw new AssertionError(page + ":" + step + " exited " + r.code() + ", the page says " + step.expectedExit()
+                            + "; it printed:\n" + r.out());
+                }
+                if (!comparable(output).equals(comparable(step.expectedOutput()))) {
+                    differences.add(page + ":" + step + "\n--- the page shows\n" + String.join("\n", step.expectedOutput())
+                            + "\n--- it printed\n" + String.join("\n", output));
+                }
+                afterStep.check(step, session);
+            }
+        } finally {
+            if (update) {
+                for (int i = printed.size(); i < steps.size(); i++) {
+                    printed.add(steps.get(i).expectedOutput());
+                }
+                Files.writeString(page, rewritten(page, printed));
+            }
+        }
+        return update ? List.of() : differences;
     }
 
     /** The page's commands in order. */
@@ -103,7 +150,18 @@ final class Walkthrough {
     /** {@code lines} without what differs from run to run (see the class comment). */
     static List<String> comparable(List<String> lines) {
         List<String> out = new ArrayList<>();
+        int batchesColumn = -1;
         for (String line : lines) {
+            List<String> words = List.of(line.strip().split("\\s+"));
+            if (line.isBlank()) {
+                batchesColumn = -1;
+            } else if (words.contains("batches") && words.get(0).equals("destination")) {
+                batchesColumn = words.indexOf("batches");
+            } else if (batchesColumn >= 0 && words.size() > batchesColumn && !words.get(0).startsWith("--")) {
+                List<String> w = new ArrayList<>(words);
+                w.set(batchesColumn, "#");
+                line = String.join(" ", w);
+            }
             String l = line
                     .replaceAll("\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z?", "<time>")
                     .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")

@@ -1,0 +1,86 @@
+package dev.fanout.distribution;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A terminal in a fresh clone, as the documentation's {@code ```console} blocks assume: a new
+ * directory holding copies of the repository's {@code examples/} (topologies and input) and
+ * {@code scripts/}, {@code distribution/target/fanout} linked to the unpacked tarball and its
+ * {@code bin/} on {@code PATH}. Commands run one at a time in {@code bash}; what one exports (say,
+ * {@code eval "$(scripts/clickhouse start)"}) is there for the next, as in one shell.
+ */
+final class ConsoleSession {
+
+    private static final Pattern EXPORT = Pattern.compile("^declare -x (\\w+)=\"(.*)\"$");
+
+    private final Path directory;
+    private final Path environment;
+
+    private ConsoleSession(Path directory, Path environment) {
+        this.directory = directory;
+        this.environment = environment;
+    }
+
+    static ConsoleSession freshClone(Installation installation) throws IOException {
+        Path dir = Files.createTempDirectory("fanout clone ");
+        copy(Installation.REPOSITORY.resolve("scripts"), dir.resolve("scripts"));
+        Files.createDirectories(dir.resolve("examples"));
+        try (Stream<Path> files = Files.list(Installation.REPOSITORY.resolve("examples"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
+                Files.copy(f, dir.resolve("examples").resolve(f.getFileName()));
+            }
+        }
+        copy(Installation.REPOSITORY.resolve("examples/input"), dir.resolve("examples/input"));
+        Files.createDirectories(dir.resolve("distribution/target"));
+        Files.createSymbolicLink(dir.resolve("distribution/target/fanout"), installation.home());
+        Path environment = dir.resolve(".console-environment");
+        Files.writeString(environment, "export PATH=\"" + installation.home().resolve("bin") + ":$PATH\"\n");
+        return new ConsoleSession(dir, environment);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /** {@code command} as typed at the prompt in this session's directory; standard output and error together, as a terminal shows them. */
+    Installation.Run type(String command) throws IOException {
+        String script = ". \"$FANOUT_CONSOLE_ENV\"\ncd \"$FANOUT_CONSOLE_DIR\"\n{\n" + command + "\n} 2>&1\ncode=$?\n"
+                + "export -p > \"$FANOUT_CONSOLE_ENV\"\nexit $code\n";
+        return Installation.run(directory, Map.of("FANOUT_CONSOLE_ENV", environment.toString(), "FANOUT_CONSOLE_DIR", directory.toString()),
+                List.of("bash", "-c", script));
+    }
+
+    /** The variables the commands so far exported. */
+    Map<String, String> exported() throws IOException {
+        Map<String, String> env = new HashMap<>();
+        for (String line : Files.readAllLines(environment)) {
+            Matcher m = EXPORT.matcher(line);
+            if (m.matches()) {
+                env.put(m.group(1), m.group(2));
+            }
+        }
+        return env;
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.fanout.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** How a page's console blocks are read and what a comparison forgives — and what it does not. */
+class WalkthroughTest {
+
+    @TempDir
+    Path dir;
+
+    private static final List<String> SUMMARY = List.of(
+            "submitted a.csv: 10 rows as table a",
+            "submitted b.csv: 20 rows as table b",
+            "",
+            "destination  rows  packets  batches  retries  p50 ms",
+            "-----------  ----  -------  -------  -------  ------",
+            "a_db           10        2        2        0    47.9",
+            "",
+            "30 rows committed in 2 packets; 0.9 s (4,395 rows/s)");
+
+    @Test
+    void commandsTheirOutputsAndExpectedExitCodesAreReadFromConsoleBlocksOnly() throws Exception {
+        Path page = Files.writeString(dir.resolve("page.md"), """
+                Text.
+                ```sh
+                $ not a step
+                ```
+                ```console
+                $ fanout validate x.yaml
+                x.yaml: valid
+                $ fanout ingest --topology x.yaml in.csv # exit 1
+                failed
+                ```
+                """);
+
+        List<Walkthrough.Step> steps = Walkthrough.steps(page);
+
+        assertThat(steps).extracting(Walkthrough.Step::command).containsExactly("fanout validate x.yaml", "fanout ingest --topology x.yaml in.csv # exit 1");
+        assertThat(steps).extracting(Walkthrough.Step::expectedExit).containsExactly(0, 1);
+        assertThat(steps.get(0).expectedOutput()).containsExactly("x.yaml: valid");
+        assertThat(steps.get(1).line()).isEqualTo(8);
+    }
+
+    @Test
+    void anUnclosedConsoleBlockIsAnError() throws Exception {
+        Path page = Files.writeString(dir.resolve("page.md"), "```console\n$ fanout plugins\n");
+
+        assertThatThrownBy(() -> Walkthrough.steps(page)).hasMessageContaining("not closed");
+    }
+
+    @Test
+    void timingsRatesColumnWidthsBatchesAndTheOrderOfConcurrentLinesAreForgiven() {
+        List<String> other = List.of(
+                "submitted b.csv: 20 rows as table b",
+                "submitted a.csv: 10 rows as table a",
+                "",
+                "destination  rows  packets  batches  retries  p50 ms",
+                "-----------  ----  -------  -------  -------  -------",
+                "a_db           10        2        1        0    112.35",
+                "",
+                "30 rows committed in 2 packets; 12.5 s (240 rows/s)");
+
+        assertThat(Walkthrough.comparable(other)).isEqualTo(Walkthrough.comparable(SUMMARY));
+    }
+
+    @Test
+    void aChangedCountWordOrLineIsNotForgiven() {
+        assertThat(Walkthrough.comparable(replace(5, "a_db           11        2        2        0    47.9"))).isNotEqualTo(Walkthrough.comparable(SUMMARY));
+        assertThat(Walkthrough.comparable(replace(5, "a_db           10        2        2        1    47.9"))).isNotEqualTo(Walkthrough.comparable(SUMMARY));
+        assertThat(Walkthrough.comparable(replace(7, "30 rows committed in 3 packets; 0.9 s (4,395 rows/s)"))).isNotEqualTo(Walkthrough.comparable(SUMMARY));
+        assertThat(Walkthrough.comparable(SUMMARY.subList(0, 7))).isNotEqualTo(Walkthrough.comparable(SUMMARY));
+    }
+
+    @Test
+    void theRunsDirectoryAndClickHousePortsAreWrittenAsThePageShowsThem() {
+        Path work = Path.of("/tmp/fanout clone 123");
+        List<String> lines = Walkthrough.asOnPage("""
+                progress 0:00:10: 5 of 10 rows acknowledged (50%)
+                clickhouse ch://127.0.0.1:41234/market ok
+                export CH_HTTP_PORT=41234
+                /tmp/fanout clone 123/examples/data/main.duckdb
+
+
+                """, work, "41234", "41235");
+
+        assertThat(lines).containsExactly("clickhouse ch://127.0.0.1:8123/market ok", "export CH_HTTP_PORT=8123",
+                "/path/to/fanout/examples/data/main.duckdb");
+    }
+
+    @Test
+    void rewritingThePageReplacesOutputsAndKeepsEverythingElse() throws Exception {
+        Path page = Files.writeString(dir.resolve("page.md"), "Intro.\n```console\n$ a\nold a\n$ b\n```\nEnd.\n");
+
+        String rewritten = Walkthrough.rewritten(page, List.of(List.of("new a"), List.of("new b", "more b")));
+
+        assertThat(rewritten).isEqualTo("Intro.\n```console\n$ a\nnew a\n$ b\nnew b\nmore b\n```\nEnd.\n");
+    }
+
+    private static List<String> replace(int index, String line) {
+        List<String> copy = new java.util.ArrayList<>(SUMMARY);
+        copy.set(index, line);
+        return copy;
+    }
+}
