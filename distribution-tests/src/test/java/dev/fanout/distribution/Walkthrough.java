@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * runs in (the page says {@code /path/to/fanout}), timings, latencies and rates, times of day, the
  * widths of table columns that follow from them, the order of lines that one command prints
  * from several threads (consecutive lines starting with the same word), and the {@code batches}
- * column of a run's summary (packets of one table that arrive together may share a batch or not). {@link #comparable} removes
+ * column of a run's summary (packets of one table that arrive together may share a batch or not),
+ * packet and record ids, retry delays (random jitter), process ids, and where log lines fall among
+ * the printed lines (other threads write them to standard error; they are compared as a set). {@link #comparable} removes
  * exactly that, so a figure, a count, a word or a line that changes fails the comparison.
  */
 final class Walkthrough {
@@ -29,6 +31,8 @@ final class Walkthrough {
     static final String PAGE_ROOT = "/path/to/fanout";
 
     private static final Pattern EXIT = Pattern.compile("#\\s*exit\\s+(\\d+)\\s*$");
+    /** A line of the log (slf4j-simple: {@code [thread] LEVEL logger - message}), written from other threads to standard error. */
+    private static final Pattern LOG_LINE = Pattern.compile("^\\[[^\\]]+\\] (ERROR|WARN|INFO|DEBUG|TRACE) ");
 
     /** One command of the page, where it is, and what the page says it prints. */
     record Step(int line, String command, int expectedExit, List<String> expectedOutput) {
@@ -164,6 +168,9 @@ final class Walkthrough {
             }
             String l = line
                     .replaceAll("\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z?", "<time>")
+                    .replaceAll("\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b", "<id>")
+                    .replaceAll("retrying in \\d+ ms", "retrying in # ms")
+                    .replaceAll("\\bpid \\d+", "pid #")
                     .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")
                     .replaceAll("[\\d,]+(\\.\\d+)? rows/s", "# rows/s")
                     .replaceAll("\\b\\d+\\.\\d+\\b", "#")
@@ -172,7 +179,11 @@ final class Walkthrough {
                     .strip();
             out.add(l);
         }
-        return sortRunsOfLinesStartingAlike(out);
+        List<String> logLines = out.stream().filter(l -> LOG_LINE.matcher(l).find()).sorted().toList();
+        List<String> printed = sortRunsOfLinesStartingAlike(out.stream().filter(l -> !LOG_LINE.matcher(l).find()).toList());
+        List<String> all = new ArrayList<>(printed);
+        all.addAll(logLines);
+        return all;
     }
 
     private static List<String> sortRunsOfLinesStartingAlike(List<String> lines) {

@@ -79,6 +79,21 @@ class WalkthroughTest {
     }
 
     @Test
+    void logLinesMayFallAnywhereAmongPrintedLinesButEachMustBeThere() {
+        List<String> page = List.of("submitted a.csv: 10 rows as table a",
+                "[fanout-lane-ch] WARN dev.fanout.core.dispatch.Lane - write of 1 packets (first 5914c515-7b55-4ea7-8677-b084f588981e) failed, attempt 1 of 6, retrying in 89 ms",
+                "summary");
+        List<String> run = List.of(
+                "[fanout-lane-ch] WARN dev.fanout.core.dispatch.Lane - write of 1 packets (first 0c4f1a2b-1111-2222-3333-444455556666) failed, attempt 1 of 6, retrying in 12 ms",
+                "submitted a.csv: 10 rows as table a", "summary");
+
+        assertThat(Walkthrough.comparable(run)).isEqualTo(Walkthrough.comparable(page));
+        assertThat(Walkthrough.comparable(List.of("submitted a.csv: 10 rows as table a", "summary"))).isNotEqualTo(Walkthrough.comparable(page));
+        assertThat(Walkthrough.comparable(List.of(run.get(0).replace("attempt 1", "attempt 2"), run.get(1), run.get(2))))
+                .isNotEqualTo(Walkthrough.comparable(page));
+    }
+
+    @Test
     void theRunsDirectoryAndClickHousePortsAreWrittenAsThePageShowsThem() {
         Path work = Path.of("/tmp/fanout clone 123");
         List<String> lines = Walkthrough.asOnPage("""
