@@ -1,6 +1,8 @@
 package dev.fanout.api;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,6 +47,29 @@ public interface WriterProvider {
     /** What this plugin's writers can do beyond upserting; {@link Capability#READ} means {@link BaseWriter#reader()} is present. */
     default Set<Capability> capabilities() {
         return Set.of();
+    }
+
+    /**
+     * A destination this plugin can open here and now, with no account, no network and no server
+     * started for it, so that {@code fanout plugins --check} can drive the real write path — open,
+     * write one packet with a column of every logical type, read it back when the plugin declares
+     * {@link Capability#READ}, close — in the plugin's own class loader. That proves at build or
+     * install time that the plugin directory holds every library the write path links to, which
+     * loading the provider alone does not.
+     *
+     * <p>The destination must validate, write nothing outside {@code scratchDirectory} (a fresh
+     * empty directory the check deletes afterwards), and need nothing from the machine beyond what
+     * the plugin directory brings: an embedded engine names a file in {@code scratchDirectory}; a
+     * client of a server names a loopback port nobody listens on, so that opening builds the client
+     * and the first write fails with a {@link WriteException#retryable() retryable} exception
+     * (connection refused), which the check accepts.
+     *
+     * @param scratchDirectory an empty directory the destination may use; its base directory too
+     * @return empty (the default) when the plugin has no such destination: the check then only loads
+     *     and links its classes
+     */
+    default Optional<Destination> selfCheckDestination(Path scratchDirectory) {
+        return Optional.empty();
     }
 
     /** One line for {@code fanout plugins}. */

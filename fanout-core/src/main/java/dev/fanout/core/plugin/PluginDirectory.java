@@ -38,8 +38,8 @@ final class PluginDirectory {
 
     private static final String SERVICES = "META-INF/services/" + WriterProvider.class.getName();
 
-    /** A provider of this plugin, with where it came from. */
-    record Loaded(WriterProvider provider, PluginDescriptor descriptor, Path directory, Path jar) {
+    /** A provider of this plugin, with where it came from and the class loader of its directory. */
+    record Loaded(WriterProvider provider, PluginDescriptor descriptor, Path directory, Path jar, PluginClassLoader loader) {
     }
 
     private PluginDirectory() {
@@ -109,7 +109,7 @@ final class PluginDirectory {
         for (String className : classes) {
             WriterProvider provider = instantiate(className, loader, where + ": provider " + className + " of " + main.getFileName(), problems);
             if (provider != null) {
-                loaded.add(new Loaded(ContextClassLoaderProxy.wrap(WriterProvider.class, provider, loader), descriptor, directory, main));
+                loaded.add(new Loaded(ContextClassLoaderProxy.wrap(WriterProvider.class, provider, loader), descriptor, directory, main, loader));
             }
         }
         return loaded;
@@ -174,8 +174,9 @@ final class PluginDirectory {
         } catch (ExceptionInInitializerError e) {
             problems.add(what + " failed in its static initializer: " + e.getCause() + "; fix the plugin or remove the directory");
         } catch (LinkageError e) {
-            problems.add(what + " cannot be loaded: " + e + "; a library it needs is missing from the directory, or it was built for "
-                    + "another Java or fanout version");
+            LinkageFailure failure = LinkageFailure.in(e).orElseThrow();
+            problems.add(what + " cannot be loaded: " + failure.problem() + "; " + failure.remedy(loader.directory())
+                    + (failure.missingClass() == null ? ", or it was built for another Java or fanout version" : ""));
         } finally {
             Thread.currentThread().setContextClassLoader(previous);
         }

@@ -6,8 +6,14 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -56,6 +62,23 @@ public final class ClickHouseWriterProvider implements WriterProvider {
             return destination.redactedUri();
         }
         return ClickHouseDestination.of(destination).physicalTarget();
+    }
+
+    /**
+     * {@code ch://127.0.0.1:<port>/fanout_check}, a loopback port that was free a moment ago, so
+     * nobody listens there: opening builds the HTTP client (the client and every library it links
+     * to load), and the first write fails retryably with the connection refused.
+     */
+    @Override
+    public Optional<Destination> selfCheckDestination(Path scratchDirectory) {
+        Objects.requireNonNull(scratchDirectory, "scratchDirectory is null");
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free loopback port", e);
+        }
+        return Optional.of(Destination.of("self_check", SCHEME + "://127.0.0.1:" + port + "/fanout_check", scratchDirectory));
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -121,6 +122,13 @@ public final class DuckDbWriterProvider implements WriterProvider {
         settings.put("threads", DEFAULT_THREADS);
         destination.options().forEach((k, v) -> settings.put(k, v.trim()));
         return new DuckDbWriter(destination.name(), new LocalFileTarget(Path.of(physicalTarget(destination)), settings));
+    }
+
+    /** A DuckDB file in {@code scratchDirectory}: the embedded engine needs nothing else. */
+    @Override
+    public Optional<Destination> selfCheckDestination(Path scratchDirectory) {
+        Objects.requireNonNull(scratchDirectory, "scratchDirectory is null");
+        return Optional.of(Destination.of("self_check", SCHEME + ":self-check.duckdb", scratchDirectory));
     }
 
     /** The absolute normalized path of the destination's file. */

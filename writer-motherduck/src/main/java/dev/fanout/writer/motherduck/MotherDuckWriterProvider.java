@@ -6,8 +6,11 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -70,6 +73,18 @@ public final class MotherDuckWriterProvider implements WriterProvider {
     public String physicalTarget(Destination destination) {
         MotherDuckDestination md = MotherDuckDestination.of(Objects.requireNonNull(destination, "destination is null"));
         return md.testMode() ? md.testLocalFile().toString() : md.databaseId();
+    }
+
+    /**
+     * {@code md:self_check} in test mode ({@code test_local_path}, a DuckDB file in
+     * {@code scratchDirectory}): MotherDuck itself needs an account and the network, but the plugin's
+     * own code, the DuckDB writer it carries and the DuckDB driver are all on this path.
+     */
+    @Override
+    public Optional<Destination> selfCheckDestination(Path scratchDirectory) {
+        Objects.requireNonNull(scratchDirectory, "scratchDirectory is null");
+        return Optional.of(new Destination("self_check", SCHEME + ":self_check",
+                Map.of(MotherDuckDestination.TEST_LOCAL_PATH, "self-check.duckdb"), scratchDirectory, Set.of()));
     }
 
     @Override

@@ -8,6 +8,8 @@ import dev.fanout.api.WriterProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -64,6 +66,13 @@ public final class SqliteWriterProvider implements WriterProvider {
     @Override
     public Set<Capability> capabilities() {
         return Set.of(Capability.SCHEMA_EVOLUTION);
+    }
+
+    /** A SQLite file in {@code scratchDirectory}, for {@code fanout plugins --check}: the embedded engine needs nothing else. */
+    @Override
+    public Optional<Destination> selfCheckDestination(Path scratchDirectory) {
+        Objects.requireNonNull(scratchDirectory, "scratchDirectory is null");
+        return Optional.of(Destination.of("self_check", "sqlite:self-check.sqlite", scratchDirectory));
     }
 
     @Override

@@ -96,6 +96,16 @@ class SqlitePluginEndToEndIT {
     }
 
     @Test
+    void fanoutPluginsCheckDrivesTheSqliteWritePathInItsOwnClassLoader() throws Exception {
+        Run r = fanout("plugins", "--check");
+
+        assertThat(r.code()).as(r.output()).isZero();
+        assertThat(r.output().lines()).contains("ok plugin sqlite in " + home.resolve("plugins/sqlite") + ": "
+                + "5 classes of writer-sqlite-0.1.0-SNAPSHOT.jar load and link; sqlite:self-check.sqlite opened, took a row of every "
+                + "logical type, closed");
+    }
+
+    @Test
     void ingestRoutesTradesToSqliteAndTheLatestVersionOfEveryTradeIsStored() throws Exception {
         Path topology = Files.writeString(dir.resolve("topology.yaml"), """
                 version: 1
