@@ -5,6 +5,7 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.Fanout;
+import dev.fanout.core.WriterFailures;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
@@ -86,15 +87,19 @@ final class ValidateCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    /** Null when the writer opened and closed; else why not, masked, e.g. {@code failed (permanent): ...}. */
+    /**
+     * Null when the writer opened and closed; else why not, masked, e.g. {@code failed (permanent): ...}
+     * or {@code failed: NoClassDefFoundError: ...}: whatever the plugin throws, an {@link Error} too,
+     * is this destination's line, not the end of the command.
+     */
     private static String openAndClose(WriterProvider provider, Destination destination) {
         try (BaseWriter writer = provider.create(destination)) {
             writer.open();
             return null;
         } catch (WriteException e) {
             return "failed (" + (e.retryable() ? "retryable" : "permanent") + "): " + withoutNamePrefix(e.getMessage(), destination);
-        } catch (RuntimeException e) {
-            return "failed: " + withoutNamePrefix(e.getMessage() == null ? e.toString() : e.getMessage(), destination);
+        } catch (Throwable e) {
+            return "failed: " + withoutNamePrefix(WriterFailures.describe(e), destination);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.fanout.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.cli.testplugin.PausingDuckDbProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code fanout migrate} between the shipped phase-1 and phase-2 topologies on real DuckDB files,
  * every result checked row by row against {@link Examples#expectation}, which is computed from the
  * input files alone: a straight move, a cutover with newer rows already at the target, a migrate
- * process killed with SIGKILL and run again, {@code --delete-source} with and without a verified
+ * process killed with SIGKILL at a pause point the test controls and run again, {@code --delete-source} with and without a verified
  * move, a target held by another process, and a source that cannot be read.
  */
 class MigrateEndToEndTest {
@@ -120,38 +123,69 @@ class MigrateEndToEndTest {
         assertThat(trades.get(12)).isEqualTo("verified");
     }
 
+    /**
+     * The kill lands at a known point: trades_db's writer ({@link PausingDuckDbProvider}) stops before
+     * its third batch of three rows, so two batches have committed and been checkpointed, and nothing
+     * is being written, when the process gets SIGKILL. The second run, in this JVM, has no pause point.
+     */
     @Test
     void aMigrateKilledMidwayConvergesWhenRunAgain() throws Exception {
         shipped();
         List<Path> inputs = Examples.inputs("day1", "day2");
         assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
+        long trades = rowsIn("market.duckdb", "trades");
+        int batchRows = 3;
+        int pauseBefore = 3;
+        long committedAtKill = (long) batchRows * (pauseBefore - 1);
+        assertThat(trades).as("trades to copy").isGreaterThan(committedAtKill + batchRows);
+        Path paused = Files.writeString(work.resolve("paused.yaml"), Files.readString(phase2)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/trades.duckdb", "paused:${FANOUT_DATA_DIR:-data}/trades.duckdb"));
         Path state = work.resolve("state");
+        Path control = Files.createDirectory(work.resolve("control"));
 
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--from", phase1.toString(),
-                "--to", phase2.toString(), "--state", state.toString(), "--batch-rows", "3")
+                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress",
+                "--from", phase1.toString(), "--to", paused.toString(), "--state", state.toString(), "--batch-rows", String.valueOf(batchRows))
                 .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (!(Files.isDirectory(state) && hasCheckpoint(state)) && child.isAlive() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-            assertThat(child.isAlive()).as("migrate still copying when killed; log: " + Files.readString(work.resolve("child.log"))).isTrue();
+            awaitPause(child, control, work.resolve("child.log"));
         } finally {
             child.destroyForcibly();
             child.waitFor(30, TimeUnit.SECONDS);
         }
         assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
-        CliRun again = migrate(phase1, phase2, "--state", state.toString());
+        JsonNode checkpoint = checkpoint(state, "trades");
+        assertThat(checkpoint.get("copiedRows").asLong()).as("checkpointed when killed: " + checkpoint).isEqualTo(committedAtKill);
+        assertThat(checkpoint.get("done").asBoolean()).isFalse();
+        assertThat(rowsIn("trades.duckdb", "trades")).as("committed at the target when killed").isEqualTo(committedAtKill);
+
+        CliRun again = migrate(phase1, paused, "--state", state.toString());
         assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);
         assertThat(again.out()).contains("resumed").contains("6 of 6 moves verified");
+        assertThat(line(again, "trades", "all rows").get(4)).as("rows copied after resuming")
+                .isEqualTo(String.format("%,d", trades - committedAtKill));
         Examples.assertMatches(Examples.expectation(inputs), phase2Files());
     }
 
-    private static boolean hasCheckpoint(Path state) throws IOException {
+    /** Waits until {@code child} reached its {@link PausingDuckDbProvider} pause point; fails if it ended first. */
+    static void awaitPause(Process child, Path control, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!Files.exists(control.resolve(PausingDuckDbProvider.PAUSED))) {
+            assertThat(child.isAlive()).as("the child ended before its pause point; log: " + Files.readString(log)).isTrue();
+            assertThat(System.nanoTime()).as("the child did not reach its pause point within 120 s; log: " + Files.readString(log))
+                    .isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    /** The checkpoint file of {@code table}'s one move in {@code state}. */
+    private static JsonNode checkpoint(Path state, String table) throws IOException {
         try (Stream<Path> files = Files.list(state)) {
-            return files.anyMatch(p -> p.toString().endsWith(".json"));
+            List<Path> found = files.filter(p -> p.getFileName().toString().startsWith(table + "-") && p.toString().endsWith(".json")).toList();
+            assertThat(found).as("checkpoint of " + table + " in " + state).hasSize(1);
+            return new ObjectMapper().readTree(found.get(0).toFile());
         }
     }
 

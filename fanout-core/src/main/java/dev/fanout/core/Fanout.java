@@ -298,8 +298,10 @@ public final class Fanout implements AutoCloseable {
                 destinations.put(name, destination);
                 try {
                     writers.put(name, provider.create(destination));
-                } catch (WriteException | RuntimeException e) {
+                } catch (WriteException e) {
                     failures.put(name, String.valueOf(e.getMessage()));
+                } catch (RuntimeException | LinkageError e) {
+                    failures.put(name, WriterFailures.describe(e));
                 }
             }
             if (!failures.isEmpty()) {

@@ -24,11 +24,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,6 +41,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @Timeout(60)
 class FanoutPrometheusTest {
 
+    private static final Duration HOLD = Duration.ofMillis(300);
     private static final Schema SCHEMA = Schema.of(List.of(Column.required("id", LogicalType.INT64),
             Column.of("note", LogicalType.STRING)), List.of("id"));
 
@@ -82,8 +85,29 @@ class FanoutPrometheusTest {
         return Double.parseDouble(m.group(1));
     }
 
+    /**
+     * The flush time quantiles p50, p95, p99 of {@code labels} in seconds, each a real duration: above
+     * zero, in order, and no longer than {@code atMostSeconds}.
+     */
+    private static double[] flushQuantiles(String body, String labels, double atMostSeconds) {
+        double[] q = new double[3];
+        List<String> levels = List.of("0.5", "0.95", "0.99");
+        for (int i = 0; i < q.length; i++) {
+            q[i] = sample(body, "fanout_destination_flush", labels + ",quantile=\"" + levels.get(i) + "\"");
+        }
+        assertThat(q[0]).as(labels + " p50").isPositive().isLessThanOrEqualTo(q[1]);
+        assertThat(q[1]).as(labels + " p95").isLessThanOrEqualTo(q[2]);
+        assertThat(q[2]).as(labels + " p99").isLessThanOrEqualTo(atMostSeconds);
+        return q;
+    }
+
+    private static double secondsSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
     @Test
     void rowsWrittenAndFlushQuantilesPerDestinationAreScrapedOverHttp() throws Exception {
+        long start = System.nanoTime();
         Map<String, Integer> committed = new java.util.LinkedHashMap<>(Map.of("trades_db", 0, "quotes_db", 0));
         try (Fanout fanout = Fanout.builder().topology(topology("metrics: { prometheus: \"127.0.0.1:0\" }\n"))
                 .registry(WriterRegistry.of(List.of(new MemProvider()))).build()) {
@@ -108,11 +132,9 @@ class FanoutPrometheusTest {
                 long meter = fanout.metrics().meter("fanout.destination." + e.getKey() + ".rows").getCount();
                 assertThat(meter).isEqualTo(e.getValue().longValue());
                 assertThat(sample(body, "fanout_destination_rows_total", label)).isEqualTo(e.getValue().doubleValue());
-                for (String q : List.of("0.5", "0.95", "0.99")) {
-                    assertThat(sample(body, "fanout_destination_flush", label + ",quantile=\"" + q + "\""))
-                            .isGreaterThanOrEqualTo(0);
-                }
-                assertThat(sample(body, "fanout_destination_flush_count", label)).isPositive();
+                flushQuantiles(body, label, secondsSince(start));
+                assertThat(sample(body, "fanout_destination_flush_count", label)).as("one flush per packet, each awaited")
+                        .isEqualTo(e.getKey().equals("trades_db") ? 3.0 : 1.0);
                 assertThat(sample(body, "fanout_destination_queue_rows", label)).isZero();
             }
             assertThat(committed).containsExactlyInAnyOrderEntriesOf(Map.of("trades_db", 9, "quotes_db", 5));
@@ -125,8 +147,9 @@ class FanoutPrometheusTest {
         }
     }
 
-    /** {@code mem:} writers, except that the one for {@code mem:quotes} waits for {@link #gate} in every write. */
+    /** {@code mem:} writers, except that the one for {@code mem:quotes} signals {@link #entered}, then waits for {@link #gate}, in every write. */
     private static final class GatedMemProvider extends MemProvider {
+        final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch gate = new CountDownLatch(1);
 
         @Override
@@ -141,6 +164,7 @@ class FanoutPrometheusTest {
 
                 @Override
                 public void write(WriteBatch batch) throws WriteException {
+                    entered.countDown();
                     try {
                         gate.await();
                     } catch (InterruptedException e) {
@@ -158,6 +182,7 @@ class FanoutPrometheusTest {
 
     @Test
     void aScrapeDuringTheRunSeesWhatCommittedAndWhatIsStillInFlightPerDestination() throws Exception {
+        long start = System.nanoTime();
         GatedMemProvider plugin = new GatedMemProvider();
         try (Fanout fanout = Fanout.builder().topology(topology("""
                         flow: { max_in_flight_rows: 1000 }
@@ -168,6 +193,7 @@ class FanoutPrometheusTest {
             for (int i = 0; i < 3; i++) {
                 assertThat(fanout.submit(packet("trades", "t" + i, 2 + i)).get().isCommitted()).isTrue();
             }
+            long submitted = System.nanoTime();
             CompletableFuture<PacketOutcome> quotes = fanout.submit(packet("quotes", "q0", 5));
 
             String during = scrape(address);
@@ -176,9 +202,7 @@ class FanoutPrometheusTest {
             assertThat(quotes).isNotDone();
             assertThat(sample(during, "fanout_destination_rows_total", trades)).isEqualTo(9.0);
             assertThat(sample(during, "fanout_destination_flush_count", trades)).isEqualTo(3.0);
-            for (String q : List.of("0.5", "0.95", "0.99")) {
-                assertThat(sample(during, "fanout_destination_flush", trades + ",quantile=\"" + q + "\"")).isGreaterThanOrEqualTo(0);
-            }
+            flushQuantiles(during, trades, secondsSince(start));
             assertThat(sample(during, "fanout_destination_bytes_total", trades)).isPositive();
             assertThat(sample(during, "fanout_table_rows_total", "table=\"trades\"")).isEqualTo(9.0);
             assertThat(sample(during, "fanout_destination_rows_total", held)).isZero();
@@ -187,12 +211,20 @@ class FanoutPrometheusTest {
             assertThat(sample(during, "fanout_destination_in_flight_rows", trades)).isZero();
             assertThat(during).contains("\nfanout_flow_in_flight_rows 5.0\n");
 
+            assertThat(plugin.entered.await(30, TimeUnit.SECONDS)).as("quotes_db's write began").isTrue();
+            Thread.sleep(HOLD.toMillis());
             plugin.gate.countDown();
             assertThat(quotes.get().isCommitted()).isTrue();
+            double heldAtMost = secondsSince(submitted);
             fanout.flush();
             String after = scrape(address);
             assertThat(sample(after, "fanout_destination_rows_total", held)).isEqualTo(5.0);
             assertThat(sample(after, "fanout_destination_flush_count", held)).isEqualTo(1.0);
+            double[] heldFlush = flushQuantiles(after, held, secondsSince(start));
+            assertThat(heldFlush[0]).as("the one flush of quotes_db lasted at least the hold, " + HOLD.toMillis()
+                    + " ms, and at most from submit to commit")
+                    .isGreaterThanOrEqualTo(HOLD.toNanos() / 1e9).isLessThanOrEqualTo(heldAtMost);
+            assertThat(heldFlush[2]).as("one flush: every quantile is that flush").isEqualTo(heldFlush[0]);
             assertThat(sample(after, "fanout_destination_in_flight_rows", held)).isZero();
             assertThat(sample(after, "fanout_table_rows_total", "table=\"quotes\"")).isEqualTo(5.0);
             assertThat(after).contains("\nfanout_flow_in_flight_rows 0.0\n");

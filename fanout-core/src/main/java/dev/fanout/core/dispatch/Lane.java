@@ -11,6 +11,7 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.core.WriterFailures;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
 import org.slf4j.Logger;
@@ -234,7 +235,7 @@ final class Lane {
             return null;
         } catch (CompletionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return cause instanceof WriteException w ? messageOf(w) : "unexpected " + cause;
+            return cause instanceof WriteException w ? messageOf(w) : WriterFailures.describe(cause);
         }
     }
 
@@ -343,7 +344,8 @@ final class Lane {
         try {
             try {
                 writer.open();
-            } catch (WriteException | RuntimeException e) {
+            } catch (Throwable e) {
+                // an Error too (a plugin missing a library throws NoClassDefFoundError): the caller of start reports it
                 opened.completeExceptionally(e);
                 log.warn("destination {}: writer did not open (the reason is reported to the caller of start, with secrets masked)", destination);
                 return;

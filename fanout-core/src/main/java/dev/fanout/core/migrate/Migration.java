@@ -10,6 +10,7 @@ import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import dev.fanout.core.WriterFailures;
 import dev.fanout.core.dispatch.RetryPolicy;
 import dev.fanout.core.dispatch.Sleeper;
 import dev.fanout.core.plugin.WriterRegistry;
@@ -276,6 +277,8 @@ public final class Migration implements AutoCloseable {
             } catch (WriteException | RuntimeException e) {
                 return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed,
                         step + ": " + redact(String.valueOf(e.getMessage()), move));
+            } catch (LinkageError e) {
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(WriterFailures.describe(e), move));
             }
         }
 
@@ -387,9 +390,10 @@ public final class Migration implements AutoCloseable {
                     created = provider(destination).create(destination);
                     created.open();
                     writer = created;
-                } catch (WriteException | RuntimeException e) {
+                } catch (WriteException | RuntimeException | LinkageError e) {
                     closeQuietly(created);
-                    failure = "destination " + destination.name() + ": " + TopologyValidator.redact(String.valueOf(e.getMessage()), destination);
+                    String why = e instanceof WriteException ? String.valueOf(e.getMessage()) : WriterFailures.describe(e);
+                    failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why, destination);
                     throw new MoveFailure(failure);
                 }
             }

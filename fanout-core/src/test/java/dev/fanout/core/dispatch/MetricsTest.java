@@ -26,9 +26,21 @@ import static org.mockito.Mockito.spy;
 @Timeout(30)
 class MetricsTest {
 
+    private static final Duration WRITE_TAKES = Duration.ofMillis(2);
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     @Test
     void countsMatchWhatCommittedAndWhatFailed() throws Exception {
-        RecordingWriter good = new RecordingWriter();
+        long start = System.nanoTime();
+        RecordingWriter good = new RecordingWriter(batch -> pause(WRITE_TAKES));
         RecordingWriter bad = spy(new RecordingWriter());
         doThrow(WriteException.permanent("no such database", null)).when(bad).write(any(WriteBatch.class));
         Map<String, BaseWriter> writers = new LinkedHashMap<>();
@@ -69,8 +81,10 @@ class MetricsTest {
         assertThat(summary).extracting(LaneSummary::destination).containsExactly("good", "bad");
         LaneSummary g = summary.get(0);
         assertThat(List.of(g.rows(), g.packets(), g.batches(), g.failures())).containsExactly(55L, 10L, batches, 0L);
-        assertThat(g.p50FlushMillis()).isNotNegative().isLessThanOrEqualTo(g.p95FlushMillis());
+        assertThat(g.p50FlushMillis()).as("every write of good takes at least " + WRITE_TAKES.toMillis() + " ms")
+                .isGreaterThanOrEqualTo(WRITE_TAKES.toMillis()).isLessThanOrEqualTo(g.p95FlushMillis());
         assertThat(g.p95FlushMillis()).isLessThanOrEqualTo(g.p99FlushMillis());
+        assertThat(g.p99FlushMillis()).isLessThanOrEqualTo((System.nanoTime() - start) / 1e6);
         LaneSummary b = summary.get(1);
         assertThat(List.of(b.rows(), b.packets(), b.batches(), b.failures())).containsExactly(0L, 0L, 0L, 3L);
     }

@@ -49,6 +49,30 @@ class StartTest {
     }
 
     @Test
+    void aWriterWhoseOpenThrowsAnErrorFailsTheStartNamingItAndEveryWriterIsClosed() throws Exception {
+        RecordingWriter a = new RecordingWriter();
+        RecordingWriter b = new RecordingWriter() {
+            @Override
+            public void open() {
+                throw new NoClassDefFoundError("com/google/common/collect/ImmutableList");
+            }
+        };
+        Map<String, BaseWriter> writers = new LinkedHashMap<>();
+        writers.put("a", a);
+        writers.put("b", b);
+
+        DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class,
+                () -> Dispatcher.start(to("a"), writers, settings(10, Duration.ZERO, 100), new MetricRegistry()));
+
+        assertThat(e).hasMessage("could not open 1 destination: destination b: NoClassDefFoundError: "
+                + "com/google/common/collect/ImmutableList (a class the writer needs could not be loaded: is a library missing "
+                + "from its plugin directory?)");
+        assertThat(a.closes).hasValue(1);
+        assertThat(b.closes).hasValue(1);
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).doesNotContain("fanout-lane-a", "fanout-lane-b");
+    }
+
+    @Test
     void writersOpenInParallel() {
         CountDownLatch bothOpening = new CountDownLatch(2);
         class Rendezvous extends RecordingWriter {

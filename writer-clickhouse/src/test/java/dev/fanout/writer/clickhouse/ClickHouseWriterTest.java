@@ -363,14 +363,13 @@ class ClickHouseWriterTest {
 
     @Test
     void aColumnWhoseCommentStatementFailedGetsItsCommentOnTheNextWrite() throws Exception {
-        ClickHouseServerVersion version = ClickHouseServerVersion.parse(server.scalar("SELECT version()"));
+        boolean hasDateTime64 = Integer.parseInt(server.scalar("SELECT version()").split("\\.")[0]) >= 20;
         Schema temporal = Schema.of(List.of(Column.of("id", LogicalType.INT32), Column.of("ts", LogicalType.TIMESTAMP),
                 Column.of("flag", LogicalType.BOOLEAN)), List.of("id"));
         server.query("CREATE DATABASE `" + database + "`");
-        // what ADD COLUMN leaves behind when the following COMMENT COLUMN fails: the type, no comment
-        server.query("CREATE TABLE `" + database + "`.temporal (id Int32, ts " + ClickHouseColumnType.ddl(LogicalType.TIMESTAMP, true, version)
-                + ", flag " + ClickHouseColumnType.ddl(LogicalType.BOOLEAN, true, version)
-                + ", _fanout_version Int64) ENGINE = ReplacingMergeTree(_fanout_version) ORDER BY id");
+        // what ADD COLUMN leaves behind when the following COMMENT COLUMN fails: the type (README's type table), no comment
+        server.query("CREATE TABLE `" + database + "`.temporal (id Int32, ts " + (hasDateTime64 ? "Nullable(DateTime64(6, 'UTC'))" : "Nullable(Int64)")
+                + ", flag Nullable(UInt8), _fanout_version Int64) ENGINE = ReplacingMergeTree(_fanout_version) ORDER BY id");
 
         write(destination(), WriteBatch.of(FramePacket.builder("temporal", temporal).version(1)
                 .addRow(1, Instant.parse("2024-01-02T03:04:05.000006Z"), true).build()));
@@ -380,7 +379,7 @@ class ClickHouseWriterTest {
             comments.put(c[0], c[1]);
         }
         assertThat(comments).containsEntry("flag", "fanout:boolean");
-        if (!version.hasDateTime64()) {
+        if (!hasDateTime64) {
             assertThat(comments).containsEntry("ts", "fanout:timestamp");
         }
         assertThat(read("temporal").get(0)).containsEntry("ts", Instant.parse("2024-01-02T03:04:05.000006Z")).containsEntry("flag", true);

@@ -29,17 +29,23 @@ import java.util.regex.Pattern;
  * @param attachMode         {@code workspace}, {@code single}, or null for MotherDuck's default
  * @param saasMode           {@code true}, {@code false}, or null for MotherDuck's default
  * @param extensionDirectory where a pre-installed motherduck extension is, or null for DuckDB's default
+ * @param extensionRepository where DuckDB downloads the extension from (an internal mirror), or null for
+ *                           extensions.duckdb.org
  * @param testLocalFile      test mode: the local DuckDB file written instead of MotherDuck, or null
  * @param uriSecrets         what {@link Destination#redact} masks in the URI ({@link Destination#uriSecrets()}),
  *                           masked in messages like the token; never printed
  */
 record MotherDuckDestination(String name, String database, String schema, String table, String token, String attachMode,
-                             String saasMode, Path extensionDirectory, Path testLocalFile, List<String> uriSecrets) {
+                             String saasMode, Path extensionDirectory, String extensionRepository, Path testLocalFile,
+                             List<String> uriSecrets) {
 
     static final String TOKEN = "token";
     static final String ATTACH_MODE = "attach_mode";
     static final String SAAS_MODE = "saas_mode";
     static final String EXTENSION_DIRECTORY = "extension_directory";
+    static final String EXTENSION_REPOSITORY = "extension_repository";
+    /** Where DuckDB downloads extensions from unless {@value #EXTENSION_REPOSITORY} says otherwise. */
+    static final String DEFAULT_EXTENSION_REPOSITORY = "extensions.duckdb.org";
     static final String TEST_LOCAL_PATH = "test_local_path";
     static final String DEFAULT_SCHEMA = "main";
 
@@ -52,8 +58,12 @@ record MotherDuckDestination(String name, String database, String schema, String
                     + "MotherDuck's default is false", null),
             OptionSpec.optional(EXTENSION_DIRECTORY, "DuckDB extension directory holding a pre-installed motherduck extension, for "
                     + "machines without network access to extensions.duckdb.org; relative to the topology", null),
+            OptionSpec.optional(EXTENSION_REPOSITORY, "where DuckDB downloads the motherduck extension from when it is not in the "
+                    + "extension directory: the URL (or local directory) of a mirror laid out like extensions.duckdb.org, e.g. "
+                    + "http://mirror.internal/duckdb-extensions; left out, DuckDB's own (extensions.duckdb.org)", null),
             OptionSpec.optional(TEST_LOCAL_PATH, "for tests only: write a local DuckDB file (relative to the topology) instead of "
-                    + "MotherDuck, with the same SQL; token, attach_mode, saas_mode and extension_directory are then unused", null));
+                    + "MotherDuck, with the same SQL; token, attach_mode, saas_mode, extension_directory and extension_repository are then "
+                    + "unused", null));
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final String FORMS = "md:database or md://database.schema/table";
@@ -74,6 +84,11 @@ record MotherDuckDestination(String name, String database, String schema, String
     /** {@code md:database}, lowercased: DuckDB matches database names case-insensitively. */
     String databaseId() {
         return "md:" + database.toLowerCase(Locale.ROOT);
+    }
+
+    /** Where DuckDB downloads the extension from, for messages: the option's value, else extensions.duckdb.org. */
+    String extensionSource() {
+        return extensionRepository == null ? DEFAULT_EXTENSION_REPOSITORY : extensionRepository;
     }
 
     /** The destination as the topology wrote it, e.g. {@code md://market.main/trades}; holds no secret. */
@@ -149,6 +164,12 @@ record MotherDuckDestination(String name, String database, String schema, String
                     }
                 }
                 case EXTENSION_DIRECTORY -> pathProblem(destination, key, value, true).ifPresent(p -> problems.add(prefix + p));
+                case EXTENSION_REPOSITORY -> {
+                    if (value.isEmpty() || value.chars().anyMatch(Character::isWhitespace)) {
+                        problems.add(prefix + "option extension_repository must be the URL of an extension repository without "
+                                + "whitespace, e.g. http://mirror.internal/duckdb-extensions, or left out for extensions.duckdb.org");
+                    }
+                }
                 case TEST_LOCAL_PATH -> pathProblem(destination, key, value, false).ifPresent(p -> problems.add(prefix + p));
                 default -> problems.add(prefix + "unknown option '" + key + "' — the md writer accepts " + String.join(", ", known));
             }
@@ -173,7 +194,7 @@ record MotherDuckDestination(String name, String database, String schema, String
         String token = option(destination, TOKEN);
         return new MotherDuckDestination(destination.name(), uri.database(), uri.schema(), uri.table(), token == null ? "" : token,
                 option(destination, ATTACH_MODE), option(destination, SAAS_MODE),
-                extensions == null ? null : base.resolve(extensions).toAbsolutePath().normalize(),
+                extensions == null ? null : base.resolve(extensions).toAbsolutePath().normalize(), option(destination, EXTENSION_REPOSITORY),
                 local == null ? null : LocalFileTarget.canonicalFile(base, local), destination.uriSecrets());
     }
 

@@ -107,13 +107,14 @@ final class MotherDuckFailure {
         String version = vp.find() ? vp.group(1) : null;
         String layout = version == null ? "<version>/<platform>" : version + "/" + vp.group(2);
         Path dir = destination.extensionDirectory();
-        return "the motherduck DuckDB extension could not be loaded (no network access to extensions.duckdb.org?), so MotherDuck "
+        String source = destination.extensionSource();
+        return "the motherduck DuckDB extension could not be loaded (no network access to " + source + "?), so MotherDuck "
                 + "database " + destination.databaseId() + " cannot be reached. DuckDB said: " + said
                 + (dir == null ? "" : " (extension_directory is " + dir + ")") + ". To fix it, either pre-install the extension: on a "
                 + "machine with network access run INSTALL motherduck in DuckDB " + (version == null ? "" : version + ", ")
                 + "the version fanout bundles, copy its extension directory (~/.duckdb/extensions by default) to this machine so that "
                 + "<dir>/" + layout + "/motherduck.duckdb_extension exists, and set this destination's option extension_directory to "
-                + "that <dir>; or allow this machine network access to extensions.duckdb.org.";
+                + "that <dir>; or allow this machine network access to " + source + ".";
     }
 
     /** {@code text} with every occurrence of {@code token} replaced by {@code ****}. */

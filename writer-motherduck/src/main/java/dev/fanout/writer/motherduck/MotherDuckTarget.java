@@ -87,6 +87,10 @@ final class MotherDuckTarget implements DuckDbTarget {
         if (destination.extensionDirectory() != null) {
             props.setProperty("extension_directory", destination.extensionDirectory().toString());
         }
+        if (destination.extensionRepository() != null) {
+            // DuckDB's autoloading installs from here too when autoinstall_extension_repository is unset
+            props.setProperty("custom_extension_repository", destination.extensionRepository());
+        }
         try {
             return new DuckDBDriver().connect(jdbcUrl(), props).unwrap(DuckDBConnection.class);
         } catch (SQLException e) {

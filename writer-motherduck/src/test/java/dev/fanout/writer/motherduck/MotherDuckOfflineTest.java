@@ -1,24 +1,35 @@
 package dev.fanout.writer.motherduck;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real attempt to open {@code md:} through DuckDB. The test machines cannot download the
- * motherduck extension, so open fails with the offline message; should a machine ever load the
- * extension, MotherDuck refuses the made-up token instead, and only the no-leak checks apply.
+ * A real attempt to open {@code md:} through DuckDB on a machine that cannot get the motherduck
+ * extension, made so on purpose: an empty extension directory and, as the destination's
+ * {@code extension_repository}, a local HTTP server that answers 404 to everything. So the open
+ * fails the same way on every machine, online or not, and the message the user sees is checked
+ * word for word.
  */
 @Timeout(120)
 class MotherDuckOfflineTest {
@@ -28,36 +39,62 @@ class MotherDuckOfflineTest {
     @TempDir
     Path dir;
 
+    private HttpServer repository;
+    private final List<String> requested = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void repositoryThatServesNothing() throws IOException {
+        repository = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        repository.createContext("/", exchange -> {
+            requested.add(exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        repository.start();
+    }
+
+    @AfterEach
+    void stopRepository() {
+        repository.stop(0);
+    }
+
+    private String repositoryUrl() {
+        return "http://127.0.0.1:" + repository.getAddress().getPort();
+    }
+
     @Test
     void openWithoutTheExtensionIsAPermanentErrorSayingHowToFixItAndNeverShowsTheToken() throws Exception {
-        Destination destination = new Destination("hot", "md:market", Map.of("token", TOKEN, "extension_directory", "extensions"), dir,
-                Set.of("token"));
-        WriteException failure = null;
-        try (BaseWriter writer = new MotherDuckWriterProvider().create(destination)) {
-            writer.open();
-        } catch (WriteException e) {
-            failure = e;
-        }
-        Assumptions.assumeTrue(failure != null, "md:market opened: this machine reached MotherDuck, nothing to check offline");
+        Path extensions = Files.createDirectory(dir.resolve("extensions"));
+        Destination destination = new Destination("hot", "md:market", Map.of("token", TOKEN, "extension_directory", "extensions",
+                "extension_repository", repositoryUrl()), dir, Set.of("token"));
 
+        WriteException failure;
+        try (BaseWriter writer = new MotherDuckWriterProvider().create(destination)) {
+            failure = catchThrowableOfType(WriteException.class, writer::open);
+        }
+
+        assertThat(failure).as("md:market opened although its extension directory is empty and its repository serves nothing")
+                .isNotNull();
+        assertThat(requested).as("DuckDB asked the destination's extension_repository for the extension")
+                .singleElement().asString().matches("/v[0-9][^/]*/[a-z0-9_]+/motherduck\\.duckdb_extension\\.gz");
+        String layout = requested.get(0).substring(1, requested.get(0).lastIndexOf('/'));
         StringWriter trace = new StringWriter();
         failure.printStackTrace(new PrintWriter(trace));
         assertThat(trace.toString()).doesNotContain(TOKEN);
-        assertThat(failure.getMessage()).doesNotContain(TOKEN);
         assertThat(failure.toString()).doesNotContain(TOKEN);
-
-        Assumptions.assumeTrue(MotherDuckFailure.isExtensionMissing(failure.getMessage()),
-                "the motherduck extension loaded here (network access?): " + failure.getMessage());
         assertThat(failure.retryable()).isFalse();
         assertThat(failure.getCause()).isNull();
         assertThat(failure.getMessage())
                 .startsWith("destination hot: the motherduck DuckDB extension could not be loaded (no network access to "
-                        + "extensions.duckdb.org?), so MotherDuck database md:market cannot be reached. DuckDB said: ")
-                .contains("Failed to download extension \"motherduck\"")
-                .contains("(extension_directory is " + dir.resolve("extensions") + ")")
-                .contains("INSTALL motherduck")
-                .contains("set this destination's option extension_directory")
-                .endsWith("or allow this machine network access to extensions.duckdb.org.")
+                        + repositoryUrl() + "?), so MotherDuck database md:market cannot be reached. DuckDB said: ")
+                .contains("Failed to download extension \"motherduck\" at URL \"" + repositoryUrl() + "/" + layout
+                        + "/motherduck.duckdb_extension.gz\" (HTTP 404)")
+                .contains("(extension_directory is " + extensions + "). To fix it, either pre-install the extension: on a machine "
+                        + "with network access run INSTALL motherduck in DuckDB " + layout.substring(0, layout.indexOf('/')) + ", the "
+                        + "version fanout bundles, copy its extension directory (~/.duckdb/extensions by default) to this machine so "
+                        + "that <dir>/" + layout + "/motherduck.duckdb_extension exists, and set this destination's option "
+                        + "extension_directory to that <dir>; or allow this machine network access to " + repositoryUrl() + ".")
+                .doesNotContain(TOKEN)
                 .doesNotContain("\n");
     }
 }

@@ -123,7 +123,11 @@ class MotherDuckWriterProviderTest {
         assertThat(provider.validate(destination("md:market", Map.of("token", "abc def")))).singleElement().asString()
                 .contains("whitespace").doesNotContain("abc");
         assertThat(provider.validate(destination("md:market", Map.of("token", "", "attach_mode", "single", "saas_mode", "true",
-                "extension_directory", "ext")))).isEmpty();
+                "extension_directory", "ext", "extension_repository", "http://mirror.internal/duckdb-extensions")))).isEmpty();
+        for (String repository : List.of(" ", "http://mirror internal/x")) {
+            assertThat(provider.validate(destination("md:market", Map.of("extension_repository", repository)))).as(repository)
+                    .singleElement().asString().contains("option extension_repository must be the URL of an extension repository");
+        }
     }
 
     @Test
@@ -257,7 +261,8 @@ class MotherDuckWriterProviderTest {
         WriteException missing = MotherDuckFailure.whileOpening(MotherDuckDestination.of(destination("md:market")), offline, true);
         assertThat(missing.retryable()).isFalse();
         assertThat(missing.getCause()).isNull();
-        assertThat(missing.getMessage()).contains("v2.0.0/linux_amd64/motherduck.duckdb_extension").doesNotContain("\n");
+        assertThat(missing.getMessage()).contains("v2.0.0/linux_amd64/motherduck.duckdb_extension").doesNotContain("\n")
+                .contains("(no network access to extensions.duckdb.org?)").endsWith("network access to extensions.duckdb.org.");
 
         WriteException refused = MotherDuckFailure.whileOpening(MotherDuckDestination.of(destination("md:market", Map.of("token", TOKEN))),
                 "Invalid Input Error: UNAUTHENTICATED: token " + TOKEN + " is invalid", false);
