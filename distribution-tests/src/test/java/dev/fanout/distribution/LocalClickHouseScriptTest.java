@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code scripts/clickhouse start|stop|status}, the local server the README's phase-3 steps use, run
  * as a user runs it with {@code FANOUT_CLICKHOUSE_HOME} in a directory whose path holds a space:
- * {@code start} prints only the two export lines and returns once {@code /ping} answers; started
+ * {@code start} prints only the two export lines (or {@code false}, so the eval fails, when it
+ * cannot start) and returns once {@code /ping} answers; started
  * again while running it prints them again; stopped and started again it keeps its data and ports;
  * {@code status} exits 0 running and 3 stopped. Queries go through the JDK's HTTP client.
  */
@@ -129,7 +130,7 @@ class LocalClickHouseScriptTest {
             Installation.Run refused = script("start");
 
             assertThat(refused.code()).as(refused.output()).isEqualTo(1);
-            assertThat(refused.out()).as("no exports when nothing started").isEmpty();
+            assertThat(refused.out()).as("no exports when nothing started, and a failing eval").isEqualTo("false\n");
             assertThat(refused.err()).contains("port " + httpPort + " on 127.0.0.1 is taken by another process");
         }
     }
@@ -139,7 +140,7 @@ class LocalClickHouseScriptTest {
         Installation.Run r = script("start", Map.of("FANOUT_CLICKHOUSE_SERVER", tmp.resolve("no-such-clickhouse-server").toString()));
 
         assertThat(r.code()).as(r.output()).isEqualTo(2);
-        assertThat(r.out()).isEmpty();
+        assertThat(r.out()).as("what eval runs: a failure").isEqualTo("false\n");
         assertThat(r.err()).contains("scripts/install-clickhouse");
         assertThat(script("status").code()).isEqualTo(3);
     }
