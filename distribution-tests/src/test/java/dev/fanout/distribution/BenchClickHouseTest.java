@@ -60,7 +60,7 @@ class BenchClickHouseTest {
                 "--clickhouse", uri, "--clickhouse-native-port", Integer.toString(server.tcpPort()));
 
         assertThat(r.code()).as(r.output()).isZero();
-        assertThat(r.out()).as(r.output()).contains("  ClickHouse " + server.scalar("SELECT version()") + " at " + uri
+        assertThat(r.out()).as(r.output()).contains("  ClickHouse " + SampleWork.scalar(server, "SELECT version()") + " at " + uri
                 + ", clickhouse-client on native port " + server.tcpPort() + "\n").contains("  round 1 of 1 done\n");
         Map<String, Case> cases = new LinkedHashMap<>();
         for (String line : r.out().lines().toList()) {
@@ -83,7 +83,7 @@ class BenchClickHouseTest {
         assertThat(reference.ratio()).isEqualTo(1.00);
         assertThat(writer.ratio()).as("(d) against (e)").isCloseTo((double) writer.median() / reference.median(),
                 org.assertj.core.data.Offset.offset(0.0051));
-        assertThat(server.scalar("SELECT count() FROM system.databases WHERE name = 'bench'"))
+        assertThat(SampleWork.scalar(server, "SELECT count() FROM system.databases WHERE name = 'bench'"))
                 .as("the bench created database bench and drops it").isEqualTo("0");
     }
 }

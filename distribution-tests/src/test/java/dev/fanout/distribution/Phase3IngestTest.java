@@ -81,7 +81,7 @@ class Phase3IngestTest {
     }
 
     private boolean databaseExists() throws IOException {
-        return !server.scalar("SELECT count() FROM system.databases WHERE name = '" + DATABASE + "'").equals("0");
+        return !SampleWork.scalar(server, "SELECT count() FROM system.databases WHERE name = '" + DATABASE + "'").equals("0");
     }
 
     @Test

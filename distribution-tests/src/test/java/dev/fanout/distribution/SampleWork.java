@@ -77,6 +77,14 @@ final class SampleWork {
         return env;
     }
 
+    /**
+     * The one value {@code sql} returns, as the server's own TabSeparated text: read through the
+     * harness's plain HTTP query, without any decoding of fanout's.
+     */
+    static String scalar(ClickHouseServer server, String sql) throws IOException {
+        return new String(server.query(sql + " FORMAT TabSeparated"), java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+
     /** {@code ingest --no-progress --topology TOPOLOGY} and the whole sample, run in {@code work}. */
     static String[] ingestSample(Path work, String topology) {
         List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology));
