@@ -36,6 +36,20 @@ public interface BaseWriter extends AutoCloseable {
     void write(WriteBatch batch) throws WriteException;
 
     /**
+     * Proves by a real round trip, with this writer's credentials, that the target answers now;
+     * {@code fanout validate --connect} calls it after {@link #open()}, on the same thread. A writer
+     * may open without reaching its target — a server that is down when a run starts must not stop
+     * the run's other destinations, its writes retry and park instead — so an opened writer is not
+     * proof of a connection. The default does nothing: right for writers whose {@code open} connects.
+     *
+     * @throws WriteException retryable when the target does not answer for now (naming where it was
+     *                        sought), permanent when it refuses (credentials, privileges); never
+     *                        carrying a secret
+     */
+    default void checkConnection() throws WriteException {
+    }
+
+    /**
      * The optional {@link Capability#READ} capability: this writer's tables read back over its own
      * connection, between {@link #open()} and {@link #close()}, on the writer's thread. Empty (the
      * default) when the engine cannot be read, and then the destination cannot be a migration source.

@@ -22,11 +22,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code fanout validate [--connect] TOPOLOGY}: every problem at once, with file:line:column, before any
- * row moves. The checks are static; {@code --connect} then opens and closes each destination's writer,
- * so a locked DuckDB file, a refused credential or a missing driver extension shows up here rather
- * than mid-ingest. A ClickHouse server that is down does not: that writer connects at its first
- * write, so an outage is retried and parked instead of stopping the run. Messages are masked like
- * every destination fanout prints.
+ * row moves. The checks are static; {@code --connect} then opens each destination's writer, asks it
+ * for a round trip to its target ({@link BaseWriter#checkConnection()}) and closes it, so a locked
+ * DuckDB file, a refused credential, a missing driver extension or a server that is down shows up
+ * here rather than mid-ingest — also for writers that open without connecting, as ClickHouse's does
+ * so that an outage during a run is retried and parked instead of stopping it. A plugin that cannot
+ * load a class it needs is reported on its destination's line too. Messages are masked like every
+ * destination fanout prints.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = "Check a topology file: syntax, keys, routes, plugins, one writer per physical target.")
@@ -38,8 +40,9 @@ final class ValidateCommand implements Callable<Integer> {
     @Parameters(paramLabel = "TOPOLOGY", description = "The topology YAML file.")
     private Path topologyFile;
 
-    @Option(names = "--connect", description = "After the checks, open and close each destination's writer (this connects to "
-            + "servers and creates DuckDB files that do not exist yet) and report ok or the error per destination; exit 2 if any fails.")
+    @Option(names = "--connect", description = "After the checks, open each destination's writer, check that its target answers "
+            + "(this connects to servers and creates DuckDB files that do not exist yet) and close it; report ok or the error per "
+            + "destination; exit 2 if any fails.")
     private boolean connect;
 
     @Override
@@ -88,13 +91,14 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     /**
-     * Null when the writer opened and closed; else why not, masked, e.g. {@code failed (permanent): ...}
-     * or {@code failed: NoClassDefFoundError: ...}: whatever the plugin throws, an {@link Error} too,
-     * is this destination's line, not the end of the command.
+     * Null when the writer opened, reached its target and closed; else why not, masked, e.g.
+     * {@code failed (permanent): ...} or {@code failed: NoClassDefFoundError: ...}: whatever the plugin
+     * throws, an {@link Error} too, is this destination's line, not the end of the command.
      */
     private static String openAndClose(WriterProvider provider, Destination destination) {
         try (BaseWriter writer = provider.create(destination)) {
             writer.open();
+            writer.checkConnection();
             return null;
         } catch (WriteException e) {
             return "failed (" + (e.retryable() ? "retryable" : "permanent") + "): " + withoutNamePrefix(e.getMessage(), destination);

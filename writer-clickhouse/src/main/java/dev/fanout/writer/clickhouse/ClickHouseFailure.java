@@ -91,8 +91,7 @@ final class ClickHouseFailure {
         if (e instanceof InterruptedException) {
             return new WriteException(where + "interrupted while " + action + at, true, table, null, e);
         }
-        if (e instanceof ConnectionInitiationException || hasCause(e, UnknownHostException.class)
-                || hasCause(e, java.net.ConnectException.class)) {
+        if (isUnreachable(e)) {
             return new WriteException(where + "cannot reach ClickHouse" + at + " while " + action + ": " + causeText(e, destination),
                     true, table, null, e);
         }
@@ -101,6 +100,23 @@ final class ClickHouseFailure {
                     + causeText(e, destination), true, table, null, e);
         }
         return new WriteException(where + action + " failed" + at + ": " + causeText(e, destination), false, table, null, e);
+    }
+
+    /** Whether {@code error} means no connection could be made: refused, unresolvable, not initiated. */
+    static boolean isUnreachable(Throwable error) {
+        Throwable e = unwrap(error);
+        return e instanceof ConnectionInitiationException || hasCause(e, UnknownHostException.class)
+                || hasCause(e, java.net.ConnectException.class);
+    }
+
+    /**
+     * The retryable failure of a connection check that reached nothing ({@link #isUnreachable}): the
+     * server at {@code host:port} is not answering, with what the client saw, and what to do.
+     */
+    static WriteException notAnswering(ClickHouseDestination destination, Throwable error) {
+        return new WriteException("destination " + destination.name() + ": the ClickHouse server at " + destination.hostPort()
+                + " is not answering (" + causeText(unwrap(error), destination) + ") — start it, or correct host and port in the URI",
+                true, null, null, error);
     }
 
     /** The ClickHouse error code of {@code e}: the header's, else the one in its message, else 0. */

@@ -52,8 +52,9 @@ import java.util.stream.Collectors;
  * {@code open}. A retryable one — the server down or unreachable for now — does not: the
  * destination must not stop the run's other destinations, so {@code open} returns and every
  * {@link #write} connects first, failing retryably while the server is away (the core's retries,
- * circuit breaker and dead-letter queue take it from there) and writing once it is back. Not
- * thread-safe: one lane thread drives it.
+ * circuit breaker and dead-letter queue take it from there) and writing once it is back.
+ * {@link #checkConnection()} (what {@code fanout validate --connect} calls) does insist on an answer.
+ * Not thread-safe: one lane thread drives it.
  *
  * <p><b>Reading back</b>: {@link #reader()} reads the stored tables with {@code FINAL} over the same
  * client ({@link ClickHouseReader}), so a ClickHouse destination can be a migration source.
@@ -94,6 +95,28 @@ public final class ClickHouseWriter implements BaseWriter {
                 throw e;
             }
             // The server is away for now: each write connects first and fails retryably until it is back.
+        }
+    }
+
+    /**
+     * {@code SELECT 1} with the destination's credentials, connecting first when the server was away
+     * at {@link #open()}: a server that does not answer is a retryable failure saying so with its
+     * {@code host:port}, refused credentials a permanent one (neither carries the password).
+     */
+    @Override
+    public void checkConnection() throws WriteException {
+        try {
+            ClickHouseHttp client = requireConnection("check the connection");
+            try {
+                client.rows("SELECT 1");
+            } catch (RuntimeException e) {
+                throw ClickHouseFailure.of(destination, null, "checking the connection", e);
+            }
+        } catch (WriteException e) {
+            if (e.retryable() && e.getCause() != null && ClickHouseFailure.isUnreachable(e.getCause())) {
+                throw ClickHouseFailure.notAnswering(destination, e.getCause());
+            }
+            throw e;
         }
     }
 

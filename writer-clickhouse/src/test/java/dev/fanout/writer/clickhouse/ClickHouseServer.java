@@ -3,6 +3,7 @@ package dev.fanout.writer.clickhouse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,7 +27,9 @@ import java.util.stream.Stream;
 /**
  * A real {@code clickhouse-server} run as a child process for tests: free loopback ports, a config
  * and data directory of its own under a temporary directory, the user {@code default} without a
- * password and {@link #SECURED_USER} with a random one. Stopping and starting again keeps ports and
+ * password and {@link #SECURED_USER} with a random one. The configuration is the one
+ * {@code scripts/clickhouse} gives users' local servers: the templates of
+ * {@code scripts/clickhouse-config/}, on the test class path (and in this module's test-jar). Stopping and starting again keeps ports and
  * data, so a test can take the server away under a writer and bring it back.
  *
  * <p>Queries made here ({@link #query}) go through the JDK's own HTTP client, independent of the
@@ -43,6 +46,9 @@ public final class ClickHouseServer implements AutoCloseable {
             + "installs it (scripts/install-clickhouse: apt-get install clickhouse-server clickhouse-client)";
 
     private static final String HOST = "127.0.0.1";
+    /** Where the templates scripts/clickhouse fills as well are on the test class path. */
+    private static final String TEMPLATES = "/clickhouse-config/";
+    private static final List<String> CONFIG_FILES = List.of("config.xml", "users.xml");
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
     private final Path home;
@@ -137,40 +143,31 @@ public final class ClickHouseServer implements AutoCloseable {
         for (String dir : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
             Files.createDirectories(home.resolve(dir));
         }
-        String config = """
-                <?xml version="1.0"?>
-                <yandex>
-                  <logger><level>warning</level><log>%1$s/log/server.log</log><errorlog>%1$s/log/server.err.log</errorlog><size>10M</size><count>1</count></logger>
-                  <listen_host>%2$s</listen_host>
-                  <http_port>%3$d</http_port>
-                  <tcp_port>%4$d</tcp_port>
-                  <path>%1$s/data/</path>
-                  <tmp_path>%1$s/tmp/</tmp_path>
-                  <user_files_path>%1$s/user_files/</user_files_path>
-                  <format_schema_path>%1$s/format_schemas/</format_schema_path>
-                  <users_config>users.xml</users_config>
-                  <default_profile>default</default_profile>
-                  <default_database>default</default_database>
-                  <timezone>UTC</timezone>
-                  <mark_cache_size>268435456</mark_cache_size>
-                  <uncompressed_cache_size>268435456</uncompressed_cache_size>
-                  <max_concurrent_queries>64</max_concurrent_queries>
-                  <mlock_executable>false</mlock_executable>
-                </yandex>
-                """.formatted(xml(home.toString()), HOST, httpPort, tcpPort);
-        String users = """
-                <?xml version="1.0"?>
-                <yandex>
-                  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
-                  <users>
-                    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
-                    <%1$s><password>%2$s</password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></%1$s>
-                  </users>
-                  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-                </yandex>
-                """.formatted(SECURED_USER, xml(password));
-        Files.writeString(home.resolve("config.xml"), config);
-        Files.writeString(home.resolve("users.xml"), users);
+        for (String file : CONFIG_FILES) {
+            String filled = template(file).replace("@CH_HOME@", xml(home.toString()))
+                    .replace("@CH_HTTP_PORT@", Integer.toString(httpPort)).replace("@CH_TCP_PORT@", Integer.toString(tcpPort))
+                    .replace("@CH_SECURED_PASSWORD@", xml(password));
+            if (filled.contains("@CH_")) {
+                throw new IllegalStateException(TEMPLATES + file + " has a placeholder the harness does not fill: "
+                        + filled.substring(filled.indexOf("@CH_")).lines().findFirst().orElse(""));
+            }
+            Files.writeString(home.resolve(file), filled);
+        }
+    }
+
+    /** A configuration template as scripts/clickhouse-config/ holds it, read from the test class path. */
+    private static String template(String file) throws IOException {
+        try (InputStream in = ClickHouseServer.class.getResourceAsStream(TEMPLATES + file)) {
+            if (in == null) {
+                throw new IllegalStateException(TEMPLATES + file + " is not on the test class path: writer-clickhouse's pom copies "
+                        + "scripts/clickhouse-config/ there as a test resource (and into its test-jar)");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            if (file.equals("users.xml") && !text.contains("<" + SECURED_USER + ">")) {
+                throw new IllegalStateException(TEMPLATES + file + " does not define the user " + SECURED_USER);
+            }
+            return text;
+        }
     }
 
     private static String xml(String text) {
