@@ -12,6 +12,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class RunTally implements AutoCloseable {
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
-    private final Queue<String> reasons = new ConcurrentLinkedQueue<>();
+    private final Queue<Reason> reasons = new ConcurrentLinkedQueue<>();
     private final LongAdder acknowledgedRows = new LongAdder();
     private final ProgressBar bar;
     private final long started = System.nanoTime();
@@ -176,7 +177,8 @@ final class RunTally implements AutoCloseable {
                     if (error == null && !outcome.deadLetterIds().isEmpty()) {
                         why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
                     }
-                    reasons.add(origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why);
+                    reasons.add(new Reason(packet.table(), origin,
+                            origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why));
                 }
             }
             acknowledgedRows.add(packet.rowCount());
@@ -222,11 +224,50 @@ final class RunTally implements AutoCloseable {
         out.flush();
     }
 
-    /** A line per table with rows not committed (dead-lettered or failed), then the first reasons. */
+    /**
+     * A line per table with rows not committed (dead-lettered or failed), then the first reasons, by
+     * table and origin (file, then rows, numbers compared as numbers) rather than in the order the
+     * destinations happened to answer, so two runs with the same failures print the same report.
+     */
     void printProblems(PrintWriter err) {
         new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows in packets not fully committed%n", t, n.sum()));
-        reasons.forEach(r -> err.println("  " + r));
+        reasons.stream().sorted(Comparator.comparing(Reason::table).thenComparing(Reason::origin, RunTally::compareNatural))
+                .forEach(r -> err.println("  " + r.line()));
         err.flush();
+    }
+
+    private record Reason(String table, String origin, String line) {
+    }
+
+    /** Text compared character by character, except that runs of digits compare as the numbers they are ("rows 2-9" before "rows 10-19"). */
+    static int compareNatural(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            if (Character.isDigit(a.charAt(i)) && Character.isDigit(b.charAt(j))) {
+                int endA = i;
+                int endB = j;
+                while (endA < a.length() && Character.isDigit(a.charAt(endA))) {
+                    endA++;
+                }
+                while (endB < b.length() && Character.isDigit(b.charAt(endB))) {
+                    endB++;
+                }
+                int byValue = new java.math.BigInteger(a.substring(i, endA)).compareTo(new java.math.BigInteger(b.substring(j, endB)));
+                if (byValue != 0) {
+                    return byValue;
+                }
+                i = endA;
+                j = endB;
+            } else {
+                if (a.charAt(i) != b.charAt(j)) {
+                    return Character.compare(a.charAt(i), b.charAt(j));
+                }
+                i++;
+                j++;
+            }
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /** Stops progress: the ticker, then the bar. Idempotent. */

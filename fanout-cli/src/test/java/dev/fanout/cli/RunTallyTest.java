@@ -44,4 +44,38 @@ class RunTallyTest {
                 + "trades_db 50 \\([\\d,]+/s\\), quotes_db 0 \\(0/s\\)");
         assertThat(lines.get(1)).contains("trades_db 75 (").contains("quotes_db 7 (");
     }
+
+    @Test
+    void theReasonsOfARunArePrintedByTableAndOriginWhateverOrderTheDestinationsAnsweredIn() {
+        MetricRegistry metrics = new MetricRegistry();
+        StringWriter err = new StringWriter();
+        try (RunTally tally = RunTally.silent(30, metrics, List.of("ch"), new PrintWriter(new StringWriter()))) {
+            FramePacket trades = FramePacket.builder("trades", SCHEMA).addRow(1L).build();
+            FramePacket bars = FramePacket.builder("bars", SCHEMA).addRow(1L).build();
+            FramePacket laterTrades = FramePacket.builder("trades", SCHEMA).addRow(2L).build();
+            CompletableFuture<PacketOutcome> a = new CompletableFuture<>();
+            CompletableFuture<PacketOutcome> b = new CompletableFuture<>();
+            CompletableFuture<PacketOutcome> c = new CompletableFuture<>();
+            tally.track(laterTrades, a, "in/trades.csv data rows 10-19");
+            tally.track(trades, b, "in/trades.csv data rows 2-9");
+            tally.track(bars, c, "in/bars.csv data rows 1-1");
+            a.complete(PacketOutcome.deadLettered(laterTrades, "d1", "server down"));
+            b.complete(PacketOutcome.deadLettered(trades, "d2", "server down"));
+            c.complete(PacketOutcome.deadLettered(bars, "d3", "server down"));
+
+            tally.printProblems(new PrintWriter(err));
+        }
+
+        assertThat(err.toString().lines().filter(l -> l.startsWith("  ")).map(l -> l.substring(2, l.indexOf(" (packet"))))
+                .containsExactly("in/bars.csv data rows 1-1", "in/trades.csv data rows 2-9", "in/trades.csv data rows 10-19");
+    }
+
+    @Test
+    void numbersInTextCompareAsNumbers() {
+        assertThat(RunTally.compareNatural("rows 2-9", "rows 10-19")).isNegative();
+        assertThat(RunTally.compareNatural("rows 10-19", "rows 2-9")).isPositive();
+        assertThat(RunTally.compareNatural("a.csv rows 1", "b.csv rows 1")).isNegative();
+        assertThat(RunTally.compareNatural("rows 1", "rows 1")).isZero();
+        assertThat(RunTally.compareNatural("rows 1", "rows 1-2")).isNegative();
+    }
 }
