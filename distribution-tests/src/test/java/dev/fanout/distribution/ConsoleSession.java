@@ -23,10 +23,12 @@ final class ConsoleSession {
     private static final Pattern EXPORT = Pattern.compile("^declare -x (\\w+)=\"(.*)\"$");
 
     private final Path directory;
+    private final Path installation;
     private final Path environment;
 
-    private ConsoleSession(Path directory, Path environment) {
+    private ConsoleSession(Path directory, Path installation, Path environment) {
         this.directory = directory;
+        this.installation = installation;
         this.environment = environment;
     }
 
@@ -44,11 +46,23 @@ final class ConsoleSession {
         Files.createSymbolicLink(dir.resolve("distribution/target/fanout"), installation.home());
         Path environment = dir.resolve(".console-environment");
         Files.writeString(environment, "export PATH=\"" + installation.home().resolve("bin") + ":$PATH\"\n");
-        return new ConsoleSession(dir, environment);
+        return new ConsoleSession(dir, installation.home(), environment);
     }
 
     Path directory() {
         return directory;
+    }
+
+    /**
+     * Where this session's paths are, and how a page writes them: the clone as {@code /path/to/fanout},
+     * the installation (which {@code bin/fanout} reports by its real path, not through the link) as
+     * {@code /path/to/fanout/distribution/target/fanout}.
+     */
+    Map<Path, String> pathsAsOnPage() {
+        Map<Path, String> paths = new java.util.LinkedHashMap<>();
+        paths.put(installation, Walkthrough.PAGE_ROOT + "/distribution/target/fanout");
+        paths.put(directory, Walkthrough.PAGE_ROOT);
+        return paths;
     }
 
     /** {@code command} as typed at the prompt in this session's directory; standard output and error together, as a terminal shows them. */

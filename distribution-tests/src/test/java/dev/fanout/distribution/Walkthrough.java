@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * widths of table columns that follow from them, the order of lines that one command prints
  * from several threads (consecutive lines starting with the same word), and the {@code batches}
  * column of a run's summary (packets of one table that arrive together may share a batch or not),
- * packet and record ids, retry delays (random jitter), process ids, and where log lines fall among
+ * packet and record ids, retry delays (random jitter), process ids, loopback ports (free ones are
+ * taken where the usual ones are busy), and where log lines fall among
  * the printed lines (other threads write them to standard error; they are compared as a set). {@link #comparable} removes
  * exactly that, so a figure, a count, a word or a line that changes fails the comparison.
  */
@@ -67,7 +68,7 @@ final class Walkthrough {
             for (Step step : steps) {
                 Installation.Run r = session.type(step.command());
                 Map<String, String> env = session.exported();
-                List<String> output = asOnPage(r.out(), session.directory(), env.get("CH_HTTP_PORT"), env.get("CH_TCP_PORT"));
+                List<String> output = asOnPage(r.out(), session.pathsAsOnPage(), env.get("CH_HTTP_PORT"), env.get("CH_TCP_PORT"));
                 printed.add(output);
                 if (r.code() != step.expectedExit()) {
                     throw new AssertionError(page + ":" + step + " exited " + r.code() + ", the page says " + step.expectedExit()
@@ -132,12 +133,16 @@ final class Walkthrough {
     }
 
     /**
-     * What a run printed, as the page would show it: the work directory written as {@link #PAGE_ROOT},
+     * What a run printed, as the page would show it: the session's directories as the page writes them
+     * ({@link ConsoleSession#pathsAsOnPage}),
      * the ClickHouse ports of this run as the defaults the page shows (8123, 9000), the periodic
      * {@code progress} lines of a long run left out, trailing blank lines dropped.
      */
-    static List<String> asOnPage(String output, Path workDir, String httpPort, String tcpPort) {
-        String text = output.replace(workDir.toString(), PAGE_ROOT);
+    static List<String> asOnPage(String output, Map<Path, String> paths, String httpPort, String tcpPort) {
+        String text = output;
+        for (Map.Entry<Path, String> path : paths.entrySet()) {
+            text = text.replace(path.getKey().toString(), path.getValue());
+        }
         if (httpPort != null) {
             text = text.replaceAll("(?<=[:= ])" + Pattern.quote(httpPort) + "\\b", "8123");
         }
@@ -171,6 +176,7 @@ final class Walkthrough {
                     .replaceAll("\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b", "<id>")
                     .replaceAll("retrying in \\d+ ms", "retrying in # ms")
                     .replaceAll("\\bpid \\d+", "pid #")
+                    .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>")
                     .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")
                     .replaceAll("[\\d,]+(\\.\\d+)? rows/s", "# rows/s")
                     .replaceAll("\\b\\d+\\.\\d+\\b", "#")

@@ -103,7 +103,7 @@ class WalkthroughTest {
                 /tmp/fanout clone 123/examples/data/main.duckdb
 
 
-                """, work, "41234", "41235");
+                """, java.util.Map.of(work, "/path/to/fanout"), "41234", "41235");
 
         assertThat(lines).containsExactly("clickhouse ch://127.0.0.1:8123/market ok", "export CH_HTTP_PORT=8123",
                 "/path/to/fanout/examples/data/main.duckdb");
