@@ -34,6 +34,7 @@ final class ConsoleSession {
 
     static ConsoleSession freshClone(Installation installation) throws IOException {
         Path dir = Files.createTempDirectory("fanout clone ");
+        Installation.deleteOnExit(dir);
         copy(Installation.REPOSITORY.resolve("scripts"), dir.resolve("scripts"));
         Files.createDirectories(dir.resolve("examples"));
         try (Stream<Path> files = Files.list(Installation.REPOSITORY.resolve("examples"))) {

@@ -55,7 +55,10 @@ final class Installation {
         return home.resolve("bin/fanout");
     }
 
-    /** {@code bin/fanout args...} run in {@code workDir}, with {@code env} added to this process's environment. */
+    /**
+     * {@code bin/fanout args...} run in {@code workDir}, with this process's environment less any
+     * {@code CH_*} and {@code FANOUT_*} variables, plus {@code env}.
+     */
     Run fanout(Path workDir, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(launcher().toString());
@@ -63,7 +66,11 @@ final class Installation {
         return run(workDir, env, command);
     }
 
-    /** A process run to its end (at most ten minutes): exit code, standard output, standard error. */
+    /**
+     * A process run to its end (at most ten minutes, then it and every process it started are
+     * killed): exit code, standard output, standard error. The environment is this process's less any
+     * {@code CH_*} and {@code FANOUT_*} variables, plus {@code env}.
+     */
     static Run run(Path workDir, Map<String, String> env, List<String> command) throws IOException {
         Path out = Files.createTempFile("fanout-out", ".txt");
         Path err = Files.createTempFile("fanout-err", ".txt");
@@ -71,9 +78,12 @@ final class Installation {
             ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             Map<String, String> environment = pb.environment();
+            // hermetic: a developer's own CH_* or FANOUT_* exports must not change what a test runs
+            environment.keySet().removeIf(name -> name.startsWith("CH_") || name.startsWith("FANOUT_"));
             environment.putAll(new HashMap<>(env));
             Process p = pb.start();
             if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
                 throw new AssertionError(String.join(" ", command) + " ran past " + TIMEOUT_MINUTES + " minutes; output so far: "
                         + Files.readString(out) + Files.readString(err));
@@ -96,7 +106,7 @@ final class Installation {
         }
     }
 
-    private static void deleteOnExit(Path dir) {
+    static void deleteOnExit(Path dir) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -10,13 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code fanout plugins --check} from the unpacked tarball: the installation as built passes; one
- * whose {@code plugins/clickhouse/} lost its Guava jar fails with exit 2, naming the plugin and the
- * missing package.
- *
- * <p>Written ahead of the option: {@code plugins --check} and the self-contained plugin directories
- * (Guava in {@code plugins/clickhouse/}) arrive with the packaging change of issue 13; until that is
- * merged these tests fail (unknown option, and no Guava jar to delete).
+ * {@code fanout plugins --check} from the unpacked tarball: the installation as built passes, each
+ * plugin on a line of its own; one whose {@code plugins/clickhouse/} lost its Guava jar (which the
+ * ClickHouse client needs as it is built) fails with exit 2, naming the plugin, its directory, the
+ * missing class and the jar to add, while the other plugins still pass.
  */
 class PluginsCheckTest {
 
@@ -30,7 +27,12 @@ class PluginsCheckTest {
         Installation.Run r = installation.fanout(work, SampleWork.environment(null), "plugins", "--check");
 
         assertThat(r.code()).as(r.output()).isZero();
-        assertThat(r.out()).as(r.output()).contains("clickhouse").contains("duckdb").contains("motherduck");
+        Path plugins = installation.home().resolve("plugins");
+        assertThat(r.out().lines()).as(r.output())
+                .anyMatch(l -> l.matches("ok plugin clickhouse in " + quote(plugins.resolve("clickhouse")) + ": .*ch://127\\.0\\.0\\.1:\\d+/fanout_check opened.*"))
+                .anyMatch(l -> l.matches("ok plugin duckdb in " + quote(plugins.resolve("duckdb")) + ": .*read it back, closed"))
+                .anyMatch(l -> l.matches("ok plugin motherduck in " + quote(plugins.resolve("motherduck")) + ": .*read it back, closed"))
+                .contains("3 plugins checked in " + plugins + ": all ok");
     }
 
     @Test
@@ -49,6 +51,17 @@ class PluginsCheckTest {
         Installation.Run r = installation.fanout(work, SampleWork.environment(null), "plugins", "--check");
 
         assertThat(r.code()).as(r.output()).isEqualTo(2);
-        assertThat(r.out() + r.err()).as(r.output()).contains("clickhouse").containsPattern("com[./]google[./]common");
+        Path plugins = installation.home().resolve("plugins");
+        assertThat(r.out().lines()).as(r.output())
+                .anyMatch(l -> l.matches("FAILED plugin clickhouse in " + quote(plugin) + ": class com\\.google\\.common\\.collect\\.ImmutableList "
+                        + "is missing \\(java\\.lang\\.NoClassDefFoundError\\) while opening ch://127\\.0\\.0\\.1:\\d+/fanout_check; "
+                        + "add the jar that contains com\\.google\\.common\\.collect\\.ImmutableList to " + quote(plugin) + "/"))
+                .anyMatch(l -> l.startsWith("ok plugin duckdb in "))
+                .anyMatch(l -> l.startsWith("ok plugin motherduck in "))
+                .contains("3 plugins checked in " + plugins + ": 1 failed (clickhouse)");
+    }
+
+    private static String quote(Path path) {
+        return java.util.regex.Pattern.quote(path.toString());
     }
 }

@@ -16,21 +16,24 @@ import java.util.regex.Pattern;
  * {@code # exit N} is expected to exit with N, every other with 0. Other blocks ({@code ```sh},
  * {@code ```yaml}) are explanation and are not run.
  *
- * <p>What a run prints differs from the page only in what cannot be the same twice: the directory it
- * runs in (the page says {@code /path/to/fanout}), timings, latencies and rates, times of day, the
- * widths of table columns that follow from them, the order of lines that one command prints
- * from several threads (consecutive lines starting with the same word), and the {@code batches}
- * column of a run's summary (packets of one table that arrive together may share a batch or not),
- * packet and record ids, retry delays (random jitter), process ids, loopback ports (free ones are
- * taken where the usual ones are busy), and where log lines fall among
- * the printed lines (other threads write them to standard error; they are compared as a set). {@link #comparable} removes
- * exactly that, so a figure, a count, a word or a line that changes fails the comparison.
+ * <p>What a run prints differs from the page only in what cannot be the same twice, and
+ * {@link #comparable} forgives exactly that: the directories it runs in (the page writes
+ * {@code /path/to/fanout}); timings, latencies and rates (numbers with one decimal, {@code … rows/s},
+ * {@code H:MM:SS}); times of day; packet and record ids; retry delays (random jitter); process ids;
+ * loopback ports (free ones are taken where the usual ones are busy); the widths of table columns
+ * that follow from those; the {@code batches} column of a run's summary (packets of one table that
+ * arrive together may share a batch or not); the order of the {@code submitted} lines (one reader
+ * thread per table); and where log lines fall among the printed lines (other threads write them to
+ * standard error; they are compared as a set). A count, a word, a checksum, a version or a line that
+ * changes fails the comparison.
  */
 final class Walkthrough {
 
     /** The directory the page's outputs are written under. */
     static final String PAGE_ROOT = "/path/to/fanout";
 
+    /** First words of lines that one command prints from several threads, in whatever order they finish. */
+    private static final java.util.Set<String> CONCURRENT_LINES = java.util.Set.of("submitted");
     private static final Pattern EXIT = Pattern.compile("#\\s*exit\\s+(\\d+)\\s*$");
     /** A line of the log (slf4j-simple: {@code [thread] LEVEL logger - message}), written from other threads to standard error. */
     private static final Pattern LOG_LINE = Pattern.compile("^\\[[^\\]]+\\] (ERROR|WARN|INFO|DEBUG|TRACE) ");
@@ -179,7 +182,7 @@ final class Walkthrough {
                     .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>")
                     .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")
                     .replaceAll("[\\d,]+(\\.\\d+)? rows/s", "# rows/s")
-                    .replaceAll("\\b\\d+\\.\\d+\\b", "#")
+                    .replaceAll("(?<![\\d.])\\d+\\.\\d(?![\\d.])", "#")
                     .replaceAll("-{2,}", "--")
                     .replaceAll("\\s+", " ")
                     .strip();
@@ -198,7 +201,7 @@ final class Walkthrough {
         while (i < lines.size()) {
             String word = firstWord(lines.get(i));
             int j = i + 1;
-            while (!word.isEmpty() && j < lines.size() && firstWord(lines.get(j)).equals(word)) {
+            while (CONCURRENT_LINES.contains(word) && j < lines.size() && firstWord(lines.get(j)).equals(word)) {
                 j++;
             }
             List<String> run = new ArrayList<>(lines.subList(i, j));

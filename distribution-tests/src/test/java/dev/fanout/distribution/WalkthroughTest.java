@@ -62,12 +62,20 @@ class WalkthroughTest {
                 "submitted a.csv: 10 rows as table a",
                 "",
                 "destination  rows  packets  batches  retries  p50 ms",
-                "-----------  ----  -------  -------  -------  -------",
-                "a_db           10        2        1        0    112.35",
+                "-----------  ----  -------  -------  -------  ------",
+                "a_db           10        2        1        0    112.4",
                 "",
                 "30 rows committed in 2 packets; 12.5 s (240 rows/s)");
 
         assertThat(Walkthrough.comparable(other)).isEqualTo(Walkthrough.comparable(SUMMARY));
+    }
+
+    @Test
+    void addressesVersionsAndTheOrderOfOtherLinesAreNotForgiven() {
+        assertThat(Walkthrough.comparable(List.of("fanout 0.1.0 at 127.0.0.1"))).isNotEqualTo(Walkthrough.comparable(List.of("fanout 0.2.0 at 127.0.0.1")));
+        assertThat(Walkthrough.comparable(List.of("server 18.16.1"))).isNotEqualTo(Walkthrough.comparable(List.of("server 18.17.1")));
+        assertThat(Walkthrough.comparable(List.of("table bars: 1", "table trades: 2")))
+                .isNotEqualTo(Walkthrough.comparable(List.of("table trades: 2", "table bars: 1")));
     }
 
     @Test

@@ -16,11 +16,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
 final class RunTally implements AutoCloseable {
 
     private static final int MAX_REASONS_SHOWN = 10;
+    private static final Comparator<Reason> REPORT_ORDER = Comparator.comparing(Reason::table)
+            .thenComparing(Reason::origin, RunTally::compareNatural).thenComparing(Reason::line);
 
     private final LongAdder committedRows = new LongAdder();
     private final LongAdder committedPackets = new LongAdder();
@@ -45,7 +45,9 @@ final class RunTally implements AutoCloseable {
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
-    private final Queue<Reason> reasons = new ConcurrentLinkedQueue<>();
+    /** The first reasons in report order (table, then origin), at most {@link #MAX_REASONS_SHOWN}; guarded by itself. */
+    private final java.util.TreeSet<Reason> reasons = new java.util.TreeSet<>(REPORT_ORDER);
+    private final LongAdder reasonsNotShown = new LongAdder();
     private final LongAdder acknowledgedRows = new LongAdder();
     private final ProgressBar bar;
     private final long started = System.nanoTime();
@@ -172,14 +174,12 @@ final class RunTally implements AutoCloseable {
                 notCommittedRows.add(packet.rowCount());
                 notCommittedPackets.increment();
                 notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
-                if (reasons.size() < MAX_REASONS_SHOWN) {
-                    String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
-                    if (error == null && !outcome.deadLetterIds().isEmpty()) {
-                        why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
-                    }
-                    reasons.add(new Reason(packet.table(), origin,
-                            origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why));
+                String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
+                if (error == null && !outcome.deadLetterIds().isEmpty()) {
+                    why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
                 }
+                keepReason(new Reason(packet.table(), origin,
+                        origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why));
             }
             acknowledgedRows.add(packet.rowCount());
             if (bar != null) {
@@ -224,15 +224,31 @@ final class RunTally implements AutoCloseable {
         out.flush();
     }
 
+    /** Keeps the {@link #MAX_REASONS_SHOWN} first reasons in report order, whichever order they arrive in. */
+    private void keepReason(Reason reason) {
+        synchronized (reasons) {
+            reasons.add(reason);
+            if (reasons.size() > MAX_REASONS_SHOWN) {
+                reasons.pollLast();
+                reasonsNotShown.increment();
+            }
+        }
+    }
+
     /**
-     * A line per table with rows not committed (dead-lettered or failed), then the first reasons, by
-     * table and origin (file, then rows, numbers compared as numbers) rather than in the order the
-     * destinations happened to answer, so two runs with the same failures print the same report.
+     * A line per table with rows not committed (dead-lettered or failed), then the first reasons by
+     * table and origin (file, then rows, numbers compared as numbers) — the same ones in the same order
+     * whatever order the destinations answered in, so two runs with the same failures print the same
+     * report.
      */
     void printProblems(PrintWriter err) {
         new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows in packets not fully committed%n", t, n.sum()));
-        reasons.stream().sorted(Comparator.comparing(Reason::table).thenComparing(Reason::origin, RunTally::compareNatural))
-                .forEach(r -> err.println("  " + r.line()));
+        synchronized (reasons) {
+            reasons.forEach(r -> err.println("  " + r.line()));
+        }
+        if (reasonsNotShown.sum() > 0) {
+            err.printf("  … and %,d more packets not committed (fanout dlq list shows the parked ones)%n", reasonsNotShown.sum());
+        }
         err.flush();
     }
 

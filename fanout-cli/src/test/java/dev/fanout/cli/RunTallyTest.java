@@ -78,4 +78,28 @@ class RunTallyTest {
         assertThat(RunTally.compareNatural("rows 1", "rows 1")).isZero();
         assertThat(RunTally.compareNatural("rows 1", "rows 1-2")).isNegative();
     }
+
+    @Test
+    void withMoreFailuresThanShownTheSameFirstOnesInReportOrderAreShownWhateverTheirArrival() {
+        MetricRegistry metrics = new MetricRegistry();
+        StringWriter err = new StringWriter();
+        try (RunTally tally = RunTally.silent(12, metrics, List.of("ch"), new PrintWriter(new StringWriter()))) {
+            for (int i = 12; i >= 1; i--) {
+                FramePacket p = FramePacket.builder("trades", SCHEMA).addRow((long) i).build();
+                CompletableFuture<PacketOutcome> ack = new CompletableFuture<>();
+                tally.track(p, ack, "in/trades.csv data rows " + i + "-" + i);
+                ack.complete(PacketOutcome.deadLettered(p, "d" + i, "server down"));
+            }
+
+            tally.printProblems(new PrintWriter(err));
+        }
+
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines.stream().filter(l -> l.startsWith("  in/")).map(l -> l.substring(2, l.indexOf(" (packet"))))
+                .containsExactly("in/trades.csv data rows 1-1", "in/trades.csv data rows 2-2", "in/trades.csv data rows 3-3",
+                        "in/trades.csv data rows 4-4", "in/trades.csv data rows 5-5", "in/trades.csv data rows 6-6",
+                        "in/trades.csv data rows 7-7", "in/trades.csv data rows 8-8", "in/trades.csv data rows 9-9",
+                        "in/trades.csv data rows 10-10");
+        assertThat(lines).contains("  … and 2 more packets not committed (fanout dlq list shows the parked ones)");
+    }
 }
