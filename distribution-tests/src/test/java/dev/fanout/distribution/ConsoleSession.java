@@ -3,7 +3,6 @@ package dev.fanout.distribution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +34,14 @@ final class ConsoleSession {
     static ConsoleSession freshClone(Installation installation) throws IOException {
         Path dir = Files.createTempDirectory("fanout clone ");
         Installation.deleteOnExit(dir);
-        copy(Installation.REPOSITORY.resolve("scripts"), dir.resolve("scripts"));
+        Installation.copyTree(Installation.REPOSITORY.resolve("scripts"), dir.resolve("scripts"));
         Files.createDirectories(dir.resolve("examples"));
         try (Stream<Path> files = Files.list(Installation.REPOSITORY.resolve("examples"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).toList()) {
                 Files.copy(f, dir.resolve("examples").resolve(f.getFileName()));
             }
         }
-        copy(Installation.REPOSITORY.resolve("examples/input"), dir.resolve("examples/input"));
+        Installation.copyTree(Installation.REPOSITORY.resolve("examples/input"), dir.resolve("examples/input"));
         Files.createDirectories(dir.resolve("distribution/target"));
         Files.createSymbolicLink(dir.resolve("distribution/target/fanout"), installation.home());
         Path environment = dir.resolve(".console-environment");
@@ -84,18 +83,5 @@ final class ConsoleSession {
             }
         }
         return env;
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
     }
 }

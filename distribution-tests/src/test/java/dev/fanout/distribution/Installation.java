@@ -106,6 +106,20 @@ final class Installation {
         }
     }
 
+    /** Copies the directory tree {@code from} into {@code to} (created), file attributes (the executable bit) kept. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
     static void deleteOnExit(Path dir) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try (Stream<Path> files = Files.walk(dir)) {

@@ -28,16 +28,7 @@ final class SampleWork {
     static Path copyExamples(Installation installation, Path dir) throws IOException {
         Path examples = installation.home().resolve("conf/examples");
         assertThat(examples.resolve("phase-3.yaml")).as("the shipped examples").isRegularFile();
-        try (Stream<Path> files = Files.walk(examples)) {
-            for (Path from : files.toList()) {
-                Path to = dir.resolve(examples.relativize(from).toString());
-                if (Files.isDirectory(from)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(from, to);
-                }
-            }
-        }
+        Installation.copyTree(examples, dir);
         return dir;
     }
 
