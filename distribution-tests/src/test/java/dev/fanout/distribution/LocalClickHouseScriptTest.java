@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +133,57 @@ class LocalClickHouseScriptTest {
             assertThat(refused.code()).as(refused.output()).isEqualTo(1);
             assertThat(refused.out()).as("no exports when nothing started, and a failing eval").isEqualTo("false\n");
             assertThat(refused.err()).contains("port " + httpPort + " on 127.0.0.1 is taken by another process");
+        }
+    }
+
+    /**
+     * Run as {@code scripts/clickhouse} from the checkout with a {@code CDPATH} that holds a
+     * {@code scripts} directory (so {@code cd scripts/..} would go elsewhere and print it) and an
+     * {@code http_proxy} that refuses connections (so a curl that used it would never see /ping).
+     */
+    @Test
+    void startIgnoresCdpathAndHttpProxyAndWritesTheSecuredPasswordForTheOwnerOnly() throws Exception {
+        Path cdpath = Files.createDirectories(tmp.resolve("cdpath/scripts"));
+        String deadProxy = "http://127.0.0.1:" + closedPort();
+        Map<String, String> env = Map.of("FANOUT_CLICKHOUSE_HOME", home().toString(), "CDPATH", cdpath.getParent().toString(),
+                "http_proxy", deadProxy, "HTTP_PROXY", deadProxy, "no_proxy", "", "NO_PROXY", "", "FANOUT_CLICKHOUSE_START_TIMEOUT", "30");
+
+        Installation.Run started = Installation.run(Installation.REPOSITORY, env, List.of("scripts/clickhouse", "start"));
+
+        assertThat(started.code()).as(started.output()).isZero();
+        Matcher ports = EXPORTS.matcher(started.out());
+        assertThat(ports.matches()).as("start's standard output is the export lines only\n" + started.output()).isTrue();
+        Installation.Run running = Installation.run(Installation.REPOSITORY, env, List.of("scripts/clickhouse", "status"));
+        assertThat(running.out()).as(running.output()).startsWith("running: ");
+        for (String file : List.of("users.xml", "secured-password")) {
+            assertThat(Files.getPosixFilePermissions(home().resolve(file))).as(file + " holds the secured password")
+                    .containsOnly(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A pid file left behind whose pid now belongs to another process: stop and status leave that process alone. */
+    @Test
+    void aStalePidFileNamingAnotherProcessIsNeitherSignalledNorTakenForTheServer() throws Exception {
+        Process other = new ProcessBuilder("sleep", "120").start();
+        try {
+            Files.createDirectories(home());
+            Files.writeString(home().resolve("server.pid"), other.pid() + "\n");
+
+            Installation.Run stopped = script("stop");
+            Installation.Run status = script("status");
+
+            assertThat(stopped.code()).as(stopped.output()).isZero();
+            assertThat(stopped.err()).contains("not running");
+            assertThat(status.code()).as(status.output()).isEqualTo(3);
+            assertThat(other.isAlive()).as("the process the stale pid file names").isTrue();
+        } finally {
+            other.destroyForcibly();
         }
     }
 

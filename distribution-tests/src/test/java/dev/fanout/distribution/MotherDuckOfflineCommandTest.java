@@ -2,48 +2,65 @@ package dev.fanout.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MotherDuck's offline error from the unpacked tarball: {@code fanout validate --connect} on a
- * topology with an {@code md:market} destination, the motherduck extension directory an empty
- * directory (so no extension installed on this machine is found) and a made-up token. Where the
- * extension cannot be downloaded — the machines this project is tested on — the md line is the
- * documented permanent failure saying how to pre-install the extension, the exit is 2 and the
- * token shows nowhere. A machine that can download the extension fails this test, saying so.
+ * topology with an {@code md:market} destination, a made-up token, the motherduck extension
+ * directory an empty directory (so no extension installed on this machine is found) and, as
+ * {@code extension_repository}, a local HTTP server that answers 404 to everything. So the extension
+ * cannot be downloaded on any machine, online or not: DuckDB must ask that server for it, the md
+ * line is the documented permanent failure (naming that repository) saying how to pre-install the
+ * extension, the exit is 2 and the token shows nowhere.
  */
 class MotherDuckOfflineCommandTest {
 
     private static final String TOKEN = "distribution-test-token-0f1e2d3c4b5a";
-    private static final String EXTENSIONS_HOST = "extensions.duckdb.org";
 
     private static Installation installation;
 
     @TempDir
     Path work;
 
+    private HttpServer repository;
+    private final List<String> requested = new CopyOnWriteArrayList<>();
+
     @BeforeAll
     static void unpack() throws Exception {
         installation = Installation.unpack();
     }
 
-    /** Whether this machine opens a TCP connection to the DuckDB extension repository (HTTPS), for the failure message. */
-    private static String networkProbe() {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(EXTENSIONS_HOST, 443), 3000);
-            return "this machine DOES reach " + EXTENSIONS_HOST + ":443, so DuckDB can download the motherduck extension and the "
-                    + "offline error cannot be produced here: run this test on a machine without network access to " + EXTENSIONS_HOST;
-        } catch (IOException e) {
-            return EXTENSIONS_HOST + ":443 is not reachable from here (" + e + ")";
-        }
+    @BeforeEach
+    void repositoryThatServesNothing() throws IOException {
+        repository = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        repository.createContext("/", exchange -> {
+            requested.add(exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        repository.start();
+    }
+
+    @AfterEach
+    void stopRepository() {
+        repository.stop(0);
+    }
+
+    private String repositoryUrl() {
+        return "http://127.0.0.1:" + repository.getAddress().getPort();
     }
 
     @Test
@@ -52,12 +69,12 @@ class MotherDuckOfflineCommandTest {
         Files.writeString(work.resolve("md.yaml"), """
                 version: 1
                 destinations:
-                  motherduck: { uri: "md:market", options: { token: "%s", extension_directory: empty-extensions } }
+                  motherduck: { uri: "md:market", options: { token: "%s", extension_directory: empty-extensions, extension_repository: "%s" } }
                   main_db:    { uri: "duckdb:data/main.duckdb" }
                 routes:
                   - { match: { table: trades }, to: motherduck }
                 default: main_db
-                """.formatted(TOKEN));
+                """.formatted(TOKEN, repositoryUrl()));
         Map<String, String> env = SampleWork.environment(null);
         env.put("HOME", work.toString());
         env.put("motherduck_token", "");
@@ -66,16 +83,21 @@ class MotherDuckOfflineCommandTest {
         Installation.Run r = installation.fanout(work, env, "validate", "--connect", "md.yaml");
 
         assertThat(r.out() + r.err()).as("the token").doesNotContain(TOKEN);
+        assertThat(requested).as("DuckDB asked the topology's extension_repository for the extension\n" + r.output())
+                .singleElement().asString().matches("/v[0-9][^/]*/[a-z0-9_]+/motherduck\\.duckdb_extension\\.gz");
+        String layout = requested.get(0).substring(1, requested.get(0).lastIndexOf('/'));
         assertThat(r.out().lines().filter(l -> l.startsWith("  motherduck: ")))
-                .as(() -> networkProbe() + "\n" + r.output())
+                .as(r.output())
                 .singleElement().asString()
                 .startsWith("  motherduck: failed (permanent): the motherduck DuckDB extension could not be loaded (no network access to "
-                        + "extensions.duckdb.org?), so MotherDuck database md:market cannot be reached. DuckDB said: ")
-                .contains("Failed to download extension \"motherduck\"")
+                        + repositoryUrl() + "?), so MotherDuck database md:market cannot be reached. DuckDB said: ")
+                .contains("Failed to download extension \"motherduck\" at URL \"" + repositoryUrl() + "/" + layout
+                        + "/motherduck.duckdb_extension.gz\"")
                 .contains("(extension_directory is " + extensions + ")")
                 .contains("on a machine with network access run INSTALL motherduck in DuckDB")
+                .contains("that <dir>/" + layout + "/motherduck.duckdb_extension exists")
                 .contains("set this destination's option extension_directory to that <dir>")
-                .endsWith("or allow this machine network access to extensions.duckdb.org.");
+                .endsWith("or allow this machine network access to " + repositoryUrl() + ".");
         assertThat(r.out()).as(r.output()).contains("\n  main_db: ok\n");
         assertThat(r.code()).as(r.output()).isEqualTo(2);
         assertThat(r.err()).as(r.output()).contains("1 of 2 destinations could not be opened");

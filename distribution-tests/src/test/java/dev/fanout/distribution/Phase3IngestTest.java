@@ -189,6 +189,8 @@ class Phase3IngestTest {
      * What the sample's input files hold, read here as text (CSV split at commas, NDJSON by Jackson)
      * and placed as phase-3.yaml routes it: per table the keys of the rows bound for ClickHouse (one
      * entry per input row, repeats included) and the packets carrying them (one per input file).
+     * Not derived from {@link Examples#phase3}: that places the deduplicated rows (one per key), while the
+     * dead-letter queue holds every input row (the quotes files repeat symbols), so the routing is restated here per row.
      */
     private record Sample(long rows, long instrumentRows, long archiveRows, int archivePackets,
                           Map<String, List<String>> clickHouseKeys, Map<String, Integer> clickHousePackets) {

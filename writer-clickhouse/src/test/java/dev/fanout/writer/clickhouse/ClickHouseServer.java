@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,6 +51,8 @@ public final class ClickHouseServer implements AutoCloseable {
     private static final String TEMPLATES = "/clickhouse-config/";
     private static final List<String> CONFIG_FILES = List.of("config.xml", "users.xml");
     private static final Duration STARTUP = Duration.ofSeconds(90);
+    /** How long another server may answer on our port before the launch gives up on it. */
+    private static final Duration FOREIGN_GRACE = Duration.ofSeconds(10);
 
     private final Path home;
     private final List<String> command;
@@ -73,6 +76,44 @@ public final class ClickHouseServer implements AutoCloseable {
      * @throws IllegalStateException when no server binary is installed, naming the command that installs it
      */
     public static ClickHouseServer start() throws IOException {
+        ClickHouseServer server = create();
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            server.httpPort = freePort();
+            server.tcpPort = freePort();
+            try {
+                server.writeConfig();
+                server.launch();
+                return server;
+            } catch (IOException e) {
+                last = e;
+                server.stop();
+            }
+        }
+        server.close();
+        throw last;
+    }
+
+    /**
+     * One launch with HTTP port {@code httpPort} (and a free native port), no second attempt: for the
+     * harness's own test of a port that another server holds. Its directory is deleted when it fails.
+     */
+    static ClickHouseServer launchOn(int httpPort) throws IOException {
+        ClickHouseServer server = create();
+        server.httpPort = httpPort;
+        server.tcpPort = freePort();
+        try {
+            server.writeConfig();
+            server.launch();
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /** A server not yet started: its command, a new directory and a random password. */
+    private static ClickHouseServer create() throws IOException {
         Path binary = find("clickhouse-server");
         List<String> command = new ArrayList<>();
         if (binary != null) {
@@ -89,22 +130,7 @@ public final class ClickHouseServer implements AutoCloseable {
         command.add("--config-file=" + home.resolve("config.xml"));
         byte[] secret = new byte[12];
         new SecureRandom().nextBytes(secret);
-        ClickHouseServer server = new ClickHouseServer(home, List.copyOf(command), "pw-" + HexFormat.of().formatHex(secret));
-        IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            server.httpPort = freePort();
-            server.tcpPort = freePort();
-            try {
-                server.writeConfig();
-                server.launch();
-                return server;
-            } catch (IOException e) {
-                last = e;
-                server.stop();
-            }
-        }
-        server.close();
-        throw last;
+        return new ClickHouseServer(home, List.copyOf(command), "pw-" + HexFormat.of().formatHex(secret));
     }
 
     /**
@@ -174,16 +200,37 @@ public final class ClickHouseServer implements AutoCloseable {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
+    /**
+     * Starts the process and waits until the server answering on {@link #httpPort} is this one: it
+     * answers {@code /ping}, knows {@link #SECURED_USER} with this server's random password, and the
+     * process is still alive. A {@code /ping} alone could come from another ClickHouse that took the
+     * port between {@link #freePort()} and the launch, while this one dies failing to bind.
+     *
+     * @throws IOException when the process exits, another server keeps answering on the port, or
+     *                     nothing answers within {@link #STARTUP}
+     */
     private void launch() throws IOException {
         process = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("log/stdout.log").toFile())).start();
         long deadline = System.nanoTime() + STARTUP.toNanos();
+        long foreignSince = 0;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IOException("clickhouse-server exited with " + process.exitValue() + " while starting: " + logTail());
             }
             if (ping()) {
-                return;
+                if (answersAsThisServer() && process.isAlive()) {
+                    return;
+                }
+                // Our own server answers /ping only once its users are loaded, so this is another one; ours, failing
+                // to bind, exits shortly (caught above). Give up on the port if it keeps answering.
+                if (foreignSince == 0) {
+                    foreignSince = System.nanoTime();
+                } else if (System.nanoTime() - foreignSince > FOREIGN_GRACE.toNanos()) {
+                    throw new IOException("another server answers /ping on port " + httpPort + " (it does not know " + SECURED_USER
+                            + " with this server's password) while this clickhouse-server is " + (process.isAlive() ? "running" : "gone")
+                            + ": " + logTail());
+                }
             }
             try {
                 Thread.sleep(100);
@@ -193,6 +240,22 @@ public final class ClickHouseServer implements AutoCloseable {
             }
         }
         throw new IOException("clickhouse-server did not answer /ping on port " + httpPort + " within " + STARTUP.toSeconds() + " s: " + logTail());
+    }
+
+    /** Whether the server on {@link #httpPort} accepts {@link #SECURED_USER} with this server's random password. */
+    private boolean answersAsThisServer() {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort + "/?user=" + SECURED_USER
+                            + "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8)))
+                    .timeout(Duration.ofSeconds(5)).POST(HttpRequest.BodyPublishers.ofString("SELECT 1")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 && r.body().strip().equals("1");
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private boolean ping() {

@@ -101,7 +101,7 @@ public final class ClickHouseTables {
             case "String" -> "fanout:bytes".equals(comment) ? Reading.text("hex(" + column + ")", HexFormat.of()::parseHex)
                     : Reading.text(text, s -> s);
             case "Date", "Date32" -> Reading.text(text, LocalDate::parse);
-            default -> DECIMAL.matcher(t).matches() ? new Reading(column, JsonNode::decimalValue)
+            default -> DECIMAL.matcher(t).matches() ? new Reading(column, v -> decimal(column, v))
                     : DATETIME64_UTC.matcher(t).matches() ? Reading.text(text, s -> LocalDateTime.parse(s, DATETIME64).toInstant(ZoneOffset.UTC))
                     : null;
         };
@@ -110,6 +110,19 @@ public final class ClickHouseTables {
                     + "', which fanout does not write");
         }
         return reading;
+    }
+
+    /**
+     * A decimal as the JSON number the server printed. Anything else fails: Jackson's
+     * {@code decimalValue} gives {@code 0} for a textual node (a quoted decimal), which would pass for
+     * a stored zero.
+     */
+    static Object decimal(String column, JsonNode v) {
+        if (!v.isNumber()) {
+            throw new IllegalStateException(column + " came as " + v.getNodeType() + " " + v + ", not a JSON number: read as "
+                    + "a decimal it would be 0");
+        }
+        return v.decimalValue();
     }
 
     private static String unwrap(String type, String wrapper) {

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  * @param attachMode         {@code workspace}, {@code single}, or null for MotherDuck's default
  * @param saasMode           {@code true}, {@code false}, or null for MotherDuck's default
  * @param extensionDirectory where a pre-installed motherduck extension is, or null for DuckDB's default
- * @param extensionRepository where DuckDB downloads the extension from (an internal mirror), or null for
- *                           extensions.duckdb.org
+ * @param extensionRepository where DuckDB installs the extension from: the URL of an internal mirror (holding no
+ *                           credentials), or a local directory as an absolute path (resolved against the topology);
+ *                           null for extensions.duckdb.org
  * @param testLocalFile      test mode: the local DuckDB file written instead of MotherDuck, or null
  * @param uriSecrets         what {@link Destination#redact} masks in the URI ({@link Destination#uriSecrets()}),
  *                           masked in messages like the token; never printed
@@ -59,13 +60,16 @@ record MotherDuckDestination(String name, String database, String schema, String
             OptionSpec.optional(EXTENSION_DIRECTORY, "DuckDB extension directory holding a pre-installed motherduck extension, for "
                     + "machines without network access to extensions.duckdb.org; relative to the topology", null),
             OptionSpec.optional(EXTENSION_REPOSITORY, "where DuckDB downloads the motherduck extension from when it is not in the "
-                    + "extension directory: the URL (or local directory) of a mirror laid out like extensions.duckdb.org, e.g. "
-                    + "http://mirror.internal/duckdb-extensions; left out, DuckDB's own (extensions.duckdb.org)", null),
+                    + "extension directory: the URL of a mirror laid out like extensions.duckdb.org, e.g. "
+                    + "http://mirror.internal/duckdb-extensions (no credentials in it), or a local directory laid out the same way, "
+                    + "relative to the topology; left out, DuckDB's own (extensions.duckdb.org)", null),
             OptionSpec.optional(TEST_LOCAL_PATH, "for tests only: write a local DuckDB file (relative to the topology) instead of "
                     + "MotherDuck, with the same SQL; token, attach_mode, saas_mode, extension_directory and extension_repository are then "
                     + "unused", null));
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** An extension repository given as a URL ({@code http://...}, {@code https://...}); anything else is a local directory. */
+    private static final Pattern URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://.*", Pattern.DOTALL);
     private static final String FORMS = "md:database or md://database.schema/table";
 
     MotherDuckDestination {
@@ -89,6 +93,15 @@ record MotherDuckDestination(String name, String database, String schema, String
     /** Where DuckDB downloads the extension from, for messages: the option's value, else extensions.duckdb.org. */
     String extensionSource() {
         return extensionRepository == null ? DEFAULT_EXTENSION_REPOSITORY : extensionRepository;
+    }
+
+    /** Whether {@link #extensionRepository()} is a local directory rather than a URL. */
+    boolean localExtensionRepository() {
+        return extensionRepository != null && !isUrl(extensionRepository);
+    }
+
+    static boolean isUrl(String repository) {
+        return URL.matcher(repository).matches();
     }
 
     /** The destination as the topology wrote it, e.g. {@code md://market.main/trades}; holds no secret. */
@@ -164,12 +177,7 @@ record MotherDuckDestination(String name, String database, String schema, String
                     }
                 }
                 case EXTENSION_DIRECTORY -> pathProblem(destination, key, value, true).ifPresent(p -> problems.add(prefix + p));
-                case EXTENSION_REPOSITORY -> {
-                    if (value.isEmpty() || value.chars().anyMatch(Character::isWhitespace)) {
-                        problems.add(prefix + "option extension_repository must be the URL of an extension repository without "
-                                + "whitespace, e.g. http://mirror.internal/duckdb-extensions, or left out for extensions.duckdb.org");
-                    }
-                }
+                case EXTENSION_REPOSITORY -> repositoryProblem(destination, value).ifPresent(p -> problems.add(prefix + p));
                 case TEST_LOCAL_PATH -> pathProblem(destination, key, value, false).ifPresent(p -> problems.add(prefix + p));
                 default -> problems.add(prefix + "unknown option '" + key + "' — the md writer accepts " + String.join(", ", known));
             }
@@ -190,11 +198,13 @@ record MotherDuckDestination(String name, String database, String schema, String
         Uri uri = Uri.parse(destination.schemeSpecificPart());
         Path base = destination.baseDirectory();
         String extensions = option(destination, EXTENSION_DIRECTORY);
+        String repository = option(destination, EXTENSION_REPOSITORY);
         String local = option(destination, TEST_LOCAL_PATH);
         String token = option(destination, TOKEN);
         return new MotherDuckDestination(destination.name(), uri.database(), uri.schema(), uri.table(), token == null ? "" : token,
                 option(destination, ATTACH_MODE), option(destination, SAAS_MODE),
-                extensions == null ? null : base.resolve(extensions).toAbsolutePath().normalize(), option(destination, EXTENSION_REPOSITORY),
+                extensions == null ? null : base.resolve(extensions).toAbsolutePath().normalize(),
+                repository == null || isUrl(repository) ? repository : base.resolve(repository).toAbsolutePath().normalize().toString(),
                 local == null ? null : LocalFileTarget.canonicalFile(base, local), destination.uriSecrets());
     }
 
@@ -261,6 +271,45 @@ record MotherDuckDestination(String name, String database, String schema, String
             }
             return name;
         }
+    }
+
+    /**
+     * What is wrong with {@code value} as {@value #EXTENSION_REPOSITORY}. A URL is printed in messages
+     * (fanout's and DuckDB's, which quotes the download URL), so it must hold no credentials: no user
+     * info, no query or fragment. A local directory is checked like {@value #EXTENSION_DIRECTORY}.
+     * The value is not quoted: it may hold a secret.
+     */
+    private static Optional<String> repositoryProblem(Destination destination, String value) {
+        String example = "e.g. http://mirror.internal/duckdb-extensions, or a local directory (relative to the topology), or leave "
+                + "the option out for extensions.duckdb.org";
+        if (value.isEmpty()) {
+            return Optional.of("option extension_repository is empty — name the URL of an extension repository, " + example);
+        }
+        if (!isUrl(value)) {
+            return pathProblem(destination, EXTENSION_REPOSITORY, value, true);
+        }
+        if (value.chars().anyMatch(Character::isWhitespace)) {
+            return Optional.of("option extension_repository must be the URL of an extension repository without whitespace, " + example);
+        }
+        String afterScheme = value.substring(value.indexOf("://") + 3);
+        int end = afterScheme.length();
+        for (char c : new char[] {'/', '?', '#'}) {
+            int i = afterScheme.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        if (afterScheme.substring(0, end).contains("@")) {
+            return Optional.of("option extension_repository holds user info (an '@' before the host): credentials in the URL would "
+                    + "be printed wherever fanout or DuckDB names the repository — use a mirror that needs no credentials in the URL "
+                    + "(for instance one reachable only from inside the network), or a local directory");
+        }
+        if (value.contains("?") || value.contains("#")) {
+            return Optional.of("option extension_repository has a query or fragment: DuckDB appends /<version>/<platform>/"
+                    + "motherduck.duckdb_extension.gz to the repository URL, and the URL is printed in messages — give the mirror's "
+                    + "base URL only, " + example);
+        }
+        return Optional.empty();
     }
 
     private static Optional<String> pathProblem(Destination destination, String key, String value, boolean directory) {

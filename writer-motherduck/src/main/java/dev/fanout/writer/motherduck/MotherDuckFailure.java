@@ -40,11 +40,12 @@ final class MotherDuckFailure {
         }
         String m = message.toLowerCase(Locale.ROOT);
         boolean aboutTheExtension = m.contains("extension \"motherduck\"") || m.contains("extension \"md\"")
-                || m.contains("motherduck.duckdb_extension");
+                || m.contains("install 'motherduck'") || m.contains("motherduck.duckdb_extension");
         return aboutTheExtension && !m.contains("threw an exception")
                 && (m.contains("failed to download") || m.contains("not found") || m.contains("install it first")
                         || m.contains("could not load") || m.contains("failed to load") || m.contains("built for")
-                        || m.contains("not a duckdb extension"));
+                        || m.contains("not a duckdb extension") || m.contains("valid duckdb extension")
+                        || m.contains("no access to the file") || m.contains("failed to install"));
     }
 
     /** Whether the message is about the network between here and MotherDuck: worth retrying later. */
@@ -108,13 +109,17 @@ final class MotherDuckFailure {
         String layout = version == null ? "<version>/<platform>" : version + "/" + vp.group(2);
         Path dir = destination.extensionDirectory();
         String source = destination.extensionSource();
-        return "the motherduck DuckDB extension could not be loaded (no network access to " + source + "?), so MotherDuck "
+        boolean local = destination.localExtensionRepository();
+        return "the motherduck DuckDB extension could not be loaded (" + (local ? "not in the local extension repository " + source
+                        : "no network access to " + source) + "?), so MotherDuck "
                 + "database " + destination.databaseId() + " cannot be reached. DuckDB said: " + said
                 + (dir == null ? "" : " (extension_directory is " + dir + ")") + ". To fix it, either pre-install the extension: on a "
                 + "machine with network access run INSTALL motherduck in DuckDB " + (version == null ? "" : version + ", ")
                 + "the version fanout bundles, copy its extension directory (~/.duckdb/extensions by default) to this machine so that "
                 + "<dir>/" + layout + "/motherduck.duckdb_extension exists, and set this destination's option extension_directory to "
-                + "that <dir>; or allow this machine network access to " + source + ".";
+                + "that <dir>; or " + (local ? "put the extension file, uncompressed, at " + source + "/" + layout
+                        + "/motherduck.duckdb_extension (in the local directory the option extension_repository names)"
+                        : "allow this machine network access to " + source) + ".";
     }
 
     /** {@code text} with every occurrence of {@code token} replaced by {@code ****}. */

@@ -24,7 +24,8 @@ import java.util.Set;
  * {@code md://database.schema/table} takes that one table, in that schema (created when missing).
  * Options: {@code token} (secret: declared so, masked wherever fanout prints a destination, passed
  * to DuckDB as the connection property {@code motherduck_token}, never in a URL or message),
- * {@code attach_mode}, {@code saas_mode}, {@code extension_directory}, and {@code test_local_path}
+ * {@code attach_mode}, {@code saas_mode}, {@code extension_directory}, {@code extension_repository} (a mirror's URL,
+ * holding no credentials, or a local directory), and {@code test_local_path}
  * for tests only (a local DuckDB file instead of MotherDuck).
  *
  * <p>The physical target is {@code md:database}, lowercased. MotherDuck has no local file lock and

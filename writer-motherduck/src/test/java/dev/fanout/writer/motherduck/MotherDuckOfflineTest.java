@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,40 @@ class MotherDuckOfflineTest {
                         + "version fanout bundles, copy its extension directory (~/.duckdb/extensions by default) to this machine so "
                         + "that <dir>/" + layout + "/motherduck.duckdb_extension exists, and set this destination's option "
                         + "extension_directory to that <dir>; or allow this machine network access to " + repositoryUrl() + ".")
+                .doesNotContain(TOKEN)
+                .doesNotContain("\n");
+    }
+
+    /**
+     * An offline mirror in a local directory, written relative to the topology and with a space in
+     * its name: DuckDB looks for the extension under the directory resolved against the topology (not
+     * the process's working directory), and the message says where to put it.
+     */
+    @Test
+    void aLocalExtensionRepositoryIsLookedUpUnderTheTopologyAndTheMessageSaysWhereToPutTheExtension() throws Exception {
+        Path extensions = Files.createDirectory(dir.resolve("extensions"));
+        Path mirror = Files.createDirectories(dir.resolve("offline mirror"));
+        Destination destination = new Destination("hot", "md:market", Map.of("token", TOKEN, "extension_directory", "extensions",
+                "extension_repository", "offline mirror"), dir, Set.of("token"));
+
+        WriteException failure;
+        try (BaseWriter writer = new MotherDuckWriterProvider().create(destination)) {
+            failure = catchThrowableOfType(WriteException.class, writer::open);
+        }
+
+        assertThat(failure).as("md:market opened although its extension directory and its local repository are empty").isNotNull();
+        assertThat(failure.retryable()).isFalse();
+        assertThat(failure.getCause()).isNull();
+        Matcher looked = Pattern.compile("\"" + Pattern.quote(mirror.toString()) + "/(v[0-9][^/]*/[a-z0-9_]+)/motherduck\\.duckdb_extension\"")
+                .matcher(failure.getMessage());
+        assertThat(looked.find()).as("DuckDB looked for the extension under " + mirror + ": " + failure.getMessage()).isTrue();
+        String layout = looked.group(1);
+        assertThat(failure.getMessage())
+                .startsWith("destination hot: the motherduck DuckDB extension could not be loaded (not in the local extension "
+                        + "repository " + mirror + "?), so MotherDuck database md:market cannot be reached. DuckDB said: ")
+                .contains("(extension_directory is " + extensions + "). To fix it, either pre-install the extension: ")
+                .endsWith("; or put the extension file, uncompressed, at " + mirror + "/" + layout + "/motherduck.duckdb_extension "
+                        + "(in the local directory the option extension_repository names).")
                 .doesNotContain(TOKEN)
                 .doesNotContain("\n");
     }

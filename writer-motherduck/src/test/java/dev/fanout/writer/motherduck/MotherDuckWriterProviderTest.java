@@ -124,10 +124,60 @@ class MotherDuckWriterProviderTest {
                 .contains("whitespace").doesNotContain("abc");
         assertThat(provider.validate(destination("md:market", Map.of("token", "", "attach_mode", "single", "saas_mode", "true",
                 "extension_directory", "ext", "extension_repository", "http://mirror.internal/duckdb-extensions")))).isEmpty();
-        for (String repository : List.of(" ", "http://mirror internal/x")) {
+        assertThat(provider.validate(destination("md:market", Map.of("extension_repository", " ")))).singleElement().asString()
+                .contains("option extension_repository is empty");
+        assertThat(provider.validate(destination("md:market", Map.of("extension_repository", "http://mirror internal/x"))))
+                .singleElement().asString().contains("option extension_repository must be the URL of an extension repository without "
+                        + "whitespace");
+    }
+
+    /**
+     * The repository URL is printed (in fanout's offline message, and in DuckDB's, which quotes the
+     * download URL), so a URL carrying credentials is refused, without repeating them.
+     */
+    @Test
+    void anExtensionRepositoryUrlWithCredentialsIsRefusedWithoutRepeatingThem() {
+        for (String repository : List.of("https://fanout:" + TOKEN + "@mirror.internal/duckdb-extensions",
+                "http://" + TOKEN + "@mirror.internal", "https://user:" + TOKEN + "@mirror.internal:8443")) {
             assertThat(provider.validate(destination("md:market", Map.of("extension_repository", repository)))).as(repository)
-                    .singleElement().asString().contains("option extension_repository must be the URL of an extension repository");
+                    .singleElement().asString()
+                    .contains("option extension_repository holds user info")
+                    .contains("use a mirror that needs no credentials in the URL")
+                    .doesNotContain(TOKEN);
+            assertThatThrownBy(() -> provider.create(destination("md:market", Map.of("extension_repository", repository))))
+                    .isInstanceOf(WriteException.class).hasMessageNotContaining(TOKEN);
         }
+        for (String repository : List.of("https://mirror.internal/ext?token=" + TOKEN, "https://mirror.internal/ext#" + TOKEN)) {
+            assertThat(provider.validate(destination("md:market", Map.of("extension_repository", repository)))).as(repository)
+                    .singleElement().asString().contains("has a query or fragment").doesNotContain(TOKEN);
+        }
+        assertThat(provider.validate(destination("md:market", Map.of("extension_repository",
+                "https://mirror.internal/duckdb-extensions/@latest")))).as("an '@' in the path is no user info").isEmpty();
+    }
+
+    /**
+     * A repository that is not a URL is a local directory, resolved against the topology like
+     * extension_directory (not against the process's working directory), and may hold spaces.
+     */
+    @Test
+    void aLocalExtensionRepositoryIsResolvedAgainstTheTopologyAndMayHoldSpaces() throws Exception {
+        Files.writeString(dir.resolve("a file"), "x");
+        Destination local = destination("md:market", Map.of("extension_repository", "offline mirror/duckdb"));
+
+        assertThat(provider.validate(local)).isEmpty();
+        MotherDuckDestination parsed = MotherDuckDestination.of(local);
+        assertThat(parsed.extensionRepository()).isEqualTo(dir.resolve("offline mirror/duckdb").toAbsolutePath().normalize().toString());
+        assertThat(parsed.localExtensionRepository()).isTrue();
+        assertThat(parsed.extensionSource()).isEqualTo(parsed.extensionRepository());
+        Path absolute = dir.resolve("elsewhere").toAbsolutePath();
+        assertThat(MotherDuckDestination.of(destination("md:market", Map.of("extension_repository", absolute.toString())))
+                .extensionRepository()).isEqualTo(absolute.toString());
+        MotherDuckDestination url = MotherDuckDestination.of(destination("md:market", Map.of("extension_repository",
+                "http://mirror.internal/duckdb-extensions")));
+        assertThat(url.extensionRepository()).as("a URL is passed as written").isEqualTo("http://mirror.internal/duckdb-extensions");
+        assertThat(url.localExtensionRepository()).isFalse();
+        assertThat(provider.validate(destination("md:market", Map.of("extension_repository", "a file")))).singleElement().asString()
+                .contains("option extension_repository: ").contains("is not a directory");
     }
 
     @Test
@@ -247,6 +297,13 @@ class MotherDuckWriterProviderTest {
         assertThat(MotherDuckFailure.isExtensionMissing(notInstalled)).isTrue();
         assertThat(target.isTransient(offline)).isFalse();
         assertThat(target.isTransient(notInstalled)).isFalse();
+        // what DuckDB v2.0.0 says with a local-directory extension_repository: nothing there, and a damaged file there
+        for (String local : List.of("IO Error: Failed to install local extension \"motherduck\", no access to the file at PATH "
+                + "\"/srv/offline mirror/v2.0.0/linux_amd64/motherduck.duckdb_extension\"",
+                "IO Error: Failed to install 'motherduck', file too small to be a valid DuckDB extension!")) {
+            assertThat(MotherDuckFailure.isExtensionMissing(local)).as(local).isTrue();
+            assertThat(target.isTransient(local)).as(local).isFalse();
+        }
         assertThat(MotherDuckFailure.isExtensionMissing("Invalid Input Error: Initialization function \"motherduck_init\" from file "
                 + "\"motherduck.duckdb_extension\" threw an exception: \"not found\"")).isFalse();
 
