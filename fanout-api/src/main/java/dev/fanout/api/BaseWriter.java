@@ -11,7 +11,12 @@ import java.util.Optional;
  * <ol>
  *   <li>{@link WriterProvider#create} builds the writer; nothing is connected yet.</li>
  *   <li>{@link #open()} once: connect, take the target's lock where it has one, check access.
- *       A failure here is reported for the destination as a whole.</li>
+ *       A failure here is reported for the destination as a whole.
+ *       <ol type="a">
+ *         <li>{@link #checkConnection()}, only where fanout must know that the target answers before
+ *             any row moves ({@code fanout validate --connect}): once, after {@code open}, before any
+ *             write.</li>
+ *       </ol></li>
  *   <li>{@link #write(WriteBatch)} any number of times, one table per call, in the order the
  *       producer submitted packets for that table. When it returns, the batch is durable at the
  *       target. When it throws, nothing of the batch may be visible that a replay would not
@@ -36,8 +41,9 @@ public interface BaseWriter extends AutoCloseable {
     void write(WriteBatch batch) throws WriteException;
 
     /**
-     * Proves by a real round trip, with this writer's credentials, that the target answers now;
-     * {@code fanout validate --connect} calls it after {@link #open()}, on the same thread. A writer
+     * Step 2a: proves by a real round trip, with this writer's credentials, that the target answers
+     * now; {@code fanout validate --connect} calls it after {@link #open()} and before any
+     * {@link #write}, on the same thread. A writer
      * may open without reaching its target — a server that is down when a run starts must not stop
      * the run's other destinations, its writes retry and park instead — so an opened writer is not
      * proof of a connection. The default does nothing: right for writers whose {@code open} connects.

@@ -59,14 +59,16 @@ public interface WriterProvider {
      *
      * <p>The destination must validate, write nothing outside {@code scratchDirectory} (a fresh
      * empty directory the check deletes afterwards), and need nothing from the machine beyond what
-     * the plugin directory brings: an embedded engine names a file in {@code scratchDirectory}; a
-     * client of a server names a loopback port nobody listens on, so that opening builds the client
-     * and the first write fails with a {@link WriteException#retryable() retryable} exception
-     * (connection refused), which the check accepts.
+     * the plugin directory brings: an embedded engine names a file in {@code scratchDirectory}, and
+     * every step must succeed. A client of a server names a loopback port where it expects no server
+     * (one that was free a moment ago, say), so that opening builds the client; the check accepts an
+     * open or a write that then fails with a {@link WriteException#retryable() retryable} exception
+     * whose causes include a {@link java.net.ConnectException} (connection refused) — and nothing
+     * else: any other failure, retryable or not, fails the check.
      *
      * @param scratchDirectory an empty directory the destination may use; its base directory too
      * @return empty (the default) when the plugin has no such destination: the check then only loads
-     *     and links its classes
+     *     its classes and resolves their signatures
      */
     default Optional<Destination> selfCheckDestination(Path scratchDirectory) {
         return Optional.empty();

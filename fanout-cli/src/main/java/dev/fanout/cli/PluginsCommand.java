@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -32,7 +31,7 @@ final class PluginsCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--check", description = "Check every plugin directory in its own class loader: every class of the plugin's jar "
-            + "links, and its writer opens, writes a row of every type, reads it back and closes on a local target it names "
+            + "loads and its signatures resolve, and its writer opens, writes a row of every type, reads it back and closes on a local target it names "
             + "(a refused connection passes for a server's client). One line per plugin; exit 0 all ok, 2 if one failed.")
     private boolean check;
 
@@ -60,22 +59,19 @@ final class PluginsCommand implements Callable<Integer> {
             throw new ConfigurationProblem("writer plugin directory " + root + " does not exist or is not a directory; point "
                     + "--plugin-dir (or FANOUT_PLUGIN_DIR) at the directory holding one directory per plugin");
         }
-        List<PluginCheck.Outcome> outcomes;
+        PluginCheck.Report report;
         try {
-            outcomes = PluginCheck.checkAll(root);
+            report = PluginCheck.checkAll(root);
         } catch (IOException e) {
             throw new ConfigurationProblem("cannot list writer plugin directory " + root + ": " + e.getMessage(), e);
         }
-        if (outcomes.isEmpty()) {
+        if (report.plugins().isEmpty()) {
             throw new ConfigurationProblem("writer plugin directory " + root + " holds no plugin directory; put each plugin in "
                     + root + "/<name>/");
         }
-        outcomes.forEach(o -> out.println(o.line()));
-        List<String> failed = outcomes.stream().filter(o -> !o.ok()).map(PluginCheck.Outcome::plugin).toList();
-        out.println(outcomes.size() + (outcomes.size() == 1 ? " plugin" : " plugins") + " checked in " + root + ": "
-                + (failed.isEmpty() ? "all ok" : failed.size() + " failed (" + String.join(", ", failed) + ")"));
+        report.lines().forEach(out::println);
         out.flush();
-        return failed.isEmpty() ? ExitCode.OK : ExitCode.USAGE;
+        return report.ok() ? ExitCode.OK : ExitCode.USAGE;
     }
 
     private static String capabilities(PluginInfo p) {

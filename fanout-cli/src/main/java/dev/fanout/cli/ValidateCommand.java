@@ -77,7 +77,7 @@ final class ValidateCommand implements Callable<Integer> {
         int failed = 0;
         for (String name : topology.destinations().keySet()) {
             Destination destination = topology.destination(name, registry);
-            String problem = openAndClose(registry.provider(destination.scheme()).orElseThrow(), destination);
+            String problem = connectionProblem(registry.provider(destination.scheme()).orElseThrow(), destination);
             out.println("  " + name + ": " + (problem == null ? "ok" : problem));
             out.flush();
             failed += problem == null ? 0 : 1;
@@ -91,18 +91,19 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     /**
-     * Null when the writer opened, reached its target and closed; else why not, masked, e.g.
-     * {@code failed (permanent): ...} or {@code failed: NoClassDefFoundError: ...}: whatever the plugin
-     * throws, an {@link Error} too, is this destination's line, not the end of the command.
+     * Null when the writer opened, passed {@link BaseWriter#checkConnection()} and closed; else why
+     * not, masked, e.g. {@code failed (permanent): ...} or {@code failed: class ... is missing ...}:
+     * what the plugin throws, a {@link LinkageError} too, is this destination's line, not the end of
+     * the command.
      */
-    private static String openAndClose(WriterProvider provider, Destination destination) {
+    private static String connectionProblem(WriterProvider provider, Destination destination) {
         try (BaseWriter writer = provider.create(destination)) {
             writer.open();
             writer.checkConnection();
             return null;
         } catch (WriteException e) {
             return "failed (" + (e.retryable() ? "retryable" : "permanent") + "): " + withoutNamePrefix(e.getMessage(), destination);
-        } catch (Throwable e) {
+        } catch (RuntimeException | LinkageError e) {
             return "failed: " + withoutNamePrefix(WriterFailures.describe(e), destination);
         }
     }

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class UnloadableWriterTest {
 
-    private static final String CAUSE = "NoClassDefFoundError: " + UnlinkedDuckDbProvider.MISSING_CLASS
-            + " (a class the writer needs could not be loaded: is a library missing from its plugin directory?)";
+    private static final String MISSING = UnlinkedDuckDbProvider.MISSING_CLASS.replace('/', '.');
+    private static final String CAUSE = "class " + MISSING + " is missing (java.lang.NoClassDefFoundError); add the jar that contains "
+            + MISSING + " to the writer's plugin directory";
 
     @TempDir
     Path dir;

@@ -59,7 +59,11 @@ import java.util.stream.Collectors;
  * <p><b>Failures.</b> A retryable {@link WriteException} retries the same batch per
  * {@link RetryPolicy}. A permanent one (or any {@link RuntimeException} from the writer) on a batch
  * of several parts splits it in halves, recursively, so only the poisoned parts fail: a single
- * poisoned part among n costs about 2·log2(n) extra writes. No writer failure stops the thread.
+ * poisoned part among n costs about 2·log2(n) extra writes. A {@link LinkageError} from
+ * {@code write} (a class or native library of the plugin that does not load) fails the whole batch
+ * permanently, without splitting — every part would fail the same way — for the reason
+ * {@link WriterFailures#describe} gives, naming the class. No writer failure stops the thread, nor
+ * does a writer's failure to close.
  *
  * <p><b>Circuit breaker.</b> Batches that still fail retryably after their retries count towards
  * the {@link CircuitPolicy}; once open, the lane takes parts as they arrive (no waiting for a batch)
@@ -69,7 +73,8 @@ import java.util.stream.Collectors;
  * <p><b>Dead letters.</b> With a {@link DeadLetterSink}, a part that would fail is parked instead,
  * one record per part, and completed only after {@code park} returned; when {@code park} throws,
  * the part fails with both errors. Without one, it fails. Parts abandoned because the thread dies of
- * an {@link Error} fail without parking: no I/O is attempted on the way out.
+ * any other {@link Error} (out of memory, a fault of the core) fail without parking: no I/O is
+ * attempted on the way out.
  */
 final class Lane {
 
@@ -104,11 +109,16 @@ final class Lane {
      * Why parts were not written.
      *
      * @param errorClass the dead-letter record's error class: {@code WriteException}, {@code CircuitOpen},
-     *                   the writer's runtime exception class, ...
+     *                   the writer's runtime exception or linkage error class, ...
      */
-    private record Failure(String message, boolean retryable, String errorClass, Exception cause) {
+    private record Failure(String message, boolean retryable, String errorClass, Throwable cause) {
         static Failure of(WriteException e) {
             return new Failure(messageOf(e), e.retryable(), "WriteException", e);
+        }
+
+        /** A linkage error, which fails every part of a batch alike: splitting it would not isolate a poisoned part. */
+        boolean failsEveryPart() {
+            return cause instanceof LinkageError;
         }
     }
 
@@ -344,8 +354,8 @@ final class Lane {
         try {
             try {
                 writer.open();
-            } catch (Throwable e) {
-                // an Error too (a plugin missing a library throws NoClassDefFoundError): the caller of start reports it
+            } catch (WriteException | RuntimeException | LinkageError e) {
+                // a LinkageError too (a plugin missing a library throws NoClassDefFoundError): the caller of start reports it
                 opened.completeExceptionally(e);
                 log.warn("destination {}: writer did not open (the reason is reported to the caller of start, with secrets masked)", destination);
                 return;
@@ -357,8 +367,11 @@ final class Lane {
             abandonAll();
             try {
                 writer.close();
-            } catch (WriteException | RuntimeException e) {
-                log.warn("destination {}: writer did not close cleanly: {}", destination, e.getMessage());
+            } catch (WriteException e) {
+                log.warn("destination {}: writer did not close cleanly: {}", destination, messageOf(e));
+            } catch (RuntimeException | LinkageError e) {
+                // after an open that failed on a missing class, close usually fails the same way
+                log.warn("destination {}: writer did not close cleanly: {}", destination, WriterFailures.describe(e));
             }
             log.debug("lane {} stopped", destination);
         }
@@ -467,7 +480,7 @@ final class Lane {
             settleFailed(parts, failure);
         } else {
             breaker.recordPermanentFailure();
-            if (parts.size() > 1) {
+            if (parts.size() > 1 && !failure.failsEveryPart()) {
                 int half = parts.size() / 2;
                 log.debug("destination {} table {}: splitting a failed batch of {} packets to isolate the poisoned ones",
                         destination, parts.get(0).packet.table(), parts.size());
@@ -500,6 +513,8 @@ final class Lane {
                 failure = Failure.of(e);
             } catch (RuntimeException e) {
                 failure = new Failure("writer failed unexpectedly: " + e, false, e.getClass().getSimpleName(), e);
+            } catch (LinkageError e) {
+                failure = new Failure(WriterFailures.describe(e), false, e.getClass().getSimpleName(), e);
             }
             Instant now = clock.instant();
             for (Part p : parts) {
@@ -547,7 +562,7 @@ final class Lane {
                 + (parts.size() > IDS_LOGGED ? " and " + (parts.size() - IDS_LOGGED) + " more" : "");
         String message = "destination {} table {}: {} packet(s) {} ({}): {}";
         String fate = deadLetters == null ? "failed" : "go to the dead-letter queue";
-        if (failure.cause() instanceof RuntimeException) {
+        if (failure.cause() instanceof RuntimeException || failure.cause() instanceof LinkageError) {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message(), failure.cause());
         } else {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message());
@@ -620,7 +635,7 @@ final class Lane {
         }
     }
 
-    /** On the way out of the thread: refuses new parts and fails any not completed (only after an Error). */
+    /** On the way out of the thread: refuses new parts and fails any not completed (only after an Error the lane does not handle). */
     private void abandonAll() {
         List<Part> left = new ArrayList<>();
         lock.lock();

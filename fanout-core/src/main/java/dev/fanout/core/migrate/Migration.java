@@ -189,8 +189,8 @@ public final class Migration implements AutoCloseable {
             return SourceCount.of(reader(from, move.fromDestination(), true).count(move.table(), move.filter()));
         } catch (MoveFailure e) {
             return SourceCount.unavailable(e.getMessage());
-        } catch (WriteException | RuntimeException e) {
-            return SourceCount.unavailable(redact(e.getMessage(), move));
+        } catch (WriteException | RuntimeException | LinkageError e) {
+            return SourceCount.unavailable(redact(why(e), move));
         }
     }
 
@@ -274,11 +274,8 @@ public final class Migration implements AutoCloseable {
                                 + " so the next migrate copies it again"));
             } catch (MoveFailure e) {
                 return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage());
-            } catch (WriteException | RuntimeException e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed,
-                        step + ": " + redact(String.valueOf(e.getMessage()), move));
-            } catch (LinkageError e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(WriterFailures.describe(e), move));
+            } catch (WriteException | RuntimeException | LinkageError e) {
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move));
             }
         }
 
@@ -392,8 +389,7 @@ public final class Migration implements AutoCloseable {
                     writer = created;
                 } catch (WriteException | RuntimeException | LinkageError e) {
                     closeQuietly(created);
-                    String why = e instanceof WriteException ? String.valueOf(e.getMessage()) : WriterFailures.describe(e);
-                    failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why, destination);
+                    failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why(e), destination);
                     throw new MoveFailure(failure);
                 }
             }
@@ -412,10 +408,15 @@ public final class Migration implements AutoCloseable {
         if (writer != null) {
             try {
                 writer.close();
-            } catch (WriteException | RuntimeException ignored) {
+            } catch (WriteException | RuntimeException | LinkageError ignored) {
                 // what the migration reported already says what went wrong
             }
         }
+    }
+
+    /** What a writer or reader threw, unmasked: a {@link WriteException}'s own message, anything else as {@link WriterFailures#describe}. */
+    private static String why(Throwable e) {
+        return e instanceof WriteException ? String.valueOf(e.getMessage()) : WriterFailures.describe(e);
     }
 
     /** A move that cannot go on, with a message fit to print (secrets masked). */

@@ -13,14 +13,18 @@ import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,24 +35,28 @@ import java.util.stream.Stream;
 
 /**
  * What {@code fanout plugins --check} does to every plugin directory, each in its own
- * {@link PluginClassLoader}, to prove the directory holds every library the plugin links to — at
+ * {@link PluginClassLoader}, to prove the directory holds every library the plugin needs — at
  * build time for the plugins fanout ships, and for a third-party plugin a user drops in:
  *
  * <ol>
  *   <li>the directory loads as {@code fanout plugins} loads it (descriptor, API version, providers);</li>
- *   <li>every class of the plugin's main jar loads and links: its superclasses, interfaces and the
- *       types of its fields, methods and constructors resolve;</li>
+ *   <li>every class of the plugin's main jar loads and its signatures resolve: its superclasses,
+ *       interfaces and the types of its fields, methods and constructors (method bodies are not
+ *       verified: what they call is found by the next step);</li>
  *   <li>each provider's {@link WriterProvider#selfCheckDestination self-check destination}, when it
  *       has one, is opened, written one packet with a column of every logical type ({@link #EVERY_TYPE}),
- *       read back when the plugin declares {@link Capability#READ}, and closed. A
- *       {@linkplain WriteException#retryable() retryable} failure of open or write is what a client of a
- *       server meets on a port nobody listens on, and passes; a {@link LinkageError},
+ *       read back when the plugin declares {@link Capability#READ}, and closed. An open or write that
+ *       fails with a {@linkplain WriteException#retryable() retryable} exception caused by a refused
+ *       connection (a {@link ConnectException} in its causes) is what a client of a server meets on a
+ *       port nobody listens on, and passes; any other failure fails — a {@link LinkageError},
  *       {@link ClassNotFoundException} or {@link java.util.ServiceConfigurationError} anywhere in a
- *       cause chain fails, naming the missing class and the jar to add.</li>
+ *       cause chain naming the missing class and what to do ({@link LinkageFailure}).</li>
  * </ol>
  *
- * <p>Each {@link Outcome} is one line; see {@link Outcome#line()}. Writes go only to a scratch
- * directory, deleted afterwards.
+ * <p>When every directory passes alone, {@link #checkAll} also checks that together they form a
+ * {@link WriterRegistry} (no scheme claimed twice, no stray jar). Each {@link Outcome} is one line;
+ * see {@link Report#lines()}. Writes go only to a scratch directory, deleted afterwards; every class
+ * loader the check opens is closed before it returns.
  */
 public final class PluginCheck {
 
@@ -71,6 +79,8 @@ public final class PluginCheck {
     private static final List<Object> ROW = List.of(1L, true, 42, 0.5, new BigDecimal("1234.5678"), "fanout's check ✓",
             LocalDate.of(2026, 1, 2), Instant.parse("2026-01-02T03:04:05.123456Z"), new byte[] {0, 1, (byte) 0xff}, "{\"a\":1}");
 
+    private static final String NOTHING_LISTENS = "as expected (retryable: nothing listens there)";
+
     /**
      * The check of one plugin directory.
      *
@@ -92,16 +102,55 @@ public final class PluginCheck {
         }
     }
 
+    /**
+     * The check of a plugin root directory.
+     *
+     * @param root            the root, absolute, holding one directory per plugin
+     * @param plugins         one outcome per plugin directory, sorted by name; empty when the root holds none
+     * @param registryProblem why the plugins, each passing alone, do not load together (a scheme
+     *                        claimed twice, a stray jar); empty when they do or when one failed alone
+     */
+    public record Report(Path root, List<Outcome> plugins, Optional<String> registryProblem) {
+        public Report {
+            Objects.requireNonNull(root, "root is null");
+            plugins = List.copyOf(plugins);
+            Objects.requireNonNull(registryProblem, "registryProblem is null");
+        }
+
+        /** Whether every plugin passed and together they form a registry. */
+        public boolean ok() {
+            return failed().isEmpty() && registryProblem.isEmpty();
+        }
+
+        /** The names of the plugins that failed, in order. */
+        public List<String> failed() {
+            return plugins.stream().filter(o -> !o.ok()).map(Outcome::plugin).toList();
+        }
+
+        /**
+         * What {@code fanout plugins --check} prints: each {@link Outcome#line()}; then, when they do
+         * not load together, {@code FAILED together in <root>: <problem>}; then the summary
+         * {@code <n> plugins checked in <root>: all ok}, {@code …: <k> failed (<names>)} or
+         * {@code …: each ok alone, not together}.
+         */
+        public List<String> lines() {
+            List<String> lines = new ArrayList<>();
+            plugins.forEach(o -> lines.add(o.line()));
+            registryProblem.ifPresent(p -> lines.add("FAILED together in " + root + ": " + p));
+            List<String> failed = failed();
+            lines.add(plugins.size() + (plugins.size() == 1 ? " plugin" : " plugins") + " checked in " + root + ": "
+                    + (!failed.isEmpty() ? failed.size() + " failed (" + String.join(", ", failed) + ")"
+                            : registryProblem.isPresent() ? "each ok alone, not together" : "all ok"));
+            return lines;
+        }
+    }
+
     /** A step that failed, with the sentence saying so. */
-    private static class Failed extends Exception {
+    private static final class Failed extends Exception {
         private static final long serialVersionUID = 1L;
 
         Failed(String message) {
-            this(message, null);
-        }
-
-        Failed(String message, Throwable cause) {
-            super(message, cause, false, false);
+            super(message, null, false, false);
         }
     }
 
@@ -110,13 +159,11 @@ public final class PluginCheck {
 
     /**
      * Checks every plugin directory under {@code root}, sorted by name; when all pass, also that
-     * together they form a registry (no scheme claimed twice, no stray jar), reported as plugin
-     * {@code plugins} in {@code root}.
+     * together they form a registry.
      *
-     * @return one outcome per directory; none when {@code root} holds none
      * @throws IOException when {@code root} cannot be listed
      */
-    public static List<Outcome> checkAll(Path root) throws IOException {
+    public static Report checkAll(Path root) throws IOException {
         Objects.requireNonNull(root, "root is null");
         Path dir = root.toAbsolutePath().normalize();
         List<Path> directories;
@@ -127,46 +174,55 @@ public final class PluginCheck {
         for (Path directory : directories) {
             outcomes.add(check(directory));
         }
+        Optional<String> registryProblem = Optional.empty();
         if (outcomes.stream().allMatch(Outcome::ok)) {
+            List<PluginClassLoader> opened = new ArrayList<>();
             try {
-                WriterRegistry.fromPluginDirectory(dir);
+                WriterRegistry.fromPluginDirectory(dir, opened);
             } catch (PluginException e) {
-                outcomes.add(new Outcome(dir.getFileName().toString(), dir, false, e.getMessage().replace('\n', ' ')));
+                registryProblem = Optional.of(e.getMessage().replace('\n', ' '));
+            } finally {
+                closeAll(opened);
             }
         }
-        return outcomes;
+        return new Report(dir, outcomes, registryProblem);
     }
 
-    /** Checks one plugin directory, {@code plugins/<name>/}, in a class loader of its own. */
+    /** Checks one plugin directory, {@code plugins/<name>/}, in a class loader of its own, closed before it returns. */
     public static Outcome check(Path directory) {
         Objects.requireNonNull(directory, "directory is null");
         Path dir = directory.toAbsolutePath().normalize();
         String name = dir.getFileName().toString();
+        List<String> problems = new ArrayList<>();
+        List<PluginDirectory.Loaded> loaded = PluginDirectory.load(dir, WriterProvider.class.getClassLoader(), problems);
         try {
-            return new Outcome(name, dir, true, checked(dir));
+            if (!problems.isEmpty()) {
+                String prefix = "writer plugin directory " + dir + ": ";
+                return new Outcome(name, dir, false,
+                        String.join("; ", problems.stream().map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p).toList()));
+            }
+            return new Outcome(name, dir, true, stepsPassed(dir, loaded));
         } catch (Failed e) {
             return new Outcome(name, dir, false, e.getMessage());
+        } finally {
+            closeAll(loaded.stream().map(PluginDirectory.Loaded::loader).toList());
         }
     }
 
-    private static String checked(Path dir) throws Failed {
-        List<String> problems = new ArrayList<>();
-        List<PluginDirectory.Loaded> loaded = PluginDirectory.load(dir, WriterProvider.class.getClassLoader(), problems);
-        if (!problems.isEmpty()) {
-            String prefix = "writer plugin directory " + dir + ": ";
-            throw new Failed(String.join("; ", problems.stream().map(p -> p.startsWith(prefix) ? p.substring(prefix.length()) : p).toList()));
-        }
+    /** Runs steps 2 and 3 on a directory that loaded; what passed, as the outcome's detail. */
+    private static String stepsPassed(Path dir, List<PluginDirectory.Loaded> loaded) throws Failed {
         PluginDirectory.Loaded main = loaded.get(0);
         List<String> done = new ArrayList<>();
-        done.add(linkClasses(main.jar(), main.loader(), dir) + " classes of " + main.jar().getFileName() + " load and link");
+        done.add(resolveClasses(main.jar(), main.loader(), dir) + " classes of " + main.jar().getFileName()
+                + " load and resolve their signatures");
         for (PluginDirectory.Loaded l : loaded) {
-            done.add(exercise(l.provider(), dir));
+            done.add(selfCheck(l.provider(), dir));
         }
         return String.join("; ", done);
     }
 
     /** Loads every class of {@code jar} without initializing it and resolves its members' types; returns how many. */
-    private static int linkClasses(Path jar, ClassLoader loader, Path dir) throws Failed {
+    private static int resolveClasses(Path jar, ClassLoader loader, Path dir) throws Failed {
         List<String> names = new ArrayList<>();
         try (JarFile file = new JarFile(jar.toFile())) {
             for (Enumeration<JarEntry> entries = file.entries(); entries.hasMoreElements(); ) {
@@ -187,15 +243,15 @@ public final class PluginCheck {
                 type.getDeclaredConstructors();
             } catch (ClassNotFoundException | LinkageError | TypeNotPresentException e) {
                 LinkageFailure failure = LinkageFailure.in(e).orElseThrow();
-                throw new Failed(failure.problem() + " while linking " + className + " of " + jar.getFileName() + "; "
+                throw new Failed(failure.problem() + " while loading " + className + " of " + jar.getFileName() + "; "
                         + failure.remedy(dir));
             }
         }
         return names.size();
     }
 
-    /** Opens, writes, reads back and closes the provider's self-check destination; returns what was done. */
-    private static String exercise(WriterProvider provider, Path dir) throws Failed {
+    /** Step 3 for one provider: names its self-check destination in a scratch directory and drives the writer there. */
+    private static String selfCheck(WriterProvider provider, Path dir) throws Failed {
         String scheme = step(provider::scheme, "reporting its scheme", dir);
         Path scratch;
         try {
@@ -208,13 +264,14 @@ public final class PluginCheck {
             if (self.isEmpty()) {
                 return "scheme " + scheme + " has no self-check destination, so its write path was not exercised";
             }
-            return exercise(provider, self.get(), dir);
+            return driveWriter(provider, self.get(), dir);
         } finally {
             deleteRecursively(scratch);
         }
     }
 
-    private static String exercise(WriterProvider provider, Destination destination, Path dir) throws Failed {
+    /** Validates {@code destination}, then creates, opens, writes, reads back and closes a writer for it. */
+    private static String driveWriter(WriterProvider provider, Destination destination, Path dir) throws Failed {
         String target = destination.redactedUri();
         List<String> problems = step(() -> provider.validate(destination), "validating " + target, dir);
         if (!problems.isEmpty()) {
@@ -223,29 +280,9 @@ public final class PluginCheck {
         }
         Set<Capability> capabilities = step(provider::capabilities, "reporting its capabilities", dir);
         BaseWriter writer = step(() -> provider.create(destination), "creating a writer for " + target, dir);
-        String what;
+        String done;
         try {
-            mayRefuse(() -> {
-                writer.open();
-                return null;
-            }, "opening " + target, dir);
-            FramePacket packet = FramePacket.builder(TABLE, EVERY_TYPE).addRow(ROW.toArray()).build();
-            try {
-                mayRefuse(() -> {
-                    writer.write(WriteBatch.of(packet));
-                    return null;
-                }, "writing to " + target, dir);
-            } catch (Refused refused) {
-                close(writer, target, dir);
-                return target + " opened, its write refused as expected (retryable: nothing listens there), closed";
-            }
-            what = target + " opened, took a row of every logical type";
-            if (capabilities != null && capabilities.contains(Capability.READ)) {
-                readBack(writer, target, dir);
-                what += ", read it back";
-            }
-        } catch (Refused refused) {
-            what = target + " refused to open as expected (retryable: nothing listens there)";
+            done = openWriteReadBack(writer, target, capabilities != null && capabilities.contains(Capability.READ), dir);
         } catch (Failed failed) {
             try {
                 writer.close();
@@ -254,8 +291,26 @@ public final class PluginCheck {
             }
             throw failed;
         }
-        close(writer, target, dir);
-        return what + ", closed";
+        step(() -> {
+            writer.close();
+            return null;
+        }, "closing " + target, dir);
+        return done + ", closed";
+    }
+
+    private static String openWriteReadBack(BaseWriter writer, String target, boolean reads, Path dir) throws Failed {
+        if (connectionRefused(() -> writer.open(), "opening " + target, dir)) {
+            return target + " refused to open " + NOTHING_LISTENS;
+        }
+        FramePacket packet = FramePacket.builder(TABLE, EVERY_TYPE).addRow(ROW.toArray()).build();
+        if (connectionRefused(() -> writer.write(WriteBatch.of(packet)), "writing to " + target, dir)) {
+            return target + " opened, its write refused " + NOTHING_LISTENS;
+        }
+        if (!reads) {
+            return target + " opened, took a row of every logical type";
+        }
+        readBack(writer, target, dir);
+        return target + " opened, took a row of every logical type, read it back";
     }
 
     private static void readBack(BaseWriter writer, String target, Path dir) throws Failed {
@@ -295,55 +350,72 @@ public final class PluginCheck {
         return value instanceof byte[] bytes ? java.util.HexFormat.of().formatHex(bytes) + " (bytes)" : String.valueOf(value);
     }
 
-    private static void close(BaseWriter writer, String target, Path dir) throws Failed {
-        step(() -> {
-            writer.close();
-            return null;
-        }, "closing " + target, dir);
-    }
-
-    /** A retryable {@link WriteException}: what a client meets on a port nobody listens on. */
-    private static final class Refused extends Failed {
-        private static final long serialVersionUID = 1L;
-
-        Refused(WriteException cause) {
-            super(String.valueOf(cause.getMessage()), cause);
-        }
-    }
-
     /** A call into the plugin. */
     @FunctionalInterface
     private interface PluginCall<T> {
         T call() throws Exception;
     }
 
+    /** A call into the writer that returns nothing. */
+    @FunctionalInterface
+    private interface WriterCall {
+        void call() throws Exception;
+    }
+
     /** Runs {@code call}; a linkage failure anywhere in what it throws, or any other failure, becomes a {@link Failed} saying {@code doing}. */
     private static <T> T step(PluginCall<T> call, String doing, Path dir) throws Failed {
-        return call(call, doing, dir, false);
-    }
-
-    /** {@link #step}, except that a retryable {@link WriteException} becomes {@link Refused}. */
-    private static <T> T mayRefuse(PluginCall<T> call, String doing, Path dir) throws Failed {
-        return call(call, doing, dir, true);
-    }
-
-    private static <T> T call(PluginCall<T> call, String doing, Path dir, boolean mayRefuse) throws Failed {
         try {
             return call.call();
-        } catch (Failed e) {
-            throw e;
         } catch (Throwable t) {
-            Optional<LinkageFailure> linkage = LinkageFailure.in(t);
-            if (linkage.isPresent()) {
-                throw new Failed(linkage.get().problem() + " while " + doing + "; " + linkage.get().remedy(dir));
+            throw failed(t, doing, dir);
+        }
+    }
+
+    /**
+     * Runs {@code call} as {@link #step} does, except that a retryable {@link WriteException} caused by
+     * a refused connection — what a server's client meets on a port nobody listens on — is not a
+     * failure: then true; false when the call returned.
+     */
+    private static boolean connectionRefused(WriterCall call, String doing, Path dir) throws Failed {
+        try {
+            call.call();
+            return false;
+        } catch (Throwable t) {
+            if (LinkageFailure.in(t).isEmpty() && t instanceof WriteException e && e.retryable() && causedBy(e, ConnectException.class)) {
+                return true;
             }
-            if (mayRefuse && t instanceof WriteException e && e.retryable()) {
-                throw new Refused(e);
+            throw failed(t, doing, dir);
+        }
+    }
+
+    private static Failed failed(Throwable t, String doing, Path dir) {
+        Optional<LinkageFailure> linkage = LinkageFailure.in(t);
+        if (linkage.isPresent()) {
+            return new Failed(linkage.get().problem() + " while " + doing + "; " + linkage.get().remedy(dir));
+        }
+        if (t instanceof Error e && !(t instanceof AssertionError)) {
+            throw e;
+        }
+        return new Failed(doing + " failed: " + t + "; fix the plugin or its self-check destination");
+    }
+
+    private static boolean causedBy(Throwable thrown, Class<? extends Throwable> type) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable t = thrown; t != null && seen.add(t); t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
             }
-            if (t instanceof Error e && !(t instanceof AssertionError)) {
-                throw e;
+        }
+        return false;
+    }
+
+    private static void closeAll(List<PluginClassLoader> loaders) {
+        for (PluginClassLoader loader : new LinkedHashSet<>(loaders)) {
+            try {
+                loader.close();
+            } catch (IOException e) {
+                // a jar left open until exit harms nothing
             }
-            throw new Failed(doing + " failed: " + t + "; fix the plugin or its self-check destination");
         }
     }
 

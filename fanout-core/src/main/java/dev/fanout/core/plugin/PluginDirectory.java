@@ -45,7 +45,11 @@ final class PluginDirectory {
     private PluginDirectory() {
     }
 
-    /** Loads {@code directory} over {@code hostLoader} (which shares the API); problems go to {@code problems}, each naming the directory. */
+    /**
+     * Loads {@code directory} over {@code hostLoader} (which shares the API); problems go to
+     * {@code problems}, each naming the directory. The providers loaded share one class loader, which
+     * the caller owns; when none loaded, it is already closed.
+     */
     static List<Loaded> load(Path directory, ClassLoader hostLoader, List<String> problems) {
         String where = "writer plugin directory " + directory;
         List<Path> jars;
@@ -112,7 +116,19 @@ final class PluginDirectory {
                 loaded.add(new Loaded(ContextClassLoaderProxy.wrap(WriterProvider.class, provider, loader), descriptor, directory, main, loader));
             }
         }
+        if (loaded.isEmpty()) {
+            closeQuietly(loader);
+        }
         return loaded;
+    }
+
+    /** Closes a loader no provider came out of: nothing of it is reachable, only its open jars. */
+    private static void closeQuietly(PluginClassLoader loader) {
+        try {
+            loader.close();
+        } catch (IOException e) {
+            // a jar left open until exit harms nothing
+        }
     }
 
     private static Path mainJar(Path directory, Map<Path, PluginDescriptor> descriptors, String where, List<String> problems) {

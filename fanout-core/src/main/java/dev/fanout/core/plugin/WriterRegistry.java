@@ -118,6 +118,14 @@ public final class WriterRegistry {
      *     created; and both directories of a scheme claimed twice
      */
     public static WriterRegistry fromPluginDirectory(Path root) {
+        return fromPluginDirectory(root, new ArrayList<>());
+    }
+
+    /**
+     * {@link #fromPluginDirectory(Path)}, adding every class loader it opens to {@code opened}, also
+     * when it throws, so that a caller that only checks the plugins ({@link PluginCheck}) can close them.
+     */
+    static WriterRegistry fromPluginDirectory(Path root, List<PluginClassLoader> opened) {
         Objects.requireNonNull(root, "root is null");
         Path dir = root.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
@@ -135,8 +143,10 @@ public final class WriterRegistry {
         ClassLoader host = WriterProvider.class.getClassLoader();
         for (Path entry : entries) {
             if (Files.isDirectory(entry)) {
-                PluginDirectory.load(entry, host, errors)
-                        .forEach(l -> found.add(new Candidate(l.provider(), l.descriptor(), l.directory(), l.jar().toString())));
+                for (PluginDirectory.Loaded l : PluginDirectory.load(entry, host, errors)) {
+                    opened.add(l.loader());
+                    found.add(new Candidate(l.provider(), l.descriptor(), l.directory(), l.jar().toString()));
+                }
             } else if (entry.getFileName().toString().endsWith(".jar")) {
                 errors.add("writer plugin jar " + entry + " lies directly in the plugin directory " + dir
                         + "; each plugin has a directory of its own: move it and its libraries into " + dir + "/<plugin name>/");

@@ -64,9 +64,9 @@ class StartTest {
         DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class,
                 () -> Dispatcher.start(to("a"), writers, settings(10, Duration.ZERO, 100), new MetricRegistry()));
 
-        assertThat(e).hasMessage("could not open 1 destination: destination b: NoClassDefFoundError: "
-                + "com/google/common/collect/ImmutableList (a class the writer needs could not be loaded: is a library missing "
-                + "from its plugin directory?)");
+        assertThat(e).hasMessage("could not open 1 destination: destination b: class com.google.common.collect.ImmutableList "
+                + "is missing (java.lang.NoClassDefFoundError); add the jar that contains com.google.common.collect.ImmutableList "
+                + "to the writer's plugin directory");
         assertThat(a.closes).hasValue(1);
         assertThat(b.closes).hasValue(1);
         assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName).doesNotContain("fanout-lane-a", "fanout-lane-b");

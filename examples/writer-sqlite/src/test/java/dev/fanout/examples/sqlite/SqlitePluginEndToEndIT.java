@@ -101,7 +101,7 @@ class SqlitePluginEndToEndIT {
 
         assertThat(r.code()).as(r.output()).isZero();
         assertThat(r.output().lines()).contains("ok plugin sqlite in " + home.resolve("plugins/sqlite") + ": "
-                + "5 classes of writer-sqlite-0.1.0-SNAPSHOT.jar load and link; sqlite:self-check.sqlite opened, took a row of every "
+                + "5 classes of writer-sqlite-0.1.0-SNAPSHOT.jar load and resolve their signatures; sqlite:self-check.sqlite opened, took a row of every "
                 + "logical type, closed");
     }
 
