@@ -62,6 +62,13 @@ final class ConsoleSession {
         Map<Path, String> paths = new java.util.LinkedHashMap<>();
         paths.put(installation, Walkthrough.PAGE_ROOT + "/distribution/target/fanout");
         paths.put(directory, Walkthrough.PAGE_ROOT);
+        try {
+            // scripts/clickhouse names its directory by its physical path (pwd -P), which differs where the temporary directory is a link
+            paths.putIfAbsent(installation.toRealPath(), Walkthrough.PAGE_ROOT + "/distribution/target/fanout");
+            paths.putIfAbsent(directory.toRealPath(), Walkthrough.PAGE_ROOT);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return paths;
     }
 

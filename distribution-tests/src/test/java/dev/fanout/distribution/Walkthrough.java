@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * {@code /path/to/fanout}); timings, latencies and rates (numbers with one decimal, {@code … rows/s},
  * {@code H:MM:SS}); times of day; packet and record ids; retry delays (random jitter); process ids;
  * loopback ports (free ones are taken where the usual ones are busy); the widths of table columns
- * that follow from those; the {@code batches} column of a run's summary (packets of one table that
+ * that follow from those, and the word a cell cut to its width ends in ({@code …}); the {@code batches} column of a run's summary (packets of one table that
  * arrive together may share a batch or not); the order of the {@code submitted} lines (one reader
  * thread per table); and where log lines fall among the printed lines (other threads write them to
  * standard error; they are compared as a set). A count, a word, a checksum, a version or a line that
@@ -180,6 +180,7 @@ final class Walkthrough {
                     .replaceAll("retrying in \\d+ ms", "retrying in # ms")
                     .replaceAll("\\bpid \\d+", "pid #")
                     .replaceAll("127\\.0\\.0\\.1:\\d+", "127.0.0.1:<port>")
+                    .replaceAll("\\S*…", "…")
                     .replaceAll("\\b\\d+:\\d\\d:\\d\\d\\b", "<duration>")
                     .replaceAll("[\\d,]+(\\.\\d+)? rows/s", "# rows/s")
                     .replaceAll("(?<![\\d.])\\d+\\.\\d(?![\\d.])", "#")

@@ -1,6 +1,7 @@
 package dev.fanout.cli;
 
 import dev.fanout.core.WriterFailures;
+import java.util.ServiceConfigurationError;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -46,7 +47,7 @@ public final class Main {
         cl.setExecutionStrategy(parseResult -> {
             try {
                 return new CommandLine.RunLast().execute(parseResult);
-            } catch (LinkageError e) {
+            } catch (LinkageError | ServiceConfigurationError e) {
                 List<CommandLine> invoked = parseResult.asCommandLineList();
                 return fail(invoked.get(invoked.size() - 1), e);
             }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ServiceConfigurationError;
 import java.util.concurrent.Callable;
 
 /**
@@ -103,7 +104,7 @@ final class ValidateCommand implements Callable<Integer> {
             return null;
         } catch (WriteException e) {
             return "failed (" + (e.retryable() ? "retryable" : "permanent") + "): " + withoutNamePrefix(e.getMessage(), destination);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             return "failed: " + withoutNamePrefix(WriterFailures.describe(e), destination);
         }
     }

@@ -27,6 +27,7 @@ import dev.fanout.dlq.DeadLetterSink;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ServiceConfigurationError;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -300,7 +301,7 @@ public final class Fanout implements AutoCloseable {
                     writers.put(name, provider.create(destination));
                 } catch (WriteException e) {
                     failures.put(name, String.valueOf(e.getMessage()));
-                } catch (RuntimeException | LinkageError e) {
+                } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
                     failures.put(name, WriterFailures.describe(e));
                 }
             }

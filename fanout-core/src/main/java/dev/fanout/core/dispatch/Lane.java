@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ServiceConfigurationError;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -118,7 +119,7 @@ final class Lane {
 
         /** A linkage error, which fails every part of a batch alike: splitting it would not isolate a poisoned part. */
         boolean failsEveryPart() {
-            return cause instanceof LinkageError;
+            return cause instanceof LinkageError || cause instanceof ServiceConfigurationError;
         }
     }
 
@@ -354,7 +355,7 @@ final class Lane {
         try {
             try {
                 writer.open();
-            } catch (WriteException | RuntimeException | LinkageError e) {
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                 // a LinkageError too (a plugin missing a library throws NoClassDefFoundError): the caller of start reports it
                 opened.completeExceptionally(e);
                 log.warn("destination {}: writer did not open (the reason is reported to the caller of start, with secrets masked)", destination);
@@ -369,7 +370,7 @@ final class Lane {
                 writer.close();
             } catch (WriteException e) {
                 log.warn("destination {}: writer did not close cleanly: {}", destination, messageOf(e));
-            } catch (RuntimeException | LinkageError e) {
+            } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
                 // after an open that failed on a missing class, close usually fails the same way
                 log.warn("destination {}: writer did not close cleanly: {}", destination, WriterFailures.describe(e));
             }
@@ -513,7 +514,7 @@ final class Lane {
                 failure = Failure.of(e);
             } catch (RuntimeException e) {
                 failure = new Failure("writer failed unexpectedly: " + e, false, e.getClass().getSimpleName(), e);
-            } catch (LinkageError e) {
+            } catch (LinkageError | ServiceConfigurationError e) {
                 failure = new Failure(WriterFailures.describe(e), false, e.getClass().getSimpleName(), e);
             }
             Instant now = clock.instant();
@@ -562,7 +563,8 @@ final class Lane {
                 + (parts.size() > IDS_LOGGED ? " and " + (parts.size() - IDS_LOGGED) + " more" : "");
         String message = "destination {} table {}: {} packet(s) {} ({}): {}";
         String fate = deadLetters == null ? "failed" : "go to the dead-letter queue";
-        if (failure.cause() instanceof RuntimeException || failure.cause() instanceof LinkageError) {
+        if (failure.cause() instanceof RuntimeException || failure.cause() instanceof LinkageError
+                || failure.cause() instanceof ServiceConfigurationError) {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message(), failure.cause());
         } else {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message());

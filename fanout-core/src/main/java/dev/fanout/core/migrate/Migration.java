@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ServiceConfigurationError;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -189,7 +190,7 @@ public final class Migration implements AutoCloseable {
             return SourceCount.of(reader(from, move.fromDestination(), true).count(move.table(), move.filter()));
         } catch (MoveFailure e) {
             return SourceCount.unavailable(e.getMessage());
-        } catch (WriteException | RuntimeException | LinkageError e) {
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
             return SourceCount.unavailable(redact(why(e), move));
         }
     }
@@ -274,7 +275,7 @@ public final class Migration implements AutoCloseable {
                                 + " so the next migrate copies it again"));
             } catch (MoveFailure e) {
                 return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage());
-            } catch (WriteException | RuntimeException | LinkageError e) {
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                 return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move));
             }
         }
@@ -387,7 +388,7 @@ public final class Migration implements AutoCloseable {
                     created = provider(destination).create(destination);
                     created.open();
                     writer = created;
-                } catch (WriteException | RuntimeException | LinkageError e) {
+                } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                     closeQuietly(created);
                     failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why(e), destination);
                     throw new MoveFailure(failure);
@@ -408,7 +409,7 @@ public final class Migration implements AutoCloseable {
         if (writer != null) {
             try {
                 writer.close();
-            } catch (WriteException | RuntimeException | LinkageError ignored) {
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError ignored) {
                 // what the migration reported already says what went wrong
             }
         }

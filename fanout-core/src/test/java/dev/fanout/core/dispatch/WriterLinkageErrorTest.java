@@ -135,4 +135,23 @@ class WriterLinkageErrorTest {
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
     }
+
+    @Test
+    void aServiceTheWriterLoadsThatCannotBeInstantiatedFailsTheBatchLikeAMissingClassAndTheLaneServesOn() throws Exception {
+        RecordingWriter writer = new RecordingWriter(batch -> {
+            if (batch.table().equals("t")) {
+                throw new java.util.ServiceConfigurationError("com.example.Codec: Provider com.example.Lz4Codec could not be instantiated",
+                        new NoClassDefFoundError("net/jpountz/lz4/LZ4Factory"));
+            }
+        });
+        try (Dispatcher dispatcher = Dispatcher.start(to("d"), Map.of("d", writer), settings(10, Duration.ZERO, 100),
+                new MetricRegistry())) {
+            PacketOutcome outcome = dispatcher.submit(packet("t", "p", 1)).get();
+
+            assertThat(outcome.status()).isEqualTo(PacketOutcome.Status.FAILED);
+            assertThat(outcome.destinations().get("d").error()).contains("net.jpountz.lz4.LZ4Factory");
+            assertThat(outcome.destinations().get("d").retryable()).isFalse();
+            assertThat(dispatcher.submit(packet("t2", "q", 2)).get().isCommitted()).isTrue();
+        }
+    }
 }
