@@ -20,7 +20,6 @@ import dev.fanout.core.routing.TopologyRouter;
 import dev.fanout.core.topology.TableSpec;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
-import dev.fanout.core.topology.TopologyLoader;
 import dev.fanout.core.topology.TopologyValidator;
 import dev.fanout.dlq.DeadLetterSink;
 
@@ -98,14 +97,13 @@ public final class Fanout implements AutoCloseable {
     }
 
     /**
-     * Loads {@code file} and checks it against the installed plugins, without connecting anywhere.
+     * Loads {@code file} and checks it against the installed plugins in one pass, without connecting
+     * anywhere ({@link TopologyValidator#check}).
      *
      * @throws TopologyException with every problem found, each naming file, line and column
      */
     public static Topology check(Path file, WriterRegistry registry) {
-        Topology topology = TopologyLoader.load(file);
-        new TopologyValidator(registry).validate(topology);
-        return topology;
+        return new TopologyValidator(registry).check(file);
     }
 
     /**

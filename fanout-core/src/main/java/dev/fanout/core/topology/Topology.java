@@ -95,6 +95,11 @@ public record Topology(Path file, int version, String phase, Map<String, Destina
 
     /** The directory of the topology file, absolute. */
     public Path baseDirectory() {
+        return baseDirectoryOf(file);
+    }
+
+    /** The directory of topology file {@code file}, absolute: what its relative paths resolve against. */
+    static Path baseDirectoryOf(Path file) {
         Path parent = file.toAbsolutePath().normalize().getParent();
         return parent != null ? parent : file.toAbsolutePath().getRoot();
     }

@@ -65,16 +65,57 @@ public final class TopologyLoader {
      * @throws TopologyException listing every problem, also when the file cannot be read
      */
     public static Topology load(Path file, Function<String, String> environment) {
+        return read(file, environment).orThrow();
+    }
+
+    /**
+     * Reads {@code file} without throwing: the topology when it has no problem, every problem found
+     * otherwise, and the destinations whose {@code uri} and options could be read even when the
+     * topology as a whole cannot be built, so that {@link TopologyValidator#check} can put the plugins'
+     * verdict on them in the same report.
+     */
+    public static Loaded read(Path file, Function<String, String> environment) {
         Objects.requireNonNull(file, "file is null");
         Objects.requireNonNull(environment, "environment is null");
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new TopologyException(List.of(new Problem(SourceLocation.startOf(file),
+            return new Loaded(file, Optional.empty(), List.of(), List.of(new Problem(SourceLocation.startOf(file),
                     "cannot read the topology file: " + describe(e))));
         }
-        return parse(text, file, environment);
+        return new Run(file, environment).read(text);
+    }
+
+    /**
+     * What one read of a topology file found.
+     *
+     * @param file         the file as given
+     * @param topology     present exactly when {@code problems} is empty
+     * @param destinations every destination whose {@code uri} and options were read, in file order,
+     *                     also those of a topology with problems (an unknown key next to its
+     *                     {@code uri} does not hide it)
+     * @param problems     in file order
+     */
+    public record Loaded(Path file, Optional<Topology> topology, List<DestinationSpec> destinations, List<Problem> problems) {
+        public Loaded {
+            Objects.requireNonNull(file, "file is null");
+            Objects.requireNonNull(topology, "topology is null");
+            destinations = List.copyOf(destinations);
+            problems = problems.stream().sorted(Problem.FILE_ORDER).toList();
+        }
+
+        /**
+         * The topology.
+         *
+         * @throws TopologyException listing every problem, when there are any
+         */
+        public Topology orThrow() {
+            if (!problems.isEmpty()) {
+                throw new TopologyException(problems);
+            }
+            return topology.orElseThrow();
+        }
     }
 
     /**
@@ -87,7 +128,7 @@ public final class TopologyLoader {
         Objects.requireNonNull(yaml, "yaml is null");
         Objects.requireNonNull(file, "file is null");
         Objects.requireNonNull(environment, "environment is null");
-        return new Run(file, environment).topology(yaml);
+        return new Run(file, environment).read(yaml).orThrow();
     }
 
     private static String describe(IOException e) {
@@ -109,18 +150,20 @@ public final class TopologyLoader {
         private final Function<String, String> environment;
         private final List<Problem> problems = new ArrayList<>();
         private final Set<String> destinationNames = new LinkedHashSet<>();
+        /** Destinations whose uri and options were read, whatever else is wrong: for the plugins' checks. */
+        private final List<DestinationSpec> readable = new ArrayList<>();
 
         Run(Path file, Function<String, String> environment) {
             this.file = file;
             this.environment = environment;
         }
 
-        Topology topology(String yaml) {
+        Loaded read(String yaml) {
             YamlNode root = YamlReader.read(yaml, file, environment, problems);
             YamlNode.Mapping top = root == null ? null : mapping(root, "the topology", TOP_KEYS,
                     "version: 1 followed by destinations, routes, ...");
             if (top == null) {
-                throw new TopologyException(problems);
+                return new Loaded(file, Optional.empty(), List.of(), problems);
             }
             version(top);
             String phase = optionalText(top, "phase", "phase");
@@ -138,10 +181,10 @@ public final class TopologyLoader {
             Optional<FlowLimits> flow = flow(top);
             MetricsSpec metrics = metrics(top);
             if (!problems.isEmpty()) {
-                throw new TopologyException(problems);
+                return new Loaded(file, Optional.empty(), readable, problems);
             }
-            return new Topology(file, 1, phase, destinations, routes, defaultDestination, tables, batch, retry, circuit, dlq,
-                    flow, metrics);
+            return new Loaded(file, Optional.of(new Topology(file, 1, phase, destinations, routes, defaultDestination, tables,
+                    batch, retry, circuit, dlq, flow, metrics)), readable, problems);
         }
 
         private void version(YamlNode.Mapping top) {
@@ -208,21 +251,32 @@ public final class TopologyLoader {
                 uri = text(u.value(), section + ".uri");
             }
             Map<String, String> options = new LinkedHashMap<>();
+            boolean optionsRead = true;
             YamlNode.Entry o = m.entries().get("options");
             if (o != null && !isNull(o.value())) {
                 YamlNode.Mapping om = mapping(o.value(), section + ".options", null, "{ user: default }");
+                optionsRead = om != null;
                 if (om != null) {
                     for (YamlNode.Entry opt : om.entries().values()) {
                         if (opt.value() instanceof YamlNode.Scalar s) {
                             options.put(opt.key(), s.text() == null ? "" : s.text());
+                            optionsRead &= !s.failed();
                         } else {
+                            optionsRead = false;
                             problem(opt.value().where(), "option '" + opt.key() + "' of destination '" + name
                                     + "' must be a single value, found " + opt.value().kind());
                         }
                     }
                 }
             }
-            return problems.size() == before && uri != null ? new DestinationSpec(name, uri, options, d.keyWhere()) : null;
+            if (uri == null) {
+                return null;
+            }
+            DestinationSpec spec = new DestinationSpec(name, uri, options, d.keyWhere());
+            if (optionsRead) {
+                readable.add(spec);
+            }
+            return problems.size() == before ? spec : null;
         }
 
         private List<RouteRule> routes(YamlNode.Mapping top) {

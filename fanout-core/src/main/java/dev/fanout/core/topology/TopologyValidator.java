@@ -3,13 +3,16 @@ package dev.fanout.core.topology;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.plugin.WriterRegistry;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -17,6 +20,9 @@ import java.util.regex.Pattern;
  * anywhere: every destination URI has a scheme, a plugin serves that scheme, the plugin accepts the
  * destination ({@link WriterProvider#validate}), and no two destinations share one physical target
  * (one writer per DuckDB file, ClickHouse table, MotherDuck database).
+ *
+ * <p>{@link #check} is the one path every command loads a topology by: the loader's problems and
+ * these together, in one report.
  *
  * <p>Problems are located at the destination's name in the file. Values of sensitive options and
  * URI passwords are masked in every message, also in messages a plugin returns. Thread-safe.
@@ -32,16 +38,46 @@ public final class TopologyValidator {
         this.registry = Objects.requireNonNull(registry, "registry is null");
     }
 
+    /**
+     * Loads {@code file} and checks it against these plugins in one pass: the loader's problems
+     * (syntax, keys, values, references, environment variables) and the plugins' (schemes, each
+     * provider's {@link WriterProvider#validate}, shared physical targets) together, so one run
+     * reports everything. The plugins look at every destination whose {@code uri} and options could
+     * be read, also when other parts of the file are wrong. Only a YAML syntax error, or a file that
+     * is not a mapping at all, leaves nothing further to check.
+     *
+     * @throws TopologyException listing every problem in file order
+     */
+    public Topology check(Path file, Function<String, String> environment) {
+        TopologyLoader.Loaded loaded = TopologyLoader.read(file, environment);
+        List<Problem> problems = new ArrayList<>(loaded.problems());
+        problems.addAll(problems(Topology.baseDirectoryOf(file), loaded.destinations()));
+        if (!problems.isEmpty()) {
+            throw new TopologyException(problems);
+        }
+        return loaded.topology().orElseThrow();
+    }
+
+    /** {@link #check(Path, Function)} with the process environment. */
+    public Topology check(Path file) {
+        return check(file, System::getenv);
+    }
+
     /** Every problem found, in file order; empty when the topology can run with these plugins. */
     public List<Problem> problems(Topology topology) {
         Objects.requireNonNull(topology, "topology is null");
+        return problems(topology.baseDirectory(), topology.destinations().values());
+    }
+
+    private List<Problem> problems(Path baseDirectory, Collection<DestinationSpec> destinations) {
         List<Problem> problems = new ArrayList<>();
         Map<String, DestinationSpec> byTarget = new HashMap<>();
-        for (DestinationSpec spec : topology.destinations().values()) {
+        for (DestinationSpec spec : destinations) {
             String uri = spec.uri();
             int colon = uri.indexOf(':');
             String scheme = colon < 0 ? "" : uri.substring(0, colon);
-            Destination destination = topology.destination(spec.name(), registry.sensitiveOptions(scheme));
+            Destination destination = new Destination(spec.name(), uri, spec.options(), baseDirectory,
+                    registry.sensitiveOptions(scheme));
             if (colon < 1 || !SCHEME.matcher(scheme).matches()) {
                 problems.add(new Problem(spec.where(), "unknown scheme in the uri of destination '" + spec.name()
                         + "': write it as scheme:target, e.g. duckdb:data/" + spec.name() + ".duckdb; installed: " + installed()));

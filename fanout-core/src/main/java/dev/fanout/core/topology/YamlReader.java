@@ -32,6 +32,10 @@ final class YamlReader {
     /** Plain empty values ({@code key:}) read as null; the builder, unlike the constructor, leaves that off. */
     private static final YAMLFactory FACTORY = YAMLFactory.builder().enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
 
+    /** Appended to a syntax error: the one problem that ends a check before the rest of the file is looked at. */
+    static final String STOPPED = "; the file cannot be parsed past this error, so nothing else in it was checked:"
+            + " fix it and validate again";
+
     private final Path file;
     private final Function<String, String> environment;
     private final List<Problem> problems;
@@ -64,7 +68,8 @@ final class YamlReader {
             }
             return root;
         } catch (JsonProcessingException | YAMLException e) {
-            problems.add(syntaxProblem(e));
+            Problem syntax = syntaxProblem(e);
+            problems.add(new Problem(syntax.where(), syntax.message() + STOPPED));
             return null;
         } catch (IOException e) {
             problems.add(new Problem(SourceLocation.startOf(file), "cannot read YAML: " + e.getMessage()));
