@@ -10,8 +10,16 @@ import java.util.Optional;
  * <p><b>Lifecycle</b>, all calls on the lane thread:
  * <ol>
  *   <li>{@link WriterProvider#create} builds the writer; nothing is connected yet.</li>
- *   <li>{@link #open()} once: connect, take the target's lock where it has one, check access.
- *       A failure here is reported for the destination as a whole.
+ *   <li>{@link #open()}: connect, take the target's lock where it has one, check access. When it
+ *       throws, the core treats the destination as failing, not the run: it calls {@code open}
+ *       again before each later write attempt — a retryable {@link WriteException} (a lock held by
+ *       another process, a server down) is retried with the retry policy and counted by the circuit
+ *       breaker, a permanent one (not a database, permission denied, bad credentials) fails the
+ *       batch at once — and parks the batch with the open error as its reason until an
+ *       {@code open} returns. So {@code open} may be called again after it threw, and a failed
+ *       {@code open} must leave nothing behind (no connection, lock or half-built state) and must
+ *       not stop a later call from succeeding once the cause is gone. After it returned it is not
+ *       called again.
  *       <ol type="a">
  *         <li>{@link #checkConnection()}, only where fanout must know that the target answers before
  *             any row moves ({@code fanout validate --connect}): once, after {@code open}, before any
@@ -22,7 +30,8 @@ import java.util.Optional;
  *       target. When it throws, nothing of the batch may be visible that a replay would not
  *       overwrite identically: writes are upserts keyed by the primary key and conditional on the
  *       row version, so the core may replay any batch, in part or whole, at any time.</li>
- *   <li>{@link #close()} once, also after a failed {@code open}: release connections and locks.</li>
+ *   <li>{@link #close()} once at the end, also when no {@code open} ever succeeded: release
+ *       connections and locks.</li>
  * </ol>
  *
  * <p><b>Upsert semantics every writer keeps</b>: within a batch, of the rows with one key the one
@@ -34,7 +43,7 @@ import java.util.Optional;
  */
 public interface BaseWriter extends AutoCloseable {
 
-    /** Step 2: connects and prepares. */
+    /** Step 2: connects and prepares; may be called again after it threw, and then leaves nothing behind. */
     void open() throws WriteException;
 
     /** Step 3: upserts one batch atomically, or throws and leaves replay-safe state. */

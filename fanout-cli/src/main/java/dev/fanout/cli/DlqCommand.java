@@ -173,6 +173,9 @@ final class DlqCommand implements Runnable {
         private String table;
         @Option(names = "--id", paramLabel = "ID", description = "Only this record.")
         private String id;
+        @Option(names = "--require-all-destinations", description = "Open every destination first; if one does not open, "
+                + "replay nothing and exit 2 naming it. By default its records stay parked, with one more attempt.")
+        private boolean requireAllDestinations;
         @Mixin
         private ProgressOptions progress = new ProgressOptions();
 
@@ -202,7 +205,8 @@ final class DlqCommand implements Runnable {
                 };
                 ConcurrentLinkedQueue<String> resolveErrors = new ConcurrentLinkedQueue<>();
                 long total = selected.stream().mapToLong(d -> d.packet().rowCount()).sum();
-                try (Fanout fanout = Fanout.builder().topology(topology).registry(registry).deadLetters(repark).build();
+                try (Fanout fanout = IngestCommand.start(Fanout.builder().topology(topology).registry(registry).deadLetters(repark)
+                        .requireAllDestinations(requireAllDestinations));
                      RunTally tally = RunTally.start("replay", total, progress, fanout, out)) {
                     List<CompletableFuture<Void>> resolutions = new ArrayList<>();
                     for (DeadLetter d : selected) {

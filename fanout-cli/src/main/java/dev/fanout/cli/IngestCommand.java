@@ -8,6 +8,7 @@ import java.util.stream.Stream;
 import dev.fanout.cli.input.RowFileException;
 import dev.fanout.cli.input.RowFileReader;
 import dev.fanout.core.Fanout;
+import dev.fanout.core.dispatch.DispatcherStartException;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.topology.TableSpec;
 import dev.fanout.core.topology.Topology;
@@ -68,6 +69,11 @@ final class IngestCommand implements Callable<Integer> {
     @Mixin
     private ProgressOptions progress = new ProgressOptions();
 
+    @Option(names = "--require-all-destinations", description = "Open every destination before the first row moves; if one "
+            + "does not open, write nothing and exit 2 naming it. By default such a destination is retried and its rows parked "
+            + "in the dead-letter queue while the others write.")
+    private boolean requireAllDestinations;
+
     @Parameters(paramLabel = "FILE", arity = "0..*", description = "Row files: .csv, .tsv, .parquet, .ndjson, .jsonl (optionally .gz).")
     private List<Path> files = List.of();
 
@@ -107,7 +113,8 @@ final class IngestCommand implements Callable<Integer> {
         inputs.forEach(i -> byTable.computeIfAbsent(i.table(), t -> new ArrayList<>()).add(i));
         long total = inputs.stream().mapToLong(Input::rows).sum();
         try (DeadLetterStore deadLetters = DeadLetterStores.openFor(topology);
-             Fanout fanout = DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters).build();
+             Fanout fanout = start(DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters)
+                     .requireAllDestinations(requireAllDestinations));
              RunTally tally = RunTally.start("ingest", total, progress, fanout, out)) {
             ExecutorService readers = Executors.newFixedThreadPool(byTable.size() + packetFiles.size(), r -> new Thread(r, "fanout-reader"));
             List<Future<?>> done = new ArrayList<>();
@@ -142,6 +149,19 @@ final class IngestCommand implements Callable<Integer> {
                 return ExitCode.FAILED;
             }
             return ExitCode.OK;
+        }
+    }
+
+    /**
+     * {@code builder.build()}, where a destination that could not be created — or, with
+     * {@code --require-all-destinations}, opened — is a configuration problem (exit 2): nothing was
+     * written.
+     */
+    static Fanout start(Fanout.Builder builder) {
+        try {
+            return builder.build();
+        } catch (DispatcherStartException e) {
+            throw new ConfigurationProblem(e.getMessage(), e);
         }
     }
 

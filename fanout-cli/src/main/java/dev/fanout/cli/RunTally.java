@@ -196,20 +196,27 @@ final class RunTally implements AutoCloseable {
         return committedRows.sum();
     }
 
-    /** The per-destination table and the totals line. */
+    /**
+     * The per-destination table — its {@code state} is {@code up} while the writer is open, {@code down}
+     * while it could not be opened — a line per destination that is down with the last open error, and
+     * the totals line.
+     */
     void printSummary(PrintWriter out, List<LaneSummary> lanes) {
         double seconds = (System.nanoTime() - started) / 1e9;
         out.println();
-        TextTable table = new TextTable("destination", "rows", "packets", "batches", "retries", "dead-lettered", "failed",
+        TextTable table = new TextTable("destination", "state", "rows", "packets", "batches", "retries", "dead-lettered", "failed",
                 "circuit", "p50 ms", "p95 ms", "p99 ms");
         for (LaneSummary s : lanes) {
-            table.row(s.destination(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
+            table.row(s.destination(), s.state(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
                     String.format("%,d", s.batches()), String.format("%,d", s.retries()), String.format("%,d", s.deadLettered()),
                     String.format("%,d", s.failures()), s.circuit().name().toLowerCase(java.util.Locale.ROOT),
                     String.format("%.1f", s.p50FlushMillis()), String.format("%.1f", s.p95FlushMillis()),
                     String.format("%.1f", s.p99FlushMillis()));
         }
         table.print(out);
+        for (LaneSummary s : lanes) {
+            s.health().reason().ifPresent(reason -> out.printf("%s is down, its writer did not open: %s%n", s.destination(), reason));
+        }
         long committed = committedRows.sum();
         long other = notCommittedRows.sum();
         long notCommitted = notCommittedPackets.sum();

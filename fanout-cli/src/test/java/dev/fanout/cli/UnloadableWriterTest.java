@@ -52,7 +52,7 @@ class UnloadableWriterTest {
     }
 
     @Test
-    void ingestNamesTheMissingClassAsTheReasonTheLaneDidNotOpen() throws IOException {
+    void ingestNamesTheMissingClassAsTheReasonTheDestinationIsDownAndTheOthersWrite() throws IOException {
         Path t = topology();
         Path trades = Files.writeString(dir.resolve("trades.csv"), "id,price\n1,2.5\n");
         Path orders = Files.writeString(dir.resolve("orders.csv"), "id,amount\n1,3.5\n");
@@ -60,7 +60,14 @@ class UnloadableWriterTest {
         CliRun r = fanout("ingest", "--no-progress", "--topology", t.toString(), trades.toString(), orders.toString());
 
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("fanout ingest: could not open 1 destination: destination hot: " + CAUSE + "\n");
+        assertThat(r.out()).contains("hot is down, its writer did not open: " + CAUSE + "\n").containsPattern("main_db +up +1 ");
+        assertThat(r.err()).contains("table trades: 1 rows in packets not fully committed").contains(CAUSE);
+
+        CliRun strict = fanout("ingest", "--no-progress", "--require-all-destinations", "--topology", t.toString(),
+                trades.toString(), orders.toString());
+
+        assertThat(strict.code()).as(strict.out() + strict.err()).isEqualTo(2);
+        assertThat(strict.err()).isEqualTo("fanout ingest: could not open 1 destination: destination hot: " + CAUSE + "\n");
     }
 
     @Test

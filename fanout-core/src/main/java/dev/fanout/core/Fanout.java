@@ -9,6 +9,9 @@ import dev.fanout.api.FlowController;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import dev.fanout.api.TableReader;
+import dev.fanout.api.WriteBatch;
+import dev.fanout.core.dispatch.DestinationHealth;
 import dev.fanout.core.dispatch.Dispatcher;
 import dev.fanout.core.dispatch.DispatcherSettings;
 import dev.fanout.core.dispatch.DispatcherStartException;
@@ -51,6 +54,16 @@ import java.util.function.Function;
  * producers of unrelated tables their own threads. Returned futures complete on lane threads; keep
  * dependents short or use the {@code ...Async} variants, and never call {@link #flush} or
  * {@link #close} from them. {@link #flush} and {@link #close} may be called from any other thread.
+ *
+ * <p><b>Destinations that cannot open.</b> {@link Builder#build()} succeeds when a destination's
+ * writer does not open (a DuckDB file locked by another process, not a database, not writable; a
+ * server refusing the credentials): that destination starts down, the others take their packets at
+ * once, and its lane tries to open it again before each write attempt — retryable open errors with
+ * the retry policy and the circuit breaker, permanent ones at once — parking its packets in the
+ * dead-letter queue (or failing them) with the open error as the reason, until it opens. Its state
+ * is in {@link #destinationHealth()}, in {@link #summary()} and in the gauge
+ * {@code fanout.destination.<d>.up}. {@link Builder#requireAllDestinations} keeps the stricter rule:
+ * {@code build()} throws and nothing is written when any destination does not open.
  *
  * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
  * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
@@ -126,9 +139,17 @@ public final class Fanout implements AutoCloseable {
         return dispatcher.flush(timeout);
     }
 
-    /** Per-destination totals and flush latency percentiles so far. */
+    /** Per-destination totals, flush latency percentiles and health so far. */
     public List<LaneSummary> summary() {
         return dispatcher.summary();
+    }
+
+    /**
+     * Per destination, in topology order: whether its writer is open now and, while it is not, the
+     * last open error with the destination's secrets masked. Immutable; a snapshot.
+     */
+    public Map<String, DestinationHealth> destinationHealth() {
+        return dispatcher.health();
     }
 
     public Topology topology() {
@@ -173,8 +194,8 @@ public final class Fanout implements AutoCloseable {
     private static Map<String, Metric> gaugesOf(MetricRegistry metrics, Iterable<String> destinations, boolean withFlow) {
         Map<String, Metric> owned = new HashMap<>();
         Map<String, Gauge> all = metrics.getGauges();
-        List<String> perDestination = withFlow ? List.of("queue.rows", "circuit", "in_flight.rows", "in_flight.bytes")
-                : List.of("queue.rows", "circuit");
+        List<String> perDestination = withFlow ? List.of("queue.rows", "circuit", "up", "in_flight.rows", "in_flight.bytes")
+                : List.of("queue.rows", "circuit", "up");
         if (withFlow) {
             for (String name : List.of("fanout.flow.in_flight.rows", "fanout.flow.in_flight.bytes")) {
                 owned.put(name, all.get(name));
@@ -204,8 +225,20 @@ public final class Fanout implements AutoCloseable {
         private MetricRegistry metrics;
         private DeadLetterSink deadLetters;
         private FlowController flowController;
+        private boolean requireAllDestinations;
 
         private Builder() {
+        }
+
+        /**
+         * Whether {@link #build()} must open every destination (default false). True: when one does not
+         * open, {@code build()} closes them all and throws {@link DispatcherStartException} — nothing is
+         * written. False: such a destination starts down, its packets are parked (or fail) with the
+         * open error until it opens, and the others write.
+         */
+        public Builder requireAllDestinations(boolean requireAllDestinations) {
+            this.requireAllDestinations = requireAllDestinations;
+            return this;
         }
 
         /** The topology file to load and check. */
@@ -267,10 +300,13 @@ public final class Fanout implements AutoCloseable {
         }
 
         /**
-         * Checks the topology, creates and opens one writer per destination, starts the lanes.
+         * Checks the topology, creates and opens one writer per destination, starts the lanes. A
+         * destination whose writer does not open starts down (see the class comment), unless
+         * {@link #requireAllDestinations}.
          *
          * @throws TopologyException         when the topology is invalid (nothing was opened)
-         * @throws DispatcherStartException  when a destination cannot be created or opened (the others were
+         * @throws DispatcherStartException  when a destination's writer cannot be created, or with
+         *                                   {@link #requireAllDestinations} opened (the others were
          *                                   closed); the writers' messages come with each destination's
          *                                   secrets masked
          * @throws java.io.UncheckedIOException when {@code metrics.prometheus} cannot be bound (the
@@ -296,7 +332,7 @@ public final class Fanout implements AutoCloseable {
                 WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
                 destinations.put(name, destination);
                 try {
-                    writers.put(name, provider.create(destination));
+                    writers.put(name, new OpenMasking(provider.create(destination), destination));
                 } catch (WriteException e) {
                     failures.put(name, String.valueOf(e.getMessage()));
                 } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
@@ -315,7 +351,8 @@ public final class Fanout implements AutoCloseable {
                     .withDeadLetters(deadLetters)
                     .withTableOptions(tableOptions(checked))
                     .withFlowController(admission)
-                    .withMetricsWindow(checked.metrics().window());
+                    .withMetricsWindow(checked.metrics().window())
+                    .withRequireAllDestinations(requireAllDestinations);
             Dispatcher dispatcher;
             try {
                 dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
@@ -379,6 +416,66 @@ public final class Fanout implements AutoCloseable {
                 masked.put(name, destination == null ? message : TopologyValidator.redact(message, destination));
             });
             return new DispatcherStartException(masked);
+        }
+
+        /**
+         * A writer whose {@code open} failures carry the destination's secrets masked
+         * ({@link TopologyValidator#redact}), without the original exception as the cause: they become
+         * the destination's health and the dead-letter reason of its packets.
+         */
+        private static final class OpenMasking implements BaseWriter {
+            private final BaseWriter writer;
+            private final Destination destination;
+
+            OpenMasking(BaseWriter writer, Destination destination) {
+                this.writer = writer;
+                this.destination = destination;
+            }
+
+            @Override
+            public void open() throws WriteException {
+                try {
+                    writer.open();
+                } catch (WriteException e) {
+                    String masked = TopologyValidator.redact(String.valueOf(e.getMessage()), destination);
+                    if (masked.equals(e.getMessage())) {
+                        throw e;
+                    }
+                    throw new WriteException(masked, e.retryable(), e.table().orElse(null), e.column().orElse(null), null);
+                } catch (RuntimeException e) {
+                    String described = WriterFailures.describe(e);
+                    String masked = TopologyValidator.redact(described, destination);
+                    if (masked.equals(described)) {
+                        throw e;
+                    }
+                    throw WriteException.permanent(masked, null);
+                }
+            }
+
+            @Override
+            public void write(WriteBatch batch) throws WriteException {
+                writer.write(batch);
+            }
+
+            @Override
+            public void checkConnection() throws WriteException {
+                writer.checkConnection();
+            }
+
+            @Override
+            public Optional<TableReader> reader() {
+                return writer.reader();
+            }
+
+            @Override
+            public void close() throws WriteException {
+                writer.close();
+            }
+
+            @Override
+            public String toString() {
+                return writer.toString();
+            }
         }
 
         private static void closeQuietly(BaseWriter writer) {

@@ -32,7 +32,7 @@ final class PrometheusExporter implements AutoCloseable {
 
     /** Per-destination metric suffixes (see {@code Lane}); the destination becomes a label. */
     private static final List<String> PER_DESTINATION = List.of("rows", "packets", "bytes", "batches", "failures",
-            "retries", "dead_lettered", "flush", "queue.rows", "in_flight.rows", "in_flight.bytes", "circuit");
+            "retries", "dead_lettered", "flush", "queue.rows", "in_flight.rows", "in_flight.bytes", "circuit", "up");
 
     /** Per-table metric suffixes; the table becomes a label. */
     private static final List<String> PER_TABLE = List.of("rows");

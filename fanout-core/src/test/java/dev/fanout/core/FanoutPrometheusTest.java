@@ -136,6 +136,7 @@ class FanoutPrometheusTest {
                 assertThat(sample(body, "fanout_destination_flush_count", label)).as("one flush per packet, each awaited")
                         .isEqualTo(e.getKey().equals("trades_db") ? 3.0 : 1.0);
                 assertThat(sample(body, "fanout_destination_queue_rows", label)).isZero();
+                assertThat(sample(body, "fanout_destination_up", label)).isEqualTo(1.0);
             }
             assertThat(committed).containsExactlyInAnyOrderEntriesOf(Map.of("trades_db", 9, "quotes_db", 5));
             assertThat(body).contains("# TYPE fanout_destination_rows_total counter")

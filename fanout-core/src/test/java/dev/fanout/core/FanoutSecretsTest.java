@@ -11,6 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import dev.fanout.core.dispatch.DestinationHealth;
+import dev.fanout.core.dispatch.LaneSummary;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,7 +45,7 @@ class FanoutSecretsTest {
     @ParameterizedTest
     @ValueSource(strings = {"create", "open"})
     void writerMessagesAreMaskedBeforeTheyAreStored(String failAt) throws IOException {
-        Fanout.Builder builder = Fanout.builder().topology(topology(failAt))
+        Fanout.Builder builder = Fanout.builder().topology(topology(failAt)).requireAllDestinations(true)
                 .registry(WriterRegistry.of(List.of(new MemProvider(), new LeakyProvider())));
 
         DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class, builder::build);
@@ -56,6 +59,22 @@ class FanoutSecretsTest {
                 assertThat(t.toString()).doesNotContain(secret);
                 assertThat(String.valueOf(t.getMessage())).doesNotContain(secret);
             }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aDestinationThatDoesNotOpenStartsDownWithItsOpenErrorMasked() throws IOException {
+        try (Fanout fanout = Fanout.builder().topology(topology("open"))
+                .registry(WriterRegistry.of(List.of(new MemProvider(), new LeakyProvider()))).build()) {
+            Map<String, DestinationHealth> health = fanout.destinationHealth();
+
+            assertThat(health.get("good").up()).isTrue();
+            assertThat(health.get("bad").up()).isFalse();
+            assertThat(health.get("bad").lastError())
+                    .isEqualTo("cannot open leaky://****@host/db?api_token=**** as user admin with password **** and key ****");
+            assertThat(fanout.summary()).extracting(LaneSummary::state).containsExactly("up", "down");
+            assertThat(fanout.metrics().getGauges().get("fanout.destination.bad.up").getValue()).isEqualTo(0);
+            assertThat(fanout.metrics().getGauges().get("fanout.destination.good.up").getValue()).isEqualTo(1);
         }
     }
 }

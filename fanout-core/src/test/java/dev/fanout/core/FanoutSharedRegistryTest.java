@@ -62,7 +62,8 @@ class FanoutSharedRegistryTest {
 
             assertThat(metrics.getGauges().get("fanout.destination.main.queue.rows")).isSameAs(laterQueue);
             assertThat(metrics.getGauges().keySet()).as("the first one's flow gauges went with it")
-                    .containsExactlyInAnyOrder("fanout.destination.main.queue.rows", "fanout.destination.main.circuit");
+                    .containsExactlyInAnyOrder("fanout.destination.main.queue.rows", "fanout.destination.main.circuit",
+                            "fanout.destination.main.up");
         }
         assertThat(metrics.getGauges()).isEmpty();
     }

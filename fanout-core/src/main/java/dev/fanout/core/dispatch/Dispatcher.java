@@ -78,7 +78,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code .packets} and {@code .bytes} (meters of what committed; bytes are the flow controller's
  * estimate), {@code .batches} (meter of successful writes), {@code .failures} (counter of failed
  * parts), {@code .dead_lettered} (counter of parked parts), {@code .retries} (counter),
- * {@code .circuit} (gauge: 0 closed, 1 open, 2 half-open), {@code .flush} (timer of each successful
+ * {@code .circuit} (gauge: 0 closed, 1 open, 2 half-open), {@code .up} (gauge: 1 while the writer is
+ * open, 0 while it is not — a destination that could not open yet), {@code .flush} (timer of each successful
  * {@code writer.write}) and {@code .queue.rows} (gauge of rows admitted and not yet completed); per
  * table {@code t}, {@code fanout.table.t.rows} (meter of rows committed, all destinations together);
  * and {@code fanout.rejected} (counter of packets refused before routing) with
@@ -127,12 +128,22 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Starts one lane per destination and opens every writer on its own lane thread, in parallel.
+     * Starts one lane per destination and opens every writer on its own lane thread, in parallel,
+     * returning once each has made its first attempt.
+     *
+     * <p>A writer that does not open does not stop the start (unless
+     * {@link DispatcherSettings#requireAllDestinations()}): its destination starts
+     * {@link DestinationHealth#up() down}, its lane calls {@code open} again before each write
+     * attempt — an open failure is that attempt's failure, retried, counted by the circuit breaker and
+     * finally parked or failed with the open error as the reason — and writes once an attempt opens
+     * it. The other destinations commit meanwhile.
      *
      * @param writersByDestination one unopened writer per destination name; the dispatcher owns them
      *                             from here on and closes them. Its iteration order is the order of
      *                             {@link #summary()}.
-     * @throws DispatcherStartException when any writer fails to open; every writer has then been closed
+     * @throws DispatcherStartException with {@link DispatcherSettings#requireAllDestinations()}, when
+     *                                  any writer fails to open; every writer has then been closed and
+     *                                  nothing was written
      */
     public static Dispatcher start(Router router, Map<String, BaseWriter> writersByDestination,
                                    DispatcherSettings settings, MetricRegistry metrics) {
@@ -164,15 +175,18 @@ public final class Dispatcher implements AutoCloseable {
         }
         Map<String, String> failures = new LinkedHashMap<>();
         for (Lane lane : lanes.values()) {
-            String problem = lane.awaitOpen();
+            String problem = lane.awaitFirstOpen();
             if (problem != null) {
                 failures.put(lane.destination(), problem);
             }
         }
-        if (!failures.isEmpty()) {
+        if (!failures.isEmpty() && settings.requireAllDestinations()) {
             lanes.values().forEach(Lane::shutdown);
             lanes.values().forEach(Lane::join);
             throw new DispatcherStartException(failures);
+        }
+        if (!failures.isEmpty()) {
+            log.warn("dispatcher started with {} of {} destinations down: {}", failures.size(), lanes.size(), failures.keySet());
         }
         log.debug("dispatcher started with destinations {}", lanes.keySet());
         return new Dispatcher(router, Collections.unmodifiableMap(lanes), settings, metrics);
@@ -429,6 +443,16 @@ public final class Dispatcher implements AutoCloseable {
             out.add(lane.summary());
         }
         return out;
+    }
+
+    /**
+     * Per destination, in the order given to {@link #start}: whether its writer is open now, and the
+     * last open error while it is not. Immutable.
+     */
+    public Map<String, DestinationHealth> health() {
+        Map<String, DestinationHealth> out = new LinkedHashMap<>();
+        lanes.forEach((name, lane) -> out.put(name, lane.health()));
+        return Collections.unmodifiableMap(out);
     }
 
     /**

@@ -36,11 +36,15 @@ import java.util.function.Function;
  * @param metricsWindow     how far back the exported latency timers ({@code .flush}, backpressure
  *                          waits) look: every sample of the last window is kept, so tail quantiles
  *                          stay exact under bursts and follow the present; one minute by default
+ * @param requireAllDestinations whether {@link Dispatcher#start} fails, writing nothing, when a
+ *                          writer does not open on its first attempt; by default (false) such a
+ *                          destination starts down and its lane keeps trying to open it before each
+ *                          write attempt, parking (or failing) its packets meanwhile
  */
 public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
                                  CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
                                  Function<String, Map<String, String>> tableOptions, FlowController flowController,
-                                 Duration metricsWindow) {
+                                 Duration metricsWindow, boolean requireAllDestinations) {
 
     /** The default {@link #metricsWindow()}. */
     public static final Duration DEFAULT_METRICS_WINDOW = Duration.ofMinutes(1);
@@ -65,6 +69,14 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
         if (queueCapacityRows < 1) {
             throw new IllegalArgumentException("queue capacity must be at least 1 row, got " + queueCapacityRows);
         }
+    }
+
+    /** Settings where a destination that cannot open starts down instead of failing the start. */
+    public DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queueCapacityRows, Sleeper sleeper,
+                              CircuitPolicy circuit, DeadLetterSink deadLetters, Clock clock,
+                              Function<String, Map<String, String>> tableOptions, FlowController flowController,
+                              Duration metricsWindow) {
+        this(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, false);
     }
 
     /** Settings with the default metrics window. */
@@ -104,34 +116,42 @@ public record DispatcherSettings(BatchPolicy batch, RetryPolicy retry, int queue
     }
 
     public DispatcherSettings withSleeper(Sleeper sleeper) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     public DispatcherSettings withCircuit(CircuitPolicy circuit) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     /** The same settings parking failed parts in {@code deadLetters}; null turns the dead-letter queue off. */
     public DispatcherSettings withDeadLetters(DeadLetterSink deadLetters) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     public DispatcherSettings withClock(Clock clock) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     /** The same settings putting {@code tableOptions.apply(table)} on each batch of {@code table}. */
     public DispatcherSettings withTableOptions(Function<String, Map<String, String>> tableOptions) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     /** The same settings with latency timers keeping every sample of the last {@code metricsWindow}. */
     public DispatcherSettings withMetricsWindow(Duration metricsWindow) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 
     /** The same settings admitting parts through {@code flowController}. */
     public DispatcherSettings withFlowController(FlowController flowController) {
-        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow);
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
+    }
+
+    /**
+     * The same settings where {@link Dispatcher#start} opens every writer first and, when one does not
+     * open, closes them all and throws (true), or starts a destination that cannot open as down (false).
+     */
+    public DispatcherSettings withRequireAllDestinations(boolean requireAllDestinations) {
+        return new DispatcherSettings(batch, retry, queueCapacityRows, sleeper, circuit, deadLetters, clock, tableOptions, flowController, metricsWindow, requireAllDestinations);
     }
 }

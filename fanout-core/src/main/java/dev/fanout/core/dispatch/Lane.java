@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -65,6 +64,13 @@ import java.util.stream.Collectors;
  * permanently, without splitting — every part would fail the same way — for the reason
  * {@link WriterFailures#describe} gives, naming the class. No writer failure stops the thread, nor
  * does a writer's failure to close.
+ *
+ * <p><b>Opening.</b> The lane thread opens the writer first thing. When that fails the lane serves
+ * anyway, as a failing destination: before each write attempt, while the writer is not open, it
+ * calls {@code open} again, and an open failure is that attempt's failure — retried when retryable,
+ * counted by the circuit breaker, and in the end parked or failed with the open error as the reason,
+ * for every part of the batch alike (no splitting). Once {@code open} returns, writes go on as usual.
+ * {@link #health()} says whether the writer is open, and the last open error while it is not.
  *
  * <p><b>Circuit breaker.</b> Batches that still fail retryably after their retries count towards
  * the {@link CircuitPolicy}; once open, the lane takes parts as they arrive (no waiting for a batch)
@@ -112,14 +118,29 @@ final class Lane {
      * @param errorClass the dead-letter record's error class: {@code WriteException}, {@code CircuitOpen},
      *                   the writer's runtime exception or linkage error class, ...
      */
-    private record Failure(String message, boolean retryable, String errorClass, Throwable cause) {
+    private record Failure(String message, boolean retryable, String errorClass, Throwable cause, boolean atOpen) {
+        Failure(String message, boolean retryable, String errorClass, Throwable cause) {
+            this(message, retryable, errorClass, cause, false);
+        }
+
         static Failure of(WriteException e) {
             return new Failure(messageOf(e), e.retryable(), "WriteException", e);
         }
 
-        /** A linkage error, which fails every part of a batch alike: splitting it would not isolate a poisoned part. */
+        /** Why {@code open} failed: a failure of every part of any batch. */
+        static Failure ofOpen(Throwable e) {
+            if (e instanceof WriteException w) {
+                return new Failure(messageOf(w), w.retryable(), "WriteException", w, true);
+            }
+            return new Failure(WriterFailures.describe(e), false, e.getClass().getSimpleName(), e, true);
+        }
+
+        /**
+         * A linkage error or an open failure, which fails every part of a batch alike: splitting it
+         * would not isolate a poisoned part.
+         */
         boolean failsEveryPart() {
-            return cause instanceof LinkageError || cause instanceof ServiceConfigurationError;
+            return atOpen || cause instanceof LinkageError || cause instanceof ServiceConfigurationError;
         }
     }
 
@@ -169,7 +190,14 @@ final class Lane {
     }
 
     private final Thread thread;
-    private final CompletableFuture<Void> opened = new CompletableFuture<>();
+    /** Completed by the lane thread's first open attempt: null when the writer opened, else why not. */
+    private final CompletableFuture<String> firstOpen = new CompletableFuture<>();
+    /** Written by the lane thread only; read by gauges and {@link #health()}. */
+    private volatile boolean writerOpen;
+    private volatile String openError;
+    private volatile Instant openErrorAt;
+    /** Lane thread only: open attempts that failed since the writer last opened. */
+    private int failedOpens;
 
     private final Function<String, Map<String, String>> tableOptions;
     private final ReentrantLock lock = new ReentrantLock();
@@ -215,6 +243,8 @@ final class Lane {
         metrics.register(prefix + "queue.rows", (Gauge<Long>) () -> heldRows);
         metrics.remove(prefix + "circuit");
         metrics.register(prefix + "circuit", (Gauge<Integer>) () -> breaker.state().gaugeValue());
+        metrics.remove(prefix + "up");
+        metrics.register(prefix + "up", (Gauge<Integer>) () -> writerOpen ? 1 : 0);
 
         this.thread = new Thread(this::run, "fanout-lane-" + destination);
         this.thread.setDaemon(true);
@@ -239,15 +269,15 @@ final class Lane {
         thread.start();
     }
 
-    /** Waits until the writer's {@code open} returned; the failure message, or null when it opened. */
-    String awaitOpen() {
-        try {
-            opened.join();
-            return null;
-        } catch (CompletionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return cause instanceof WriteException w ? messageOf(w) : WriterFailures.describe(cause);
-        }
+    /** Waits for the lane thread's first attempt to open the writer; the failure message, or null when it opened. */
+    String awaitFirstOpen() {
+        return firstOpen.join();
+    }
+
+    /** Whether the writer is open now, and the last open failure while it is not. */
+    DestinationHealth health() {
+        boolean up = writerOpen;
+        return new DestinationHealth(destination, up, up ? null : openError, up ? null : openErrorAt);
     }
 
     /**
@@ -347,26 +377,24 @@ final class Lane {
         return new LaneSummary(destination, committedRows.runTotal(), committedPackets.runTotal(), batches.runTotal(),
                 failures.runTotal(), deadLettered.runTotal(), retries.runTotal(), breaker.state(),
                 h.getValueAtPercentile(50) / microsPerMilli, h.getValueAtPercentile(95) / microsPerMilli,
-                h.getValueAtPercentile(99) / microsPerMilli);
+                h.getValueAtPercentile(99) / microsPerMilli, health());
     }
 
     private void run() {
         log.debug("lane {} started", destination);
         try {
-            try {
-                writer.open();
-            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
-                // a LinkageError too (a plugin missing a library throws NoClassDefFoundError): the caller of start reports it
-                opened.completeExceptionally(e);
-                log.warn("destination {}: writer did not open (the reason is reported to the caller of start, with secrets masked)", destination);
-                return;
+            Failure notOpened = openWriter();
+            if (notOpened != null) {
+                log.warn("destination {}: the writer did not open; its packets are {} until it does: {}", destination,
+                        deadLetters == null ? "retried, then failed," : "retried, then parked,", notOpened.message());
             }
-            opened.complete(null);
+            firstOpen.complete(notOpened == null ? null : notOpened.message());
             serve();
         } finally {
-            opened.completeExceptionally(new IllegalStateException("lane thread stopped while opening"));
+            firstOpen.complete("lane " + destination + " stopped while opening its writer");
             abandonAll();
             try {
+                writerOpen = false;
                 writer.close();
             } catch (WriteException e) {
                 log.warn("destination {}: writer did not close cleanly: {}", destination, messageOf(e));
@@ -376,6 +404,35 @@ final class Lane {
             }
             log.debug("lane {} stopped", destination);
         }
+    }
+
+    /**
+     * Opens the writer unless it is open; null when it is, else why not. Any throwable a writer may
+     * reasonably throw is caught — a {@link LinkageError} too (a plugin missing a library throws
+     * {@code NoClassDefFoundError}) — so a destination that cannot open is a failing destination,
+     * not a dead lane.
+     */
+    private Failure openWriter() {
+        if (writerOpen) {
+            return null;
+        }
+        try {
+            writer.open();
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+            Failure failure = Failure.ofOpen(e);
+            failedOpens++;
+            openError = failure.message();
+            openErrorAt = clock.instant();
+            return failure;
+        }
+        writerOpen = true;
+        if (failedOpens > 0) {
+            log.info("destination {}: the writer opened after {} failed attempt(s)", destination, failedOpens);
+        }
+        failedOpens = 0;
+        openError = null;
+        openErrorAt = null;
+        return null;
     }
 
     private void serve() {
@@ -503,19 +560,22 @@ final class Lane {
             for (Part p : parts) {
                 p.attempts++;
             }
-            long start = System.nanoTime();
-            try {
-                writer.write(batch);
-                long took = System.nanoTime() - start;
-                flushes.update(took, TimeUnit.NANOSECONDS);
-                runFlushMicros.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(took)));
-                return null;
-            } catch (WriteException e) {
-                failure = Failure.of(e);
-            } catch (RuntimeException e) {
-                failure = new Failure("writer failed unexpectedly: " + e, false, e.getClass().getSimpleName(), e);
-            } catch (LinkageError | ServiceConfigurationError e) {
-                failure = new Failure(WriterFailures.describe(e), false, e.getClass().getSimpleName(), e);
+            failure = openWriter();
+            if (failure == null) {
+                long start = System.nanoTime();
+                try {
+                    writer.write(batch);
+                    long took = System.nanoTime() - start;
+                    flushes.update(took, TimeUnit.NANOSECONDS);
+                    runFlushMicros.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(took)));
+                    return null;
+                } catch (WriteException e) {
+                    failure = Failure.of(e);
+                } catch (RuntimeException e) {
+                    failure = new Failure("writer failed unexpectedly: " + e, false, e.getClass().getSimpleName(), e);
+                } catch (LinkageError | ServiceConfigurationError e) {
+                    failure = new Failure(WriterFailures.describe(e), false, e.getClass().getSimpleName(), e);
+                }
             }
             Instant now = clock.instant();
             for (Part p : parts) {
@@ -528,8 +588,9 @@ final class Lane {
             }
             retries.add(1);
             Duration pause = retryPolicy.backoff(attempt, ThreadLocalRandom.current().nextDouble());
-            log.warn("destination {} table {}: write of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
-                    destination, first.table(), parts.size(), first.packetId(), attempt, maxAttempts,
+            log.warn("destination {} table {}: {} of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
+                    destination, first.table(), failure.atOpen() ? "opening the writer for a write" : "write", parts.size(),
+                    first.packetId(), attempt, maxAttempts,
                     pause.toMillis(), failure.message());
             try {
                 sleeper.sleep(pause);

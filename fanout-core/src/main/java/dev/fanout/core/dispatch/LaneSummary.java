@@ -15,8 +15,22 @@ package dev.fanout.core.dispatch;
  * @param p50FlushMillis median write latency, ms
  * @param p95FlushMillis 95th percentile write latency, ms
  * @param p99FlushMillis 99th percentile write latency, ms
+ * @param health         whether the writer is open when the summary was taken, and why not
  */
 public record LaneSummary(String destination, long rows, long packets, long batches, long failures, long deadLettered,
                           long retries, CircuitState circuit, double p50FlushMillis, double p95FlushMillis,
-                          double p99FlushMillis) {
+                          double p99FlushMillis, DestinationHealth health) {
+
+    /** A summary of an open destination, as before health was reported. */
+    public LaneSummary(String destination, long rows, long packets, long batches, long failures, long deadLettered,
+                       long retries, CircuitState circuit, double p50FlushMillis, double p95FlushMillis,
+                       double p99FlushMillis) {
+        this(destination, rows, packets, batches, failures, deadLettered, retries, circuit, p50FlushMillis, p95FlushMillis,
+                p99FlushMillis, new DestinationHealth(destination, true, null, null));
+    }
+
+    /** {@code up} or {@code down}, as the run summary prints it. */
+    public String state() {
+        return health.up() ? "up" : "down";
+    }
 }

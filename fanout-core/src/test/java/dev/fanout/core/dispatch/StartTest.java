@@ -19,9 +19,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.mockito.Mockito.doThrow;
 import static org.mockito.Mockito.spy;
 
-/** Writers open on their lane threads, in parallel; one failing open fails the start and closes all. */
+/**
+ * Writers open on their lane threads, in parallel. With {@link DispatcherSettings#requireAllDestinations()}
+ * one failing open fails the start and closes all; the default mode is {@link LaneOpenTest}'s.
+ */
 @Timeout(30)
 class StartTest {
+
+    private static final DispatcherSettings REQUIRE_ALL = settings(10, Duration.ZERO, 100).withRequireAllDestinations(true);
 
     @Test
     void aWriterThatDoesNotOpenFailsTheStartAndEveryWriterIsClosed() throws Exception {
@@ -36,7 +41,7 @@ class StartTest {
         writers.put("c", c);
 
         DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class,
-                () -> Dispatcher.start(to("a"), writers, settings(10, Duration.ZERO, 100), new MetricRegistry()));
+                () -> Dispatcher.start(to("a"), writers, REQUIRE_ALL, new MetricRegistry()));
 
         assertThat(e.failures()).containsOnlyKeys("b");
         assertThat(e).hasMessage("could not open 1 destination: destination b: data/b.duckdb is locked by another "
@@ -62,7 +67,7 @@ class StartTest {
         writers.put("b", b);
 
         DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class,
-                () -> Dispatcher.start(to("a"), writers, settings(10, Duration.ZERO, 100), new MetricRegistry()));
+                () -> Dispatcher.start(to("a"), writers, REQUIRE_ALL, new MetricRegistry()));
 
         assertThat(e).hasMessage("could not open 1 destination: destination b: class com.google.common.collect.ImmutableList "
                 + "is missing (java.lang.NoClassDefFoundError); add the jar that contains com.google.common.collect.ImmutableList "

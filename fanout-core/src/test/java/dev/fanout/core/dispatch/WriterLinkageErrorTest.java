@@ -124,7 +124,7 @@ class WriterLinkageErrorTest {
             Map<String, BaseWriter> writers = Map.of("d", unlinked);
 
             DispatcherStartException e = catchThrowableOfType(DispatcherStartException.class,
-                    () -> Dispatcher.start(to("d"), writers, settings(10, NEVER, 100), new MetricRegistry()));
+                    () -> Dispatcher.start(to("d"), writers, settings(10, NEVER, 100).withRequireAllDestinations(true), new MetricRegistry()));
 
             assertThat(e).hasMessage("could not open 1 destination: destination d: " + REASON);
             assertThat(unlinked.closes).hasValueGreaterThanOrEqualTo(1);

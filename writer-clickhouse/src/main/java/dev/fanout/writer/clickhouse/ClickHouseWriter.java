@@ -87,15 +87,16 @@ public final class ClickHouseWriter implements BaseWriter {
         if (opened) {
             return;
         }
-        opened = true;
         try {
             connect();
         } catch (WriteException e) {
             if (!e.retryable()) {
+                // nothing is kept (connect closed its client): the core may call open again later
                 throw e;
             }
             // The server is away for now: each write connects first and fails retryably until it is back.
         }
+        opened = true;
     }
 
     /**

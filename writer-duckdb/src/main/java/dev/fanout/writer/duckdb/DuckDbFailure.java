@@ -142,7 +142,8 @@ final class DuckDbFailure {
         if (isLockedByAnotherProcess(raw)) {
             Matcher m = PID.matcher(raw);
             String holder = m.find() ? " (PID " + m.group(1) + ")" : "";
-            return WriteException.permanent("destination " + destination + ": DuckDB file " + file + " is locked by another process"
+            // retryable: the holder may finish; the core retries the open like a write, then parks
+            return WriteException.retryable("destination " + destination + ": DuckDB file " + file + " is locked by another process"
                     + holder + "; DuckDB allows one writer process per file — stop the other process or route this destination to another file", e);
         }
         if (raw.contains("different configuration than existing connections")) {

@@ -11,7 +11,7 @@ import org.duckdb.DuckDBConnection;
  * identical for every target.
  *
  * <p>A target decides what guards its single writer: a local file is locked by DuckDB against other
- * processes, which its {@link #connect} reports as a permanent failure; a remote database may take
+ * processes, which its {@link #connect} reports as a retryable failure naming the holder; a remote database may take
  * several clients, so fanout's per-destination lane is the only serialisation there.
  */
 public interface DuckDbTarget {

@@ -14,8 +14,9 @@ import org.duckdb.DuckDBDriver;
 /**
  * A DuckDB database file on this machine, created with its directory when missing. DuckDB lets one
  * process at a time open a file for writing: a file held by another process fails {@link #connect}
- * permanently with the holder's PID, and a file this process already has open with other settings
- * fails permanently too, since one file takes one writer.
+ * retryably with the holder's PID (the holder may finish; the core retries the open, then parks),
+ * and a file this process already has open with other settings fails permanently, since one file
+ * takes one writer.
  */
 public final class LocalFileTarget implements DuckDbTarget {
 

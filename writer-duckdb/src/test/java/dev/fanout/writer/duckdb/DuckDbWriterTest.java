@@ -90,7 +90,7 @@ class DuckDbWriterTest {
             writer.close();
 
             assertThat(e).isNotNull();
-            assertThat(e.retryable()).isFalse();
+            assertThat(e.retryable()).isTrue();
             assertThat(e.getMessage())
                     .startsWith("destination trades_db: DuckDB file " + file.toRealPath())
                     .contains("is locked by another process (PID " + child.pid() + ")")

@@ -49,13 +49,26 @@ final class SqliteWriter implements BaseWriter {
 
     @Override
     public void open() throws WriteException {
+        if (connection != null) {
+            return;
+        }
+        Connection opened = null;
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             SQLiteConfig config = new SQLiteConfig();
             config.setBusyTimeout(busyTimeoutMillis);
-            connection = config.createConnection("jdbc:sqlite:" + file);
-            connection.setAutoCommit(false);
+            opened = config.createConnection("jdbc:sqlite:" + file);
+            opened.setAutoCommit(false);
+            connection = opened;
         } catch (IOException | SQLException e) {
+            // a failed open keeps nothing: the core may call open again later
+            if (opened != null) {
+                try {
+                    opened.close();
+                } catch (SQLException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw WriteException.permanent("destination " + destination.name() + ": cannot open SQLite file " + file + ": " + e.getMessage(), e);
         }
     }

@@ -1,0 +1,248 @@
+package dev.fanout.cli;
+
+import dev.fanout.dlq.DeadLetter;
+import dev.fanout.dlq.DeadLetterStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static dev.fanout.cli.CliRun.fanout;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A destination that cannot be opened when an ingest starts is a failing destination, not a failed
+ * run: three DuckDB destinations, the trades one unusable in each way a new user meets, and every
+ * table of the two others equals the expectation row by row, the trades packets are parked with the
+ * open error as the reason, and after the cause is gone {@code fanout dlq replay} lands them.
+ */
+@Timeout(180)
+class UnopenableDestinationTest {
+
+    @TempDir
+    Path work;
+
+    private Path data() {
+        return work.resolve("data");
+    }
+
+    /** Where trades go: a file in a folder of its own, so each case can spoil folder or file. */
+    private Path tradesDir() {
+        return data().resolve("trades");
+    }
+
+    private Path topology() throws IOException {
+        return Files.writeString(work.resolve("three.yaml"), """
+                version: 1
+                destinations:
+                  trades_db: { uri: "duckdb:data/trades/trades.duckdb" }
+                  quotes_db: { uri: "duckdb:data/quotes.duckdb" }
+                  main_db:   { uri: "duckdb:data/main.duckdb" }
+                routes:
+                  - { match: { table: trades }, to: trades_db }
+                  - { match: { table: "quotes_*" }, to: quotes_db }
+                default: main_db
+                tables:
+                  trades:      { primary_key: [trade_id], version_column: updated_at }
+                  quotes_us:   { primary_key: [symbol], version_column: ts }
+                  quotes_eu:   { primary_key: [symbol], version_column: ts }
+                  bars:        { primary_key: [symbol, day], version_column: updated_at }
+                  instruments: { primary_key: [symbol], version_column: updated_at }
+                batch: { max_rows: 50000, max_age: 200ms }
+                retry: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 5ms }
+                dlq: { path: data/dlq }
+                """);
+    }
+
+    /** The phase-2 expectation placed as this topology places it: both bars files' rows in main.duckdb. */
+    private static Examples.Tables expectation(List<Path> inputs) throws IOException {
+        Examples.Tables phase2 = Examples.expectation(inputs);
+        Examples.Tables expected = new Examples.Tables();
+        expected.put("trades.duckdb", phase2.get("trades.duckdb"));
+        expected.put("quotes.duckdb", phase2.get("quotes.duckdb"));
+        Map<String, Map<List<Object>, Map<String, Object>>> main = new java.util.TreeMap<>(phase2.get("main.duckdb"));
+        Map<List<Object>, Map<String, Object>> bars = new java.util.HashMap<>(phase2.get("bars.duckdb").get("bars"));
+        bars.putAll(phase2.get("bars_2025.duckdb").get("bars"));
+        main.put("bars", bars);
+        expected.put("main.duckdb", main);
+        return expected;
+    }
+
+    private static String[] ingest(Path topology, List<Path> inputs, String... flags) {
+        List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
+        args.addAll(List.of(flags));
+        inputs.forEach(p -> args.add(p.toString()));
+        return args.toArray(String[]::new);
+    }
+
+    private Examples.Tables everything() throws Exception {
+        Examples.Tables all = Examples.readAll(data());
+        if (Files.isDirectory(tradesDir())) {
+            all.putAll(Examples.readAll(tradesDir()));
+        }
+        return all;
+    }
+
+    private List<DeadLetter> parkedTrades() throws IOException {
+        try (DeadLetterStore store = DeadLetterStore.openReadOnly(data().resolve("dlq"))) {
+            return store.tables().contains("trades") ? store.records("trades") : List.of();
+        }
+    }
+
+    /**
+     * Ingests day 1 with trades_db broken by {@code breakIt}; checks the others, the parked trades and
+     * their reason; mends it with {@code mend}; replays; checks every table.
+     */
+    private void brokenThenReplayed(ThrowingRunnable breakIt, ThrowingRunnable mend, String... reasonWords) throws Exception {
+        Path topology = topology();
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        Examples.Tables expected = expectation(inputs);
+        Files.createDirectories(data());
+        breakIt.run();
+
+        CliRun run = fanout(ingest(topology, inputs));
+
+        assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
+        Examples.Tables others = Examples.readAll(data());
+        Examples.Tables expectedOthers = new Examples.Tables();
+        expectedOthers.putAll(expected);
+        expectedOthers.remove("trades.duckdb");
+        Examples.assertMatches(expectedOthers, others);
+        List<DeadLetter> parked = parkedTrades();
+        assertThat(parked).isNotEmpty().allSatisfy(d -> {
+            assertThat(d.destination()).isEqualTo("trades_db");
+            assertThat(d.message()).contains(reasonWords);
+        });
+        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(tradeRows(inputs));
+        assertThat(run.out()).containsPattern("trades_db +down ").contains("trades_db is down, its writer did not open: ")
+                .containsPattern("quotes_db +up ").containsPattern("main_db +up ");
+        assertThat(run.err()).contains("table trades:").contains(reasonWords).contains("fanout dlq replay");
+
+        mend.run();
+        CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+
+        assertThat(replay.code()).as(replay.out() + replay.err()).isEqualTo(0);
+        assertThat(replay.out()).containsPattern("trades_db +up ");
+        Examples.assertMatches(expected, everything());
+        assertThat(parkedTrades()).isEmpty();
+    }
+
+    /** The data rows of the trades files: what the parked packets hold. */
+    private static long tradeRows(List<Path> inputs) throws IOException {
+        long rows = 0;
+        for (Path p : inputs) {
+            if (p.getFileName().toString().equals("trades.csv")) {
+                rows += Files.readAllLines(p).size() - 1;
+            }
+        }
+        return rows;
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void itsFolderIsAPlainFile() throws Exception {
+        brokenThenReplayed(() -> Files.writeString(tradesDir(), "not a folder"),
+                () -> Files.delete(tradesDir()),
+                "cannot create the directory of DuckDB file");
+    }
+
+    @Test
+    void itsFileIsNotADuckDbDatabase() throws Exception {
+        Path file = tradesDir().resolve("trades.duckdb");
+        brokenThenReplayed(() -> {
+            Files.createDirectories(tradesDir());
+            byte[] noise = new byte[64 * 1024];
+            new Random(14).nextBytes(noise);
+            Files.write(file, noise);
+        }, () -> Files.delete(file), "cannot open DuckDB file", "trades.duckdb");
+    }
+
+    @Test
+    void itsFileIsLockedByAnotherProcess() throws Exception {
+        Path file = tradesDir().resolve("trades.duckdb");
+        DuckDbFileHolder[] holder = new DuckDbFileHolder[1];
+        try {
+            brokenThenReplayed(() -> {
+                Files.createDirectories(tradesDir());
+                holder[0] = DuckDbFileHolder.start(file);
+            }, () -> {
+                holder[0].close();
+                // the holder's own table, which the expectation does not know
+                try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file); Statement s = c.createStatement()) {
+                    s.execute("DROP TABLE held");
+                }
+            }, "is locked by another process (PID ");
+        } finally {
+            if (holder[0] != null) {
+                holder[0].close();
+            }
+        }
+    }
+
+    @Test
+    void itsFolderIsNotWritable() throws Exception {
+        Files.createDirectories(tradesDir());
+        Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("r-xr-xr-x"));
+        boolean bypassed = Files.isWritable(tradesDir());
+        try {
+            if (bypassed) {
+                // root (or a capability holder) writes through the mode bits: there is nothing to fail, so
+                // what such a user sees is an ordinary run — asserted here, the refusal is left untested
+                Path topology = topology();
+                List<Path> inputs = Examples.inputs("day1", "day2");
+                CliRun run = fanout(ingest(topology, inputs));
+                assertThat(run.code()).as(run.out() + run.err()).isEqualTo(0);
+                Examples.assertMatches(expectation(inputs), everything());
+                return;
+            }
+            brokenThenReplayed(() -> { },
+                    () -> Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("rwxr-xr-x")),
+                    "trades.duckdb");
+        } finally {
+            Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
+    @Test
+    void requireAllDestinationsWritesNothingAndExitsTwoNamingTheDestination() throws Exception {
+        Path topology = topology();
+        Path file = tradesDir().resolve("trades.duckdb");
+        Files.createDirectories(tradesDir());
+        try (DuckDbFileHolder holder = DuckDbFileHolder.start(file)) {
+            CliRun run = fanout(ingest(topology, Examples.inputs("day1", "day2"), "--require-all-destinations"));
+
+            assertThat(run.code()).as(run.out() + run.err()).isEqualTo(2);
+            assertThat(run.err()).startsWith("fanout ingest: could not open 1 destination: destination trades_db: ")
+                    .contains("is locked by another process (PID " + holder.pid() + ")");
+            Examples.Tables written = Examples.readAll(data());
+            assertThat(written.values()).allSatisfy(tables -> assertThat(tables).isEmpty());
+            assertThat(parkedTrades()).isEmpty();
+
+            CliRun lenient = fanout(ingest(topology, Examples.inputs("day1", "day2")));
+            assertThat(lenient.code()).as(lenient.out() + lenient.err()).isEqualTo(1);
+            long parked = parkedTrades().size();
+            assertThat(parked).isPositive();
+
+            CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString(), "--require-all-destinations");
+            assertThat(replay.code()).as(replay.out() + replay.err()).isEqualTo(2);
+            assertThat(replay.err()).startsWith("fanout dlq replay: could not open 1 destination: destination trades_db: ")
+                    .contains("is locked by another process");
+            assertThat(parkedTrades()).hasSize((int) parked).allSatisfy(d -> assertThat(d.attempts()).isEqualTo(2));
+        }
+    }
+}
