@@ -83,7 +83,8 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             removeCompactionLeftovers(d);
         } catch (IOException e) {
             lock.close();
-            throw e;
+            throw new IOException("dead-letter store " + d + ": cannot remove the leftovers of an interrupted compaction: "
+                    + IoFailures.reason(e), e);
         }
         return new DeadLetterStore(d, lock);
     }
@@ -412,7 +413,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
                     e.addSuppressed(undo);
                     log.closeChannel();
                 }
-                throw new IOException("cannot append a dead letter to " + log.file + " (" + e.getMessage()
+                throw new IOException("cannot append a dead letter to " + log.file + " (" + IoFailures.reason(e)
                         + "): check free space and permissions of " + dir, e);
             }
         }
@@ -523,7 +524,11 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         }
         Path parent = d.getParent();
         if (parent != null) {
-            Files.createDirectories(parent);
+            try {
+                Files.createDirectories(parent);
+            } catch (IOException e) {
+                throw new IOException("dead-letter store " + d + ": cannot create its directory: " + IoFailures.reason(e), e);
+            }
         }
         try {
             Files.createDirectory(d, Permissions.ownerDirectory());
@@ -531,6 +536,8 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             if (!Files.isDirectory(d)) {
                 throw new IOException("dead-letter store " + d + " is not a directory: point dlq.path at a directory", e);
             }
+        } catch (IOException e) {
+            throw new IOException("dead-letter store " + d + ": cannot create its directory: " + IoFailures.reason(e), e);
         }
     }
 

@@ -54,8 +54,14 @@ final class DirectoryLock implements Closeable {
                         + ", since " + held.since + "): close that DeadLetterStore first, or share it");
             }
             Path file = dir.resolve(FILE_NAME);
-            FileChannel channel = FileChannel.open(file, Permissions.fileOptions(StandardOpenOption.CREATE,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE), Permissions.ownerFile());
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(file, Permissions.fileOptions(StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE), Permissions.ownerFile());
+            } catch (IOException e) {
+                throw new IOException("cannot lock dead-letter store " + dir + ": cannot create or open its lock file: "
+                        + IoFailures.reason(e), e);
+            }
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -66,7 +72,7 @@ final class DirectoryLock implements Closeable {
                         + "): open it once and share the DeadLetterStore");
             } catch (IOException e) {
                 channel.close();
-                throw new IOException("cannot lock dead-letter store " + dir + " (" + file + "): " + e.getMessage(), e);
+                throw new IOException("cannot lock dead-letter store " + dir + " (" + file + "): " + IoFailures.reason(e), e);
             }
             if (lock == null) {
                 String holder = holder(channel);
@@ -87,7 +93,7 @@ final class DirectoryLock implements Closeable {
                 lock.release();
                 channel.close();
                 throw new IOException("cannot write the owner of dead-letter store " + dir + " into " + file + ": "
-                        + e.getMessage(), e);
+                        + IoFailures.reason(e), e);
             }
             DirectoryLock acquired = new DirectoryLock(key, channel, lock, since);
             HELD.put(key, acquired);

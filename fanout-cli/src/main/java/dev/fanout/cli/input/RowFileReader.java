@@ -83,7 +83,7 @@ public final class RowFileReader implements AutoCloseable {
             rs.next();
             rows = rs.getLong(1);
         } catch (SQLException e) {
-            throw new RowFileException(file + ": cannot count rows: " + firstLine(e.getMessage()), e);
+            throw new RowFileException(file + ": cannot count rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return new FileShape(file, columns, rows);
     }
@@ -138,7 +138,7 @@ public final class RowFileReader implements AutoCloseable {
                 sink.accept(builder.build());
             }
         } catch (SQLException e) {
-            throw new RowFileException(file + ": read failed after " + total + " rows: " + firstLine(e.getMessage()), e);
+            throw new RowFileException(file + ": read failed after " + total + " rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return total;
     }
@@ -156,7 +156,7 @@ public final class RowFileReader implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw new RowFileException(file + ": DuckDB cannot read it as " + format.name().toLowerCase(Locale.ROOT)
-                    + ": " + firstLine(e.getMessage()), e);
+                    + ": " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return columns;
     }
@@ -302,14 +302,6 @@ public final class RowFileReader implements AutoCloseable {
             return b.longValue();
         }
         throw new SQLException("column '" + column + "': " + n + " is not a 64-bit integer");
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unknown error";
-        }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 
     @Override

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Turns DuckDB's {@link SQLException}s into classified {@link WriteException}s. DuckDB reports no
  * SQL state or vendor code through JDBC; its message starts with the error class ("IO Error:",
  * "Constraint Error:", ...), which is what the classification reads. Messages name the destination
- * and table, keep DuckDB's first line, and never print option values; in the write path they pass
+ * and table, keep DuckDB's lines that say the cause ({@link #condense}), and never print option values; in the write path they pass
  * through the target's {@link DuckDbTarget#mask}, and carry no cause when that mask changed anything.
  */
 final class DuckDbFailure {
@@ -78,7 +78,7 @@ final class DuckDbFailure {
      */
     static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable,
                                        UnaryOperator<String> mask) {
-        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + firstLine(e.getMessage());
+        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + condense(e.getMessage());
         return new WriteException(mask.apply(message), retryable, table, null, causeUnlessMasked(e, mask));
     }
 
@@ -96,19 +96,55 @@ final class DuckDbFailure {
     /** {@link #afterInvalidation(String, String, String, String, SQLException, String)} with the message masked as {@link #whileWriting} does. */
     static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
                                             String reopenProblem, UnaryOperator<String> mask) {
-        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + firstLine(e.getMessage())
+        return afterInvalidation(destination, table, action, target, e, reopenProblem, null, mask);
+    }
+
+    /**
+     * {@link #afterInvalidation(String, String, String, String, SQLException, String, UnaryOperator)}
+     * naming the fatal error that invalidated the database when DuckDB's message does not:
+     * {@code earlierFailure} is the message of the last failure on this target before it (null: none
+     * known), e.g. {@code "FATAL Error: Failed to create checkpoint because of error: Could not write
+     * file ...: No space left on device"}.
+     */
+    static WriteException afterInvalidation(String destination, String table, String action, String target, SQLException e,
+                                            String reopenProblem, String earlierFailure, UnaryOperator<String> mask) {
+        String message = "destination " + destination + onTable(table) + ": " + action + " failed: "
+                + withFatalCause(e.getMessage(), earlierFailure)
                 + " — DuckDB invalidated the database after a fatal error; "
                 + (reopenProblem == null
                         ? "the writer closed " + target + " and reopened it, so the batch can be retried"
-                        : "the writer closed " + target + " but could not reopen it (" + firstLine(reopenProblem)
+                        : "the writer closed " + target + " but could not reopen it (" + condense(reopenProblem)
                                 + "); the next write tries again");
         return new WriteException(mask.apply(message), true, table, null, causeUnlessMasked(e, mask));
+    }
+
+    /**
+     * Whether {@code message} is DuckDB refusing a statement because an earlier fatal error
+     * invalidated the database ("database has been invalidated because of a previous fatal error"),
+     * as opposed to the fatal error itself.
+     */
+    static boolean isAfterFatalError(String message) {
+        return message != null && message.toLowerCase(java.util.Locale.ROOT).contains("previous fatal error");
+    }
+
+    /**
+     * {@link #condense condensed} {@code message}; when it says only that a previous fatal error
+     * invalidated the database, without DuckDB's "Original error:" line, followed by the
+     * {@code earlierFailure} that did (when known), so that the cause — a full disk, say — is named.
+     */
+    static String withFatalCause(String message, String earlierFailure) {
+        String said = condense(message);
+        if (isAfterFatalError(message) && !message.contains("Original error") && earlierFailure != null
+                && !isAfterFatalError(earlierFailure)) {
+            return said + "; the fatal error before it: " + condense(earlierFailure);
+        }
+        return said;
     }
 
     /** A failure to close the connection to {@code target}, its message masked as {@link #whileWriting} does. */
     static WriteException whileClosing(String destination, String target, SQLException e, UnaryOperator<String> mask) {
         return WriteException.permanent(mask.apply("destination " + destination + ": closing " + target + " failed: "
-                + firstLine(e.getMessage())), causeUnlessMasked(e, mask));
+                + condense(e.getMessage())), causeUnlessMasked(e, mask));
     }
 
     /** {@code e}, or null when {@code mask} changes the message of {@code e} or of any exception it carries. */
@@ -150,15 +186,65 @@ final class DuckDbFailure {
             return WriteException.permanent("destination " + destination + ": DuckDB file " + file
                     + " is already open in this process with other options; one file takes one writer — give each destination its own file", e);
         }
-        String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + firstLine(raw);
+        String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + condense(raw);
         return new WriteException(message, isTransient(raw), null, null, e);
     }
 
-    static String firstLine(String message) {
-        if (message == null) {
+    /** At most this many of DuckDB's lines are kept. */
+    private static final int MAX_LINES = 5;
+    /** Each kept line is cut to this many characters. */
+    private static final int MAX_LINE = 300;
+    /** An "Original Line:" quote is cut to this many characters. */
+    private static final int MAX_QUOTE = 80;
+    private static final Pattern SETTING = Pattern.compile("^\\s+\\w+ = .*");
+    private static final Pattern QUERY_POINTER = Pattern.compile("^LINE \\d+:.*");
+
+    /**
+     * DuckDB's {@code message} on one line, keeping what says the cause and dropping the noise. DuckDB
+     * puts the error class and the headline on the first line and the cause on the lines after it
+     * ("Maximum line size of 2000000 bytes exceeded", "This file is not utf-8 encoded", "Could not
+     * convert string "oops" to 'BIGINT'" in column "amount", "Original error: ... No space left on
+     * device"), then hint blocks ("Possible Solution: ..."), the CSV sniffer's settings and a pointer
+     * into the query. The kept lines are joined with {@code "; "}: at most {@value #MAX_LINES} of
+     * them, each cut to {@value #MAX_LINE} characters, an "Original Line:" quote to
+     * {@value #MAX_QUOTE}, cuts marked with an ellipsis.
+     */
+    static String condense(String message) {
+        if (message == null || message.isBlank()) {
             return "(no message)";
         }
-        int nl = message.indexOf('\n');
-        return (nl < 0 ? message : message.substring(0, nl)).trim();
+        String[] lines = message.split("\\R");
+        java.util.List<String> kept = new java.util.ArrayList<>();
+        boolean more = false;
+        for (String raw : lines) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("* ")) {
+                continue;
+            }
+            if (line.regionMatches(true, 0, "Possible solution", 0, "Possible solution".length())
+                    || SETTING.matcher(raw).matches() || QUERY_POINTER.matcher(line).matches()) {
+                break;
+            }
+            if (kept.size() == MAX_LINES) {
+                more = true;
+                break;
+            }
+            kept.add(line.startsWith("Original Line:") ? quote(line) : cut(line, MAX_LINE));
+        }
+        if (kept.isEmpty()) {
+            return cut(message.strip(), MAX_LINE);
+        }
+        return String.join("; ", kept) + (more ? "; …" : "");
+    }
+
+    private static String quote(String line) {
+        String prefix = "Original Line:";
+        String text = line.substring(prefix.length()).strip();
+        return text.length() <= MAX_QUOTE ? line
+                : prefix + " " + text.substring(0, MAX_QUOTE) + "…";
+    }
+
+    private static String cut(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max) + "…";
     }
 }

@@ -65,6 +65,8 @@ public final class DuckDbWriter implements BaseWriter {
     private boolean closed;
     /** The connection was dropped after DuckDB invalidated the database and is still to be reopened. */
     private boolean reopenPending;
+    /** DuckDB's message of the last failure on this target that was not a refusal after a fatal error: names the fatal error when a later message does not. */
+    private String lastFailure;
 
     private record StageKey(String table, Schema schema) {
     }
@@ -162,8 +164,12 @@ public final class DuckDbWriter implements BaseWriter {
      * after DuckDB invalidated the database, the connection is reopened first and the failure is retryable.
      */
     WriteException failed(String table, String step, SQLException e) {
+        String earlier = lastFailure;
+        if (!DuckDbFailure.isAfterFatalError(e.getMessage())) {
+            lastFailure = e.getMessage();
+        }
         if (DuckDbFailure.isInvalidated(e.getMessage())) {
-            return reopenAfterInvalidation(table, step, e);
+            return reopenAfterInvalidation(table, step, e, earlier);
         }
         return DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()), target::mask);
     }
@@ -190,7 +196,7 @@ public final class DuckDbWriter implements BaseWriter {
      * connects again; the returned failure is retryable either way, since a fresh instance
      * normally takes the batch.
      */
-    private WriteException reopenAfterInvalidation(String table, String step, SQLException cause) {
+    private WriteException reopenAfterInvalidation(String table, String step, SQLException cause, String earlierFailure) {
         DuckDBConnection dropped = connection;
         connection = null;
         tables.clear();
@@ -208,7 +214,8 @@ public final class DuckDbWriter implements BaseWriter {
             reopenProblem = e.getMessage();
             cause.addSuppressed(e);
         }
-        return DuckDbFailure.afterInvalidation(destination, table, step, target.describe(), cause, reopenProblem, target::mask);
+        return DuckDbFailure.afterInvalidation(destination, table, step, target.describe(), cause, reopenProblem, earlierFailure,
+                target::mask);
     }
 
     /** Creates or evolves the table so that {@code schema} fits it. */
@@ -267,12 +274,14 @@ public final class DuckDbWriter implements BaseWriter {
 
     private void inTransaction(List<String> statements) throws SQLException {
         connection.setAutoCommit(false);
+        Throwable primary = null;
         try {
             for (String sql : statements) {
                 execute(sql);
             }
             connection.commit();
         } catch (SQLException | RuntimeException e) {
+            primary = e;
             try {
                 connection.rollback();
             } catch (SQLException rollback) {
@@ -280,7 +289,24 @@ public final class DuckDbWriter implements BaseWriter {
             }
             throw e;
         } finally {
+            restoreAutoCommit(primary);
+        }
+    }
+
+    /**
+     * Back to auto-commit after {@link #inTransaction}. When the transaction failed ({@code primary}
+     * not null), a failure here is added to it rather than thrown: after a failed commit DuckDB has no
+     * transaction left, and its "cannot commit - no transaction is active" would otherwise replace
+     * the cause ("Failed to commit: Could not write file ...: No space left on device").
+     */
+    private void restoreAutoCommit(Throwable primary) throws SQLException {
+        try {
             connection.setAutoCommit(true);
+        } catch (SQLException | RuntimeException e) {
+            if (primary == null) {
+                throw e;
+            }
+            primary.addSuppressed(e);
         }
     }
 

@@ -28,6 +28,14 @@ class DuckDbWriterFailureTest {
     private static final Schema TRADES = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("qty", LogicalType.INT32)),
             List.of("id"));
 
+    /** DuckDB 2.0's words, as it said them on a full tmpfs. */
+    private static final String INVALIDATED = "FATAL Error: Failed: database has been invalidated because of a previous fatal error. "
+            + "The database must be restarted prior to being used again.";
+    private static final String CHECKPOINT_DISK_FULL = "Failed to create checkpoint because of error: Could not write file "
+            + "\"/tmp/full/x.duckdb\": No space left on device";
+    private static final String COMMIT_DISK_FULL = "TransactionContext Error: Failed to commit: Could not write file "
+            + "\"/tmp/full/x.duckdb.wal\": No space left on device";
+
     @TempDir
     Path dir;
 
@@ -85,11 +93,12 @@ class DuckDbWriterFailureTest {
         assertThat(DuckDbFailure.isTransient("FATAL Error: Failed: database has been invalidated because of a previous fatal error."))
                 .isFalse();
 
-        SQLException cause = new SQLException("FATAL Error: Failed: database has been invalidated because of a previous fatal error.\nmore");
+        SQLException cause = new SQLException(INVALIDATED + "\nOriginal error: \"" + CHECKPOINT_DISK_FULL + "\"");
         WriteException reopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", "DuckDB file /x.duckdb", cause, null);
         WriteException notReopened = DuckDbFailure.afterInvalidation("d", "t", "staging rows", "DuckDB file /x.duckdb", cause, "IO Error: busy");
         assertThat(reopened.retryable()).isTrue();
-        assertThat(reopened.getMessage()).contains("reopened it").doesNotContain("more");
+        assertThat(reopened.getMessage()).contains("reopened it").contains("previous fatal error")
+                .contains("Original error: \"Failed to create checkpoint").contains("No space left on device").doesNotContain("\n");
         assertThat(notReopened.retryable()).isTrue();
         assertThat(notReopened.getMessage()).contains("could not reopen it (IO Error: busy)").contains("the next write tries again");
     }
@@ -152,6 +161,84 @@ class DuckDbWriterFailureTest {
             assertThat(e.getMessage()).contains("destination trades_db: table events: version column 'ts'")
                     .contains("packet p-far, row 1: +300000-01-01T00:00:00Z");
             w.write(WriteBatch.of(FramePacket.builder("events", events).addRow(1L, Instant.parse("2024-01-01T00:00:00Z")).build()));
+        }
+    }
+
+    @Test
+    void duckDbsCauseLinesAreKeptAndItsHintsDropped() {
+        assertThat(DuckDbFailure.condense(INVALIDATED + "\nOriginal error: \"" + CHECKPOINT_DISK_FULL + "\""))
+                .isEqualTo(INVALIDATED + "; Original error: \"" + CHECKPOINT_DISK_FULL + "\"");
+        String conversion = "Conversion Error: Could not convert string 'oops' to INT64\n\nLINE 1: INSERT INTO t SELECT ...\n"
+                + "                     ^";
+        assertThat(DuckDbFailure.condense(conversion)).isEqualTo("Conversion Error: Could not convert string 'oops' to INT64");
+        String hinted = "Binder Error: Referenced column \"x\" not found\n\nPossible Solution: check the spelling\n  file = a.csv";
+        assertThat(DuckDbFailure.condense(hinted)).isEqualTo("Binder Error: Referenced column \"x\" not found");
+        String tall = "E: head\n1\n2\n3\n4\n5\n6";
+        assertThat(DuckDbFailure.condense(tall)).isEqualTo("E: head; 1; 2; 3; 4; …");
+        assertThat(DuckDbFailure.condense("E: " + "x".repeat(1000))).hasSize(301).endsWith("…");
+        assertThat(DuckDbFailure.condense(null)).isEqualTo("(no message)");
+    }
+
+    @Test
+    void aRefusalAfterAFatalErrorNamesTheFatalErrorItself() {
+        assertThat(DuckDbFailure.withFatalCause(INVALIDATED, "FATAL Error: " + CHECKPOINT_DISK_FULL))
+                .isEqualTo(INVALIDATED + "; the fatal error before it: FATAL Error: " + CHECKPOINT_DISK_FULL);
+        assertThat(DuckDbFailure.withFatalCause(INVALIDATED + "\nOriginal error: \"" + CHECKPOINT_DISK_FULL + "\"", "IO Error: other"))
+                .doesNotContain("other").contains("No space left on device");
+        assertThat(DuckDbFailure.withFatalCause(INVALIDATED, null)).isEqualTo(INVALIDATED);
+        assertThat(DuckDbFailure.withFatalCause(INVALIDATED, INVALIDATED)).isEqualTo(INVALIDATED);
+        assertThat(DuckDbFailure.withFatalCause(COMMIT_DISK_FULL, "IO Error: earlier")).isEqualTo(COMMIT_DISK_FULL);
+    }
+
+    /**
+     * A real full disk: a 1 MiB tmpfs (needs root and {@code mount}; skipped otherwise). Every
+     * failure the writer reports names the cause, "No space left on device" — the failed commit
+     * and, once DuckDB has invalidated the database, every refusal after it.
+     */
+    @Test
+    void onAFullDiskEveryFailureSaysNoSpaceLeftOnDevice() throws Exception {
+        Path mount = dir.resolve("full");
+        java.nio.file.Files.createDirectories(mount);
+        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()),
+                "mounting a tmpfs needs root");
+        try {
+            Destination onFullDisk = new Destination("full_db", "duckdb:full/x.duckdb", Map.of(), dir, Set.of());
+            List<String> failures = new java.util.ArrayList<>();
+            try (BaseWriter w = provider.create(onFullDisk)) {
+                w.open();
+                long id = 0;
+                for (int batch = 0; batch < 60 && failures.size() < 8; batch++) {
+                    Schema wide = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("p", LogicalType.STRING)), List.of("id"));
+                    FramePacket.Builder b = FramePacket.builder("rows", wide);
+                    for (int i = 0; i < 2_000; i++) {
+                        b.addRow(++id, java.util.UUID.randomUUID() + "-" + java.util.UUID.randomUUID());
+                    }
+                    try {
+                        w.write(WriteBatch.of(b.build()));
+                    } catch (WriteException e) {
+                        failures.add(e.getMessage());
+                    }
+                }
+            } catch (WriteException closing) {
+                // closing a database on a full disk may fail too; what matters is what the writes said
+            }
+            assertThat(failures).isNotEmpty();
+            assertThat(failures).allSatisfy(m -> assertThat(m).contains("No space left on device").doesNotContain("\n"));
+        } finally {
+            run("umount", "-l", mount.toString());
+        }
+    }
+
+    private static boolean run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 }
