@@ -2,7 +2,6 @@ package dev.fanout.cli;
 
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterStore;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,14 +122,15 @@ class MessagesKeepTheCauseTest {
     }
 
     /**
-     * A real full disk (a 1 MiB tmpfs; needs root and {@code mount}, skipped otherwise): the parked
+     * A real full disk (a 1 MiB tmpfs; needs root and {@code mount}; without them the test fails saying so): the parked
      * packets' reason, as {@code fanout dlq show} prints it, says "No space left on device".
      */
     @Test
     void aFullDiskIsNamedInTheReasonOfEveryParkedPacket() throws Exception {
         Path mount = dir.resolve("full");
         Files.createDirectories(mount);
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()), "mounting a tmpfs needs root");
+        org.assertj.core.api.Assertions.assertThat(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()))
+                .as("mounting a 1 MiB tmpfs (how this test makes a real full or read-only file system) failed: the test suite needs root and mount; run it as root (scripts/test-all does on the project's machines)").isTrue();
         try {
             Path rows = dir.resolve("rows.csv");
             StringBuilder csv = new StringBuilder("id,payload\n");

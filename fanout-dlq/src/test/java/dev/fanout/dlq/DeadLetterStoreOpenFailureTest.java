@@ -1,6 +1,5 @@
 package dev.fanout.dlq;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +33,8 @@ class DeadLetterStoreOpenFailureTest {
     void aReadOnlyFileSystemIsNamedAsSuch() throws IOException {
         Path mount = dir.resolve("ro");
         Files.createDirectories(mount);
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", mount.toString()), "mounting a tmpfs needs root");
+        org.assertj.core.api.Assertions.assertThat(run("mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", mount.toString()))
+                .as("mounting a 1 MiB tmpfs (how this test makes a real full or read-only file system) failed: the test suite needs root and mount; run it as root (scripts/test-all does on the project's machines)").isTrue();
         try {
             Path store = mount.resolve("dlq");
 

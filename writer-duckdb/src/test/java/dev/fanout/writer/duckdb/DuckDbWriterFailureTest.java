@@ -199,8 +199,8 @@ class DuckDbWriterFailureTest {
     void onAFullDiskEveryFailureSaysNoSpaceLeftOnDevice() throws Exception {
         Path mount = dir.resolve("full");
         java.nio.file.Files.createDirectories(mount);
-        org.junit.jupiter.api.Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()),
-                "mounting a tmpfs needs root");
+        org.assertj.core.api.Assertions.assertThat(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()))
+                .as("mounting a 1 MiB tmpfs (how this test makes a real full or read-only file system) failed: the test suite needs root and mount; run it as root (scripts/test-all does on the project's machines)").isTrue();
         try {
             Destination onFullDisk = new Destination("full_db", "duckdb:full/x.duckdb", Map.of(), dir, Set.of());
             List<String> failures = new java.util.ArrayList<>();
