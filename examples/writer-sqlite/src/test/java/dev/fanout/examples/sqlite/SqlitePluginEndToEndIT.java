@@ -126,7 +126,7 @@ class SqlitePluginEndToEndIT {
                 samples.resolve("day1/instruments.csv").toString());
 
         assertThat(r.code()).as(r.output()).isZero();
-        assertThat(r.output()).containsPattern("lite +2,350 ").containsPattern("main +10 ")
+        assertThat(r.output()).containsPattern("lite +up +2,350 ").containsPattern("main +up +10 ")
                 .contains(dir.resolve("data/market.sqlite").toString());
         Map<String, String[]> expected = latestPerTrade(day1, day2);
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/market.sqlite"));
