@@ -14,8 +14,9 @@ import java.util.regex.Pattern;
  * "Constraint Error:", ...), which is what the classification reads. Messages name the destination
  * and table, keep DuckDB's lines that say the cause ({@link #condense}), and never print option values; in the write path they pass
  * through the target's {@link DuckDbTarget#mask}, and carry no cause when that mask changed anything.
+ * Public only for {@link #condense}, which the MotherDuck writer uses for its own messages.
  */
-final class DuckDbFailure {
+public final class DuckDbFailure {
 
     private static final Pattern PID = Pattern.compile("\\(PID (\\d+)\\)");
 
@@ -207,9 +208,10 @@ final class DuckDbFailure {
      * device"), then hint blocks ("Possible Solution: ..."), the CSV sniffer's settings and a pointer
      * into the query. The kept lines are joined with {@code "; "}: at most {@value #MAX_LINES} of
      * them, each cut to {@value #MAX_LINE} characters, an "Original Line:" quote to
-     * {@value #MAX_QUOTE}, cuts marked with an ellipsis.
+     * {@value #MAX_QUOTE}, cuts marked with an ellipsis. It masks nothing: a caller whose messages
+     * may echo a secret masks the result.
      */
-    static String condense(String message) {
+    public static String condense(String message) {
         if (message == null || message.isBlank()) {
             return "(no message)";
         }

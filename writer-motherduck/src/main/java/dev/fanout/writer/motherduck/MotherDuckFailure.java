@@ -1,6 +1,7 @@
 package dev.fanout.writer.motherduck;
 
 import dev.fanout.api.WriteException;
+import dev.fanout.writer.duckdb.DuckDbFailure;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -8,9 +9,10 @@ import java.util.regex.Pattern;
 
 /**
  * What MotherDuck adds to DuckDB's failures: the motherduck extension that may be missing, a token
- * MotherDuck may refuse, and a network between here and MotherDuck. Messages carry DuckDB's first
- * line with the token masked, and no cause, so neither a stack trace nor the token travels with
- * them into logs or the dead-letter queue.
+ * MotherDuck may refuse, and a network between here and MotherDuck. Messages carry DuckDB's message
+ * {@link #said condensed} as the DuckDB writer condenses it (the headline and the lines that say the
+ * cause, on one line) with the token masked, and no cause, so neither a stack trace nor the token
+ * travels with them into logs or the dead-letter queue.
  */
 final class MotherDuckFailure {
 
@@ -84,7 +86,7 @@ final class MotherDuckFailure {
      * @param retryable what the target's classification says of {@code raw} otherwise
      */
     static WriteException whileOpening(MotherDuckDestination destination, String raw, boolean retryable) {
-        String said = mask(firstLine(raw), destination.token());
+        String said = said(raw, destination.token());
         String prefix = "destination " + destination.name() + ": ";
         if (isExtensionMissing(raw)) {
             return WriteException.permanent(prefix + extensionMissing(destination, said), null);
@@ -127,11 +129,12 @@ final class MotherDuckFailure {
         return token == null || token.isEmpty() || text == null ? text : text.replace(token, MASK);
     }
 
-    static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        int nl = message.indexOf('\n');
-        return (nl < 0 ? message : message.substring(0, nl)).trim();
+    /**
+     * DuckDB's {@code message} as the user sees it: {@link DuckDbFailure#condense condensed} (its
+     * headline and the lines that say the cause, joined on one line, hints and query pointers
+     * dropped), then with {@code token} masked.
+     */
+    static String said(String message, String token) {
+        return mask(DuckDbFailure.condense(message), token);
     }
 }

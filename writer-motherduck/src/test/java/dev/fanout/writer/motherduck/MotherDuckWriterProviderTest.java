@@ -332,4 +332,31 @@ class MotherDuckWriterProviderTest {
         assertThat(network.getMessage()).isEqualTo("destination hot: cannot connect to MotherDuck database md:market: "
                 + "IO Error: Connection refused (a network or service problem; fanout retries)");
     }
+
+    @Test
+    void openFailuresKeepDuckDbsCauseLinesAndNeverTheToken() {
+        MotherDuckDestination withToken = MotherDuckDestination.of(destination("md:market", Map.of("token", TOKEN)));
+        // DuckDB puts the headline on the first line and the cause after it; the token may be echoed anywhere
+        String attach = "Invalid Input Error: Failed to attach 'market'\nCaused by: UNAVAILABLE: failed to connect to all addresses; "
+                + "last error: Connection refused (token " + TOKEN + ")\n\nPossible Solution: check the network";
+
+        WriteException network = MotherDuckFailure.whileOpening(withToken, attach, true);
+
+        assertThat(network.retryable()).isTrue();
+        assertThat(network.getCause()).isNull();
+        assertThat(network.getMessage()).doesNotContain("\n").doesNotContain(TOKEN).doesNotContain("Possible Solution")
+                .isEqualTo("destination hot: cannot connect to MotherDuck database md:market: Invalid Input Error: Failed to attach "
+                        + "'market'; Caused by: UNAVAILABLE: failed to connect to all addresses; last error: Connection refused "
+                        + "(token ****) (a network or service problem; fanout retries)");
+
+        String refusedLater = "Invalid Input Error: Failed to attach 'market'\nUNAUTHENTICATED: token " + TOKEN + " has expired";
+        WriteException refused = MotherDuckFailure.whileOpening(withToken, refusedLater, false);
+        assertThat(refused.getMessage()).doesNotContain(TOKEN).contains("token **** has expired").contains("refused the credentials");
+
+        String offline = "IO Error: Failed to download extension \"motherduck\" at URL "
+                + "\"http://extensions.duckdb.org/v2.0.0/linux_amd64/motherduck.duckdb_extension.gz\"\n(ERROR Could not establish connection)";
+        WriteException missing = MotherDuckFailure.whileOpening(withToken, offline, true);
+        assertThat(missing.getMessage()).doesNotContain(TOKEN).contains("(ERROR Could not establish connection)")
+                .contains("<dir>/v2.0.0/linux_amd64/motherduck.duckdb_extension exists");
+    }
 }
