@@ -72,6 +72,12 @@ final class DlqCommand implements Runnable {
         return DeadLetterStore.openReadOnly(storePath(topology(InstalledPlugins.registry())));
     }
 
+    /**
+     * One line per table, then the top reasons of each table below the table, each on its own line
+     * with the room it needs: a reason's cause (DuckDB's "No space left on device", the client's
+     * "Connection refused") comes at the end of the message, so a reason cut to a column's width
+     * would lose exactly it.
+     */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Per table: records, rows, oldest and newest failure, top reasons.")
     static final class ListRecords implements Callable<Integer> {
         @ParentCommand
@@ -85,7 +91,8 @@ final class DlqCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             try (DeadLetterStore store = dlq.openReadOnly()) {
-                TextTable t = new TextTable("table", "records", "rows", "oldest failure", "newest failure", "top reasons");
+                TextTable t = new TextTable("table", "records", "rows", "oldest failure", "newest failure");
+                List<String[]> reasons = new ArrayList<>();
                 for (String name : store.tables()) {
                     if (table != null && !table.equals(name)) {
                         continue;
@@ -94,18 +101,68 @@ final class DlqCommand implements Runnable {
                     if (s.count() == 0) {
                         continue;
                     }
-                    List<String> reasons = new ArrayList<>();
-                    s.topReasons(3).forEach(r -> reasons.add(r.count() + "x " + r.errorClass() + ": " + abbreviate(r.example(), 70)));
-                    t.row(name, String.format("%,d", s.count()), String.format("%,d", s.rows()), s.oldestFailure(),
-                            s.newestFailure(), String.join(" | ", reasons));
+                    t.row(name, String.format("%,d", s.count()), String.format("%,d", s.rows()), s.oldestFailure(), s.newestFailure());
+                    boolean first = true;
+                    for (TableStats.Reason r : s.topReasons(3)) {
+                        reasons.add(new String[] {first ? name : "", r.count() + "x", reason(name, r.errorClass(), r.example())});
+                        first = false;
+                    }
                     if (s.corruptBytes() > 0) {
                         spec.commandLine().getErr().printf("table %s: %,d damaged bytes skipped in %s%n", name, s.corruptBytes(), store.directory());
                     }
                 }
                 t.print(out);
+                printReasons(out, reasons);
             }
             return ExitCode.OK;
         }
+
+        /** {@code top reasons:}, then one indented line per reason: table (on its first reason only), count, reason. */
+        private static void printReasons(PrintWriter out, List<String[]> reasons) {
+            if (reasons.isEmpty()) {
+                return;
+            }
+            int tableWidth = reasons.stream().mapToInt(r -> r[0].length()).max().orElse(0);
+            int countWidth = reasons.stream().mapToInt(r -> r[1].length()).max().orElse(0);
+            out.println();
+            out.println("top reasons:");
+            for (String[] r : reasons) {
+                out.println("  " + r[0] + " ".repeat(tableWidth - r[0].length()) + "  " + " ".repeat(countWidth - r[1].length()) + r[1]
+                        + "  " + r[2]);
+            }
+            out.flush();
+        }
+    }
+
+    /** A reason longer than this keeps its first {@value #REASON_HEAD} characters and its end, where the cause is. */
+    static final int MAX_REASON = 240;
+    static final int REASON_HEAD = 80;
+
+    /**
+     * What {@code dlq list} shows of a dead letter's {@code message} on {@code table}: on one line,
+     * without what the list already says — {@code WriteException} (the usual error class; any other
+     * is named), the word {@code destination} before the destination's name, and {@code table
+     * <table>:} — and, when longer than {@value #MAX_REASON} characters, cut in the middle so that its
+     * beginning (what failed) and its end (the cause) both stay.
+     */
+    static String reason(String table, String errorClass, String message) {
+        String text = message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ").strip();
+        if (text.startsWith("destination ")) {
+            text = text.substring("destination ".length());
+            int colon = text.indexOf(": ");
+            String onTable = "table " + table + ": ";
+            if (colon > 0 && text.startsWith(onTable, colon + 2)) {
+                text = text.substring(0, colon + 2) + text.substring(colon + 2 + onTable.length());
+            }
+        }
+        if (errorClass != null && !errorClass.isEmpty() && !errorClass.equals("WriteException")) {
+            text = errorClass + ": " + text;
+        }
+        if (text.length() <= MAX_REASON) {
+            return text;
+        }
+        String gap = " … ";
+        return text.substring(0, REASON_HEAD).stripTrailing() + gap + text.substring(text.length() - (MAX_REASON - REASON_HEAD - gap.length())).stripLeading();
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "One record, with its rows as a table.")

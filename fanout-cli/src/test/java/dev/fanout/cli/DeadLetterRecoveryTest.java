@@ -68,7 +68,7 @@ class DeadLetterRecoveryTest {
 
         CliRun list = fanout("dlq", "list", "--topology", topology.toString());
         assertThat(list.code()).isEqualTo(0);
-        assertThat(list.out()).contains("trades").contains("2,350").contains("WriteException");
+        assertThat(list.out()).contains("trades").contains("2,350").contains("injected outage");
 
         FlakyDuckDbProvider.FAILING.set(false);
         CliRun replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
