@@ -116,7 +116,7 @@ class Phase3IngestTest {
         int parkedPackets = sample.clickHousePackets().values().stream().mapToInt(Integer::intValue).sum();
         long parkedRows = sample.clickHouseKeys().values().stream().mapToLong(List::size).sum();
         assertThat(outage.out().lines()).as(outage.output())
-                .anyMatch(l -> l.matches("clickhouse +up +0 +0 +0 +\\d+ +" + parkedPackets + " +0 +\\S+ .*"))
+                .anyMatch(l -> l.matches("clickhouse +down +0 +0 +0 +\\d+ +" + parkedPackets + " +0 +\\S+ .*"))
                 .anyMatch(l -> l.matches(String.format("bars_archive +up +%,d +%d +\\d+ +0 +0 +0 +closed .*", sample.archiveRows(),
                         sample.archivePackets())))
                 .anyMatch(l -> l.matches(String.format("main_db +up +%,d +1 +1 +0 +0 +0 +closed .*", sample.instrumentRows())));

@@ -215,7 +215,8 @@ final class RunTally implements AutoCloseable {
         }
         table.print(out);
         for (LaneSummary s : lanes) {
-            s.health().reason().ifPresent(reason -> out.printf("%s is down, its writer did not open: %s%n", s.destination(), reason));
+            s.health().reason().ifPresent(reason -> out.printf(s.health().writerOpen() ? "%s is down, its last batch failed after its retries: %s%n"
+                    : "%s is down, its writer did not open: %s%n", s.destination(), reason));
         }
         long committed = committedRows.sum();
         long other = notCommittedRows.sum();

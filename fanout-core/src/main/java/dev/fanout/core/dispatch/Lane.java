@@ -196,6 +196,9 @@ final class Lane {
     private volatile boolean writerOpen;
     private volatile String openError;
     private volatile Instant openErrorAt;
+    /** Written by the lane thread only: the last batch's retryable failure, until a batch commits. */
+    private volatile String writeError;
+    private volatile Instant writeErrorAt;
     /** Lane thread only: open attempts that failed since the writer last opened. */
     private int failedOpens;
 
@@ -244,7 +247,7 @@ final class Lane {
         metrics.remove(prefix + "circuit");
         metrics.register(prefix + "circuit", (Gauge<Integer>) () -> breaker.state().gaugeValue());
         metrics.remove(prefix + "up");
-        metrics.register(prefix + "up", (Gauge<Integer>) () -> writerOpen ? 1 : 0);
+        metrics.register(prefix + "up", (Gauge<Integer>) () -> health().up() ? 1 : 0);
 
         this.thread = new Thread(this::run, "fanout-lane-" + destination);
         this.thread.setDaemon(true);
@@ -274,10 +277,18 @@ final class Lane {
         return firstOpen.join();
     }
 
-    /** Whether the writer is open now, and the last open failure while it is not. */
+    /**
+     * Down while the writer is not open (with the last open failure), or while the last batch failed
+     * retryably after its retries (with that failure); else up.
+     */
     DestinationHealth health() {
-        boolean up = writerOpen;
-        return new DestinationHealth(destination, up, up ? null : openError, up ? null : openErrorAt);
+        if (!writerOpen) {
+            return new DestinationHealth(destination, false, false, openError, openErrorAt);
+        }
+        String error = writeError;
+        Instant at = writeErrorAt;
+        return error == null ? new DestinationHealth(destination, true, true, null, null)
+                : new DestinationHealth(destination, false, true, error, at);
     }
 
     /**
@@ -528,8 +539,14 @@ final class Lane {
                 log.info("destination {}: probe write succeeded, circuit closed", destination);
             }
             breaker.recordSuccess();
+            writeError = null;
+            writeErrorAt = null;
             commit(parts);
         } else if (failure.retryable()) {
+            if (writerOpen) {
+                writeErrorAt = clock.instant();
+                writeError = failure.message();
+            }
             if (breaker.recordRetryableFailure(failure.message())) {
                 log.warn("destination {}: circuit open for {} ms after {} consecutive failed batches; until then parts {} "
                         + "without a write: {}", destination, breaker.openFor().toMillis(), breaker.consecutiveFailures(),

@@ -26,7 +26,7 @@ public record LaneSummary(String destination, long rows, long packets, long batc
                        long retries, CircuitState circuit, double p50FlushMillis, double p95FlushMillis,
                        double p99FlushMillis) {
         this(destination, rows, packets, batches, failures, deadLettered, retries, circuit, p50FlushMillis, p95FlushMillis,
-                p99FlushMillis, new DestinationHealth(destination, true, null, null));
+                p99FlushMillis, new DestinationHealth(destination, true, true, null, null));
     }
 
     /** {@code up} or {@code down}, as the run summary prints it. */
