@@ -9,11 +9,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,34 +45,6 @@ class UnopenableClickHouseTest {
 
     @TempDir
     Path work;
-
-    /** What a command printed: its out and err, and whatever reached the process's stdout and stderr (logs). */
-    private record Run(int code, String out, String err, String console) {
-        String all() {
-            return out + err + console;
-        }
-    }
-
-    private static Run fanout(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
-        int code;
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        String logs = console.toString(StandardCharsets.UTF_8);
-        stderr.print(logs);
-        return new Run(code, out.toString(), err.toString(), logs);
-    }
 
     private Path data() {
         return work.resolve("data");
@@ -162,7 +130,7 @@ class UnopenableClickHouseTest {
      * row — and nothing else — parked for clickhouse with {@code reasonWords}, the state column, no
      * password anywhere.
      */
-    private void assertBrokenRun(Run run, ClickHouseServer server, List<Path> inputs, Examples.Tables expected, boolean retryable,
+    private void assertBrokenRun(CliRun run, ClickHouseServer server, List<Path> inputs, Examples.Tables expected, boolean retryable,
                                  String downLine, String... reasonWords) throws Exception {
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
         Examples.Tables duckdb = new Examples.Tables();
@@ -188,7 +156,7 @@ class UnopenableClickHouseTest {
 
     private void replayAndAssertEverything(Path topology, ClickHouseServer server, String database, Examples.Tables expected)
             throws Exception {
-        Run replay = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
+        CliRun replay = CliRun.fanout("dlq", "replay", "--no-progress", "--topology", topology.toString());
 
         assertThat(replay.code()).as(replay.out() + replay.err()).isEqualTo(0);
         assertThat(replay.out()).containsPattern("clickhouse +up ");
@@ -207,7 +175,7 @@ class UnopenableClickHouseTest {
         String wrong = "not-" + server.securedPassword();
         Path topology = topology(server, database, wrong);
 
-        Run run = fanout(ingest(topology, inputs));
+        CliRun run = CliRun.fanout(ingest(topology, inputs));
 
         assertBrokenRun(run, server, inputs, expected, false, "clickhouse is down, its writer did not open: ", "authentication");
         assertThat(run.all()).doesNotContain(wrong);
@@ -228,7 +196,7 @@ class UnopenableClickHouseTest {
         server.stop();
         try {
             assertThat(server.isRunning()).isFalse();
-            Run run = fanout(ingest(topology, inputs));
+            CliRun run = CliRun.fanout(ingest(topology, inputs));
             assertBrokenRun(run, server, inputs, expected, true, "clickhouse is down, its last batch failed after its retries: ",
                     "cannot reach ClickHouse at 127.0.0.1:" + server.httpPort());
         } finally {

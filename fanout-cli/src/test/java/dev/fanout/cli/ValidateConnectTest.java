@@ -3,14 +3,9 @@ package dev.fanout.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -32,32 +27,9 @@ class ValidateConnectTest {
     @TempDir
     Path dir;
 
-    /** What a command printed: its out and err, and whatever reached the process's stdout and stderr (logs). */
-    private record Run(int code, String out, String err, String console) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(console, true, StandardCharsets.UTF_8);
-        int code;
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        return new Run(code, out.toString(), err.toString(), console.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void phase3MotherDuckExampleValidatesWithoutConnecting() {
-        Run r = run("validate", EXAMPLES.resolve("phase-3-motherduck.yaml").toString());
+        CliRun r = CliRun.fanout("validate", EXAMPLES.resolve("phase-3-motherduck.yaml").toString());
 
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.out()).contains("valid").contains("phase hybrid-motherduck").contains("motherduck").contains("md:market")
@@ -77,7 +49,7 @@ class ValidateConnectTest {
                 default: main_db
                 """);
 
-        Run r = run("validate", "--connect", t.toString());
+        CliRun r = CliRun.fanout("validate", "--connect", t.toString());
 
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(0);
         assertThat(r.out()).contains("connecting:").contains("  trades_db: ok").contains("  main_db: ok");
@@ -109,9 +81,9 @@ class ValidateConnectTest {
                 """.formatted(TOKEN, url));
         Files.createDirectory(dir.resolve("ext"));
 
-        Run r;
+        CliRun r;
         try {
-            r = run("validate", "--connect", t.toString());
+            r = CliRun.fanout("validate", "--connect", t.toString());
         } finally {
             repository.stop(0);
         }
