@@ -1,5 +1,7 @@
 package dev.fanout.cli.input;
 
+import dev.fanout.duckdb.DuckDbMessages;
+
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;

@@ -1,5 +1,7 @@
 package dev.fanout.writer.duckdb;
 
+import static dev.fanout.duckdb.DuckDbMessages.condense;
+
 import dev.fanout.api.WriteException;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -12,11 +14,10 @@ import java.util.regex.Pattern;
  * Turns DuckDB's {@link SQLException}s into classified {@link WriteException}s. DuckDB reports no
  * SQL state or vendor code through JDBC; its message starts with the error class ("IO Error:",
  * "Constraint Error:", ...), which is what the classification reads. Messages name the destination
- * and table, keep DuckDB's lines that say the cause ({@link #condense}), and never print option values; in the write path they pass
+ * and table, keep DuckDB's lines that say the cause ({@link dev.fanout.duckdb.DuckDbMessages#condense}), and never print option values; in the write path they pass
  * through the target's {@link DuckDbTarget#mask}, and carry no cause when that mask changed anything.
- * Public only for {@link #condense}, which the MotherDuck writer uses for its own messages.
  */
-public final class DuckDbFailure {
+final class DuckDbFailure {
 
     private static final Pattern PID = Pattern.compile("\\(PID (\\d+)\\)");
 
@@ -189,64 +190,5 @@ public final class DuckDbFailure {
         }
         String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + condense(raw);
         return new WriteException(message, isTransient(raw), null, null, e);
-    }
-
-    /** At most this many of DuckDB's lines are kept. */
-    private static final int MAX_LINES = 5;
-    /** Each kept line is cut to this many characters. */
-    private static final int MAX_LINE = 300;
-    /** An "Original Line:" quote is cut to this many characters. */
-    private static final int MAX_QUOTE = 80;
-    private static final Pattern SETTING = Pattern.compile("^\\s+\\w+ = .*");
-    private static final Pattern QUERY_POINTER = Pattern.compile("^LINE \\d+:.*");
-
-    /**
-     * DuckDB's {@code message} on one line, keeping what says the cause and dropping the noise. DuckDB
-     * puts the error class and the headline on the first line and the cause on the lines after it
-     * ("Maximum line size of 2000000 bytes exceeded", "This file is not utf-8 encoded", "Could not
-     * convert string "oops" to 'BIGINT'" in column "amount", "Original error: ... No space left on
-     * device"), then hint blocks ("Possible Solution: ..."), the CSV sniffer's settings and a pointer
-     * into the query. The kept lines are joined with {@code "; "}: at most {@value #MAX_LINES} of
-     * them, each cut to {@value #MAX_LINE} characters, an "Original Line:" quote to
-     * {@value #MAX_QUOTE}, cuts marked with an ellipsis. It masks nothing: a caller whose messages
-     * may echo a secret masks the result.
-     */
-    public static String condense(String message) {
-        if (message == null || message.isBlank()) {
-            return "(no message)";
-        }
-        String[] lines = message.split("\\R");
-        java.util.List<String> kept = new java.util.ArrayList<>();
-        boolean more = false;
-        for (String raw : lines) {
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("* ")) {
-                continue;
-            }
-            if (line.regionMatches(true, 0, "Possible solution", 0, "Possible solution".length())
-                    || SETTING.matcher(raw).matches() || QUERY_POINTER.matcher(line).matches()) {
-                break;
-            }
-            if (kept.size() == MAX_LINES) {
-                more = true;
-                break;
-            }
-            kept.add(line.startsWith("Original Line:") ? quote(line) : cut(line, MAX_LINE));
-        }
-        if (kept.isEmpty()) {
-            return cut(message.strip(), MAX_LINE);
-        }
-        return String.join("; ", kept) + (more ? "; …" : "");
-    }
-
-    private static String quote(String line) {
-        String prefix = "Original Line:";
-        String text = line.substring(prefix.length()).strip();
-        return text.length() <= MAX_QUOTE ? line
-                : prefix + " " + text.substring(0, MAX_QUOTE) + "…";
-    }
-
-    private static String cut(String text, int max) {
-        return text.length() <= max ? text : text.substring(0, max) + "…";
     }
 }

@@ -1,5 +1,6 @@
 package dev.fanout.writer.duckdb;
 
+import dev.fanout.duckdb.DuckDbMessages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -166,17 +167,17 @@ class DuckDbWriterFailureTest {
 
     @Test
     void duckDbsCauseLinesAreKeptAndItsHintsDropped() {
-        assertThat(DuckDbFailure.condense(INVALIDATED + "\nOriginal error: \"" + CHECKPOINT_DISK_FULL + "\""))
+        assertThat(DuckDbMessages.condense(INVALIDATED + "\nOriginal error: \"" + CHECKPOINT_DISK_FULL + "\""))
                 .isEqualTo(INVALIDATED + "; Original error: \"" + CHECKPOINT_DISK_FULL + "\"");
         String conversion = "Conversion Error: Could not convert string 'oops' to INT64\n\nLINE 1: INSERT INTO t SELECT ...\n"
                 + "                     ^";
-        assertThat(DuckDbFailure.condense(conversion)).isEqualTo("Conversion Error: Could not convert string 'oops' to INT64");
+        assertThat(DuckDbMessages.condense(conversion)).isEqualTo("Conversion Error: Could not convert string 'oops' to INT64");
         String hinted = "Binder Error: Referenced column \"x\" not found\n\nPossible Solution: check the spelling\n  file = a.csv";
-        assertThat(DuckDbFailure.condense(hinted)).isEqualTo("Binder Error: Referenced column \"x\" not found");
+        assertThat(DuckDbMessages.condense(hinted)).isEqualTo("Binder Error: Referenced column \"x\" not found");
         String tall = "E: head\n1\n2\n3\n4\n5\n6";
-        assertThat(DuckDbFailure.condense(tall)).isEqualTo("E: head; 1; 2; 3; 4; …");
-        assertThat(DuckDbFailure.condense("E: " + "x".repeat(1000))).hasSize(301).endsWith("…");
-        assertThat(DuckDbFailure.condense(null)).isEqualTo("(no message)");
+        assertThat(DuckDbMessages.condense(tall)).isEqualTo("E: head; 1; 2; 3; 4; …");
+        assertThat(DuckDbMessages.condense("E: " + "x".repeat(1000))).hasSize(301).endsWith("…");
+        assertThat(DuckDbMessages.condense(null)).isEqualTo("(no message)");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.fanout.writer.motherduck;
 
+import dev.fanout.duckdb.DuckDbMessages;
 import dev.fanout.api.WriteException;
-import dev.fanout.writer.duckdb.DuckDbFailure;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -130,11 +130,11 @@ final class MotherDuckFailure {
     }
 
     /**
-     * DuckDB's {@code message} as the user sees it: {@link DuckDbFailure#condense condensed} (its
+     * DuckDB's {@code message} as the user sees it: {@link DuckDbMessages#condense condensed} (its
      * headline and the lines that say the cause, joined on one line, hints and query pointers
      * dropped), then with {@code token} masked.
      */
     static String said(String message, String token) {
-        return mask(DuckDbFailure.condense(message), token);
+        return mask(DuckDbMessages.condense(message), token);
     }
 }

@@ -1,7 +1,7 @@
 package dev.fanout.writer.motherduck;
 
+import dev.fanout.duckdb.DuckDbMessages;
 import dev.fanout.api.WriteException;
-import dev.fanout.writer.duckdb.DuckDbFailure;
 import dev.fanout.writer.duckdb.DuckDbTarget;
 import dev.fanout.writer.duckdb.LocalFileTarget;
 import java.sql.ResultSet;
@@ -75,7 +75,7 @@ final class MotherDuckTarget implements DuckDbTarget {
             }
             throw local != null
                     ? WriteException.permanent("destination " + destination.name() + ": cannot use schema " + destination.schema()
-                            + " in " + describe() + ": " + mask(DuckDbFailure.condense(e.getMessage())), null)
+                            + " in " + describe() + ": " + mask(DuckDbMessages.condense(e.getMessage())), null)
                     : MotherDuckFailure.whileOpening(destination, e.getMessage(), isTransient(e.getMessage()));
         }
     }

@@ -1,8 +1,7 @@
-package dev.fanout.cli.input;
+package dev.fanout.duckdb;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -12,15 +11,20 @@ import java.util.regex.Pattern;
  * bytes exceeded", "Error when converting column "amount". Could not convert string "oops" to
  * 'BIGINT'"), then hint blocks ("Possible Solution: ..."), the CSV sniffer's settings and a pointer
  * into the query, which are dropped.
+ *
+ * <p>One implementation for the two places DuckDB speaks: fanout's input readers (the host, its DuckDB
+ * in {@code lib/}) and the DuckDB and MotherDuck writers (plugins, each with its own copy of this jar
+ * in its plugin directory, as isolated class loaders need). It masks nothing: a caller whose messages
+ * may hold secrets masks after condensing.
  */
-final class DuckDbMessages {
+public final class DuckDbMessages {
 
     /** At most this many of DuckDB's lines are kept. */
-    static final int MAX_LINES = 5;
+    public static final int MAX_LINES = 5;
     /** Each kept line is cut to this many characters. */
-    static final int MAX_LINE = 300;
+    public static final int MAX_LINE = 300;
     /** An "Original Line:" quote is cut to this many characters. */
-    static final int MAX_QUOTE = 80;
+    public static final int MAX_QUOTE = 80;
 
     private static final String ORIGINAL_LINE = "Original Line:";
     private static final Pattern SETTING = Pattern.compile("^\\s+\\w+ = .*");
@@ -32,12 +36,12 @@ final class DuckDbMessages {
     /**
      * {@code message}'s informative lines joined with {@code "; "}: at most {@value #MAX_LINES}, each
      * cut to {@value #MAX_LINE} characters and an "Original Line:" quote to {@value #MAX_QUOTE}, cuts
-     * marked with an ellipsis. For a file that is not UTF-8 the "Original Line:" is left out: DuckDB
+     * marked with an ellipsis; {@code "(no message)"} for none. For a file that is not UTF-8 the "Original Line:" is left out: DuckDB
      * quotes the line before the one with the invalid bytes there.
      */
-    static String condense(String message) {
+    public static String condense(String message) {
         if (message == null || message.isBlank()) {
-            return "unknown error";
+            return "(no message)";
         }
         boolean encoding = message.contains("not utf-8 encoded");
         List<String> kept = new ArrayList<>();
