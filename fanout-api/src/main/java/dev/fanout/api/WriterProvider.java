@@ -33,9 +33,11 @@ public interface WriterProvider {
     List<String> validate(Destination destination);
 
     /**
-     * A stable identity of the physical target, e.g. the absolute normalized path of a DuckDB file
-     * or {@code host:port/database}. The core refuses two destinations with one identity, because
-     * each physical target must have exactly one writer.
+     * A stable identity of the physical target as its name tells it, without touching the target,
+     * e.g. the absolute normalized path of a DuckDB file or {@code host:port/database}. The core
+     * refuses two destinations with one identity, because each physical target must have exactly one
+     * writer. Names do not tell everything (a hard link, two spellings of one host):
+     * {@link BaseWriter#targetIdentity()} gives the identity of the thing itself.
      */
     String physicalTarget(Destination destination);
 

@@ -419,7 +419,7 @@ public final class Fanout implements AutoCloseable {
         }
 
         /**
-         * A writer whose {@code open} failures carry the destination's secrets masked
+         * A writer whose {@code open} and {@code targetIdentity} failures carry the destination's secrets masked
          * ({@link TopologyValidator#redact}), without the original exception as the cause: they become
          * the destination's health and the dead-letter reason of its packets.
          */
@@ -434,8 +434,24 @@ public final class Fanout implements AutoCloseable {
 
             @Override
             public void open() throws WriteException {
-                try {
+                masked(() -> {
                     writer.open();
+                    return null;
+                });
+            }
+
+            @Override
+            public Optional<String> targetIdentity() throws WriteException {
+                return masked(writer::targetIdentity);
+            }
+
+            private interface Step<T> {
+                T run() throws WriteException;
+            }
+
+            private <T> T masked(Step<T> step) throws WriteException {
+                try {
+                    return step.run();
                 } catch (WriteException e) {
                     String masked = TopologyValidator.redact(String.valueOf(e.getMessage()), destination);
                     if (masked.equals(e.getMessage())) {

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -399,6 +400,38 @@ public abstract class WriterContractTest {
     void validateFindsNothingWrongWithTheTestDestination() {
         assertThat(provider().validate(destination)).isEmpty();
         assertThat(provider().physicalTarget(destination)).isNotBlank().isEqualTo(provider().physicalTarget(destination));
+    }
+
+    /**
+     * {@link BaseWriter#targetIdentity()} names the thing, not the writer: once opened, two writers of
+     * one destination tell the same identity (or both none), asked twice it does not change, and it
+     * never holds the destination's secrets.
+     */
+    @Test
+    void targetIdentityIsTheSameForEveryWriterOfOneDestination() throws Exception {
+        try (BaseWriter first = provider().create(destination)) {
+            first.targetIdentity();
+            first.open();
+            Optional<String> identity = first.targetIdentity();
+            assertThat(first.targetIdentity()).isEqualTo(identity);
+            try (BaseWriter second = provider().create(destination)) {
+                Optional<String> before = second.targetIdentity();
+                if (before.isPresent()) {
+                    assertThat(identity).as("told before open, and again after the first writer opened").contains(before.get());
+                }
+            }
+            identity.ifPresent(id -> {
+                assertThat(id).isNotBlank();
+                for (String secret : destination.uriSecrets()) {
+                    assertThat(id).doesNotContain(secret);
+                }
+                destination.options().forEach((key, value) -> {
+                    if (destination.isSensitive(key) && value != null && !value.isEmpty()) {
+                        assertThat(id).doesNotContain(value);
+                    }
+                });
+            });
+        }
     }
 
     // ---- helpers a subclass may use in its own tests ------------------------------------------

@@ -10,6 +10,7 @@ import dev.fanout.api.FlowRejectedException;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.Router;
 import dev.fanout.api.Router.RoutedPart;
+import dev.fanout.core.TargetClaims;
 import dev.fanout.core.flow.PacketSizes;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
@@ -138,6 +139,12 @@ public final class Dispatcher implements AutoCloseable {
      * finally parked or failed with the open error as the reason — and writes once an attempt opens
      * it. The other destinations commit meanwhile.
      *
+     * <p>Two destinations whose writers report one {@link BaseWriter#targetIdentity() target
+     * identity} — also across dispatchers of this process ({@link TargetClaims#process()}) — are one
+     * target under two names: the later one in {@code writersByDestination}'s order (or the one started
+     * later) is refused, its writer never opened when the identity was known before opening, and it
+     * starts down with a reason naming both; its parts are parked or failed, permanently, with it.
+     *
      * @param writersByDestination one unopened writer per destination name; the dispatcher owns them
      *                             from here on and closes them. Its iteration order is the order of
      *                             {@link #summary()}.
@@ -156,19 +163,26 @@ public final class Dispatcher implements AutoCloseable {
         }
         Map<BaseWriter, String> owners = new IdentityHashMap<>();
         Map<String, Lane> lanes = new LinkedHashMap<>();
-        writersByDestination.forEach((destination, writer) -> {
-            Objects.requireNonNull(destination, "destination name is null");
-            Objects.requireNonNull(writer, "writer of destination " + destination + " is null");
+        Lane previous = null;
+        for (Map.Entry<String, BaseWriter> entry : writersByDestination.entrySet()) {
+            String destination = Objects.requireNonNull(entry.getKey(), "destination name is null");
+            BaseWriter writer = Objects.requireNonNull(entry.getValue(), "writer of destination " + destination + " is null");
             String other = owners.put(writer, destination);
             if (other != null) {
                 throw new IllegalArgumentException("destinations " + other + " and " + destination
                         + " share one writer instance: each destination needs its own writer");
             }
-            lanes.put(destination, new Lane(destination, writer, settings, metrics));
-        });
+            Lane lane = new Lane(destination, writer, settings, metrics, TargetClaims.process());
+            if (previous != null) {
+                lane.claimAfter(previous);
+            }
+            lanes.put(destination, lane);
+            previous = lane;
+        }
         try {
             lanes.values().forEach(Lane::start);
         } catch (RuntimeException | Error e) {
+            lanes.values().forEach(Lane::passTurns);
             lanes.values().forEach(Lane::shutdown);
             lanes.values().forEach(Lane::join);
             throw e;

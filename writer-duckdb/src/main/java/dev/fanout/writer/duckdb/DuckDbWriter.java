@@ -95,6 +95,16 @@ public final class DuckDbWriter implements BaseWriter {
         reopenPending = false;
     }
 
+    /**
+     * What the target tells of itself ({@link DuckDbTarget#identity()}): for a local file its device
+     * and inode, or those of its nearest existing directory while it does not exist; the same before
+     * and after {@link #open()}, from the file system, without DuckDB.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        return target.identity();
+    }
+
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");

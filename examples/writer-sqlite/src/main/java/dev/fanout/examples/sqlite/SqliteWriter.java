@@ -9,7 +9,9 @@ import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -71,6 +73,34 @@ final class SqliteWriter implements BaseWriter {
             }
             throw WriteException.permanent("destination " + destination.name() + ": cannot open SQLite file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The file's own identity, from the file system, before and after {@link #open()}: {@code SQLite
+     * file (file key K)} for an existing file (a hard link or symlink to it has the same key), for one
+     * not there yet its nearest existing directory's key and the rest of its path. So the core lets
+     * one destination of a process write the file, whatever it is called.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        Path absolute = file.toAbsolutePath().normalize();
+        for (Path existing = absolute; existing != null; existing = existing.getParent()) {
+            Object key;
+            try {
+                key = Files.readAttributes(existing, BasicFileAttributes.class).fileKey();
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                throw WriteException.permanent("destination " + destination.name() + ": cannot read the attributes of " + existing
+                        + " to tell which file SQLite file " + file + " is: " + e.getMessage(), e);
+            }
+            if (key == null) {
+                return Optional.empty();
+            }
+            return Optional.of(existing.equals(absolute) ? "SQLite file (file key " + key + ")"
+                    : "new SQLite file " + existing.relativize(absolute) + " in the directory (file key " + key + ")");
+        }
+        return Optional.empty();
     }
 
     @Override
