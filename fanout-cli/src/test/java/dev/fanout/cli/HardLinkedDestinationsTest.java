@@ -153,6 +153,41 @@ class HardLinkedDestinationsTest {
     }
 
     /**
+     * A migration whose source and target are one file under two names is refused at open, naming
+     * both: copying the table onto itself and then deleting it "at the source" would empty it.
+     */
+    @Test
+    void migrateRefusesASourceAndTargetThatAreOneFileAndDeletesNothing() throws Exception {
+        Files.createDirectories(data());
+        Path from = Files.writeString(work.resolve("from.yaml"), """
+                version: 1
+                destinations:
+                  old: { uri: "duckdb:data/a.duckdb" }
+                default: old
+                tables:
+                  trades: { primary_key: [trade_id], version_column: v }
+                """);
+        Path to = Files.writeString(work.resolve("to.yaml"), """
+                version: 1
+                destinations:
+                  new: { uri: "duckdb:data/h.duckdb" }
+                default: new
+                tables:
+                  trades: { primary_key: [trade_id], version_column: v }
+                """);
+        CliRun loaded = fanout("ingest", "--no-progress", "--topology", from.toString(), inputs().get(0).toString());
+        assertThat(loaded.code()).as(loaded.out() + loaded.err()).isEqualTo(0);
+        Files.createLink(data().resolve("h.duckdb"), data().resolve("a.duckdb"));
+
+        CliRun run = fanout("migrate", "--from", from.toString(), "--to", to.toString(), "--delete-source",
+                "--state", work.resolve("state").toString());
+
+        assertThat(run.code()).as(run.out() + run.err()).isNotEqualTo(0);
+        assertThat(run.out() + run.err()).contains("destinations 'old' and 'new' are one DuckDB file", "nothing of this move was copied or deleted");
+        assertThat(tablesOfTheFile()).isEqualTo(Map.of("trades", (long) TRADES));
+    }
+
+    /**
      * The file does not exist when the first writer is created; once its dispatcher has opened it, a
      * hard link to it is made and a second dispatcher of this process gets the link: its destination
      * is refused at open and nothing reaches the file through it, though nothing refused it by name.

@@ -393,7 +393,8 @@ public final class Migration implements AutoCloseable {
             if (identity.isPresent()) {
                 Optional<String> refused = TargetClaims.process().claim(identity.get(), holder);
                 if (refused.isPresent()) {
-                    throw WriteException.permanent(refused.get(), null);
+                    throw WriteException.permanent(refused.get() + "; moving rows between one target's two names would copy them"
+                            + " onto themselves and then delete them: nothing of this move was copied or deleted", null);
                 }
             }
         }
