@@ -39,7 +39,9 @@ import java.util.Optional;
  *       overwrite identically: writes are upserts keyed by the primary key and conditional on the
  *       row version, so the core may replay any batch, in part or whole, at any time.</li>
  *   <li>{@link #close()} once at the end, also when no {@code open} ever succeeded: release
- *       connections and locks.</li>
+ *       connections and locks. A writer refused after {@code open} because another destination of
+ *       the process holds its {@link #targetIdentity() target} is closed at once, never opened again,
+ *       and closed again at the end.</li>
  * </ol>
  *
  * <p><b>Upsert semantics every writer keeps</b>: within a batch, of the rows with one key the one
