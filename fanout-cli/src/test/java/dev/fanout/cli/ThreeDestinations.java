@@ -16,9 +16,10 @@ import java.util.TreeMap;
  * The topology and expectation of the "a destination that cannot be opened" tests, written once:
  * trades to a destination of the test's choosing (the one it breaks), the quotes tables to
  * {@code data/quotes.duckdb}, everything else to {@code data/main.duckdb}, the dead letters in
- * {@code data/dlq}, two attempts per batch so a broken destination parks quickly.
+ * {@code data/dlq}, two attempts per batch so a broken destination parks quickly. Public for the
+ * distribution tests (this module's test-jar), which run the same case from the unpacked tarball.
  */
-final class ThreeDestinations {
+public final class ThreeDestinations {
 
     private ThreeDestinations() {
     }
@@ -27,7 +28,7 @@ final class ThreeDestinations {
      * Writes {@code file} under {@code work}: the trades destination is {@code tradesName} with the
      * YAML flow mapping {@code tradesDestination} (e.g. <code>{ uri: "duckdb:data/trades.duckdb" }</code>).
      */
-    static Path topology(Path work, String file, String tradesName, String tradesDestination) throws IOException {
+    public static Path topology(Path work, String file, String tradesName, String tradesDestination) throws IOException {
         return Files.writeString(work.resolve(file), """
                 version: 1
                 destinations:
@@ -55,7 +56,7 @@ final class ThreeDestinations {
      * trades under {@code tradesStore} (a DuckDB file name, or {@link Examples#CLICKHOUSE}), the quotes
      * in quotes.duckdb, both bars files' rows and the instruments in main.duckdb.
      */
-    static Examples.Tables expectation(List<Path> inputs, String tradesStore) throws IOException {
+    public static Examples.Tables expectation(List<Path> inputs, String tradesStore) throws IOException {
         Examples.Tables phase2 = Examples.expectation(inputs);
         Examples.Tables expected = new Examples.Tables();
         expected.put(tradesStore, new TreeMap<>(Map.of("trades", phase2.get("trades.duckdb").get("trades"))));
@@ -69,7 +70,7 @@ final class ThreeDestinations {
     }
 
     /** The expectation without the trades destination's store: what the two healthy ones must hold. */
-    static Examples.Tables withoutTrades(Examples.Tables expected, String tradesStore) {
+    public static Examples.Tables withoutTrades(Examples.Tables expected, String tradesStore) {
         Examples.Tables others = new Examples.Tables();
         others.putAll(expected);
         others.remove(tradesStore);
@@ -77,7 +78,7 @@ final class ThreeDestinations {
     }
 
     /** The arguments of {@code fanout ingest --no-progress --topology TOPOLOGY FLAGS... INPUTS...}. */
-    static String[] ingest(Path topology, List<Path> inputs, String... flags) {
+    public static String[] ingest(Path topology, List<Path> inputs, String... flags) {
         List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
         args.addAll(List.of(flags));
         inputs.forEach(p -> args.add(p.toString()));
@@ -85,7 +86,7 @@ final class ThreeDestinations {
     }
 
     /** The data rows of the trades files: what a broken trades destination's parked packets hold. */
-    static long tradeRows(List<Path> inputs) throws IOException {
+    public static long tradeRows(List<Path> inputs) throws IOException {
         long rows = 0;
         for (Path p : inputs) {
             if (p.getFileName().toString().equals("trades.csv")) {
@@ -96,7 +97,7 @@ final class ThreeDestinations {
     }
 
     /** Every dead letter under {@code dlq}, of every table. */
-    static List<DeadLetter> parked(Path dlq) throws IOException {
+    public static List<DeadLetter> parked(Path dlq) throws IOException {
         List<DeadLetter> all = new ArrayList<>();
         try (DeadLetterStore store = DeadLetterStore.openReadOnly(dlq)) {
             for (String table : store.tables()) {
