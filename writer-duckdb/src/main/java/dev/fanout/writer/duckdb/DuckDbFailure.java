@@ -217,6 +217,10 @@ final class DuckDbFailure {
                     + " is already open in this process with other options; one file takes one writer — give each destination its own file", e);
         }
         String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + condense(raw);
+        if (raw.contains("Permission denied") || raw.contains("Read-only file system")) {
+            message += " — the user running fanout must be able to write the file and its folder " + file.getParent()
+                    + ": change their owner or mode, or give this destination a file in a folder it may write";
+        }
         return new WriteException(message, isTransient(raw), null, null, e);
     }
 }
