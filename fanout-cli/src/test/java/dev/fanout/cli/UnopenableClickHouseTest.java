@@ -133,6 +133,27 @@ class UnopenableClickHouseTest {
         replayAndAssertEverything(topology, server, database, expected);
     }
 
+    /**
+     * With {@code --verbose} the password is masked as well. (In-process the log levels are this
+     * JVM's, so the lanes' stack traces are checked by the distribution test
+     * {@code VerboseClickHouseDownTest}; here the command's own paths.)
+     */
+    @Test
+    void withVerboseAWrongPasswordAppearsNowhereEither(ClickHouseServer server) throws Exception {
+        String database = "market_wrong_password_verbose";
+        List<Path> inputs = Examples.inputs("day1");
+        String wrong = "not-" + server.securedPassword();
+        Path topology = topology(server, database, wrong);
+        List<String> args = new ArrayList<>(List.of(ingest(topology, inputs)));
+        args.add("--verbose");
+
+        CliRun run = CliRun.fanout(args.toArray(String[]::new));
+
+        assertBrokenRun(run, server, inputs, expectation(inputs), false, "clickhouse is down, its writer did not open: ", "authentication");
+        assertThat(run.all()).doesNotContain(wrong);
+        assertThat(dlqFiles()).doesNotContain(wrong);
+    }
+
     @Test
     void serverDownAtStartParksTheTradesWhileDuckDbCommitsAndReplayAfterRestartLandsThem(ClickHouseServer server) throws Exception {
         String database = "market_down_at_start";
