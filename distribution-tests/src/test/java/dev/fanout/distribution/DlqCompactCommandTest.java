@@ -92,7 +92,8 @@ class DlqCompactCommandTest {
 
         Installation.Run rest = installation.fanout(work, env, "dlq", "replay", "--no-progress", "--topology", "t.yaml");
         assertThat(rest.code()).as(rest.output()).isZero();
-        assertThat(rest.out()).contains("table bars: every dead letter replayed").contains("table quotes: every dead letter replayed");
+        assertThat(rest.out()).contains("every dead letter of tables bars, quotes replayed; their files in ")
+                .containsPattern("data/dlq are removed \\([\\d,]+ bytes\\)");
         assertThat(bars).doesNotExist();
         assertThat(quotes).doesNotExist();
     }
