@@ -222,7 +222,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             }
             try (in) {
                 long size = in.size();
-                TableIndex index = index(in, size, log.file);
+                TableIndex index = index(in, size, log.file, false);
                 long dropped = index.scan.corruptBytes() + index.scan.tornTailBytes();
                 if (onlyWhenEmpty && !index.live.isEmpty()) {
                     return Optional.empty();
@@ -508,6 +508,15 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
     }
 
     private static TableIndex index(FileChannel ch, long limit, Path file) throws IOException {
+        return index(ch, limit, file, true);
+    }
+
+    /**
+     * The live entries of a file, each with its summary, or — {@code summaries} false, for a compaction,
+     * which needs only where each live record is — without, so that a table of millions of records
+     * does not need their messages in memory.
+     */
+    private static TableIndex index(FileChannel ch, long limit, Path file, boolean summaries) throws IOException {
         TableIndex index = new TableIndex();
         index.scan = Frames.scan(ch, limit, file, f -> {
             index.records++;
@@ -529,7 +538,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             if (head.kind() == PayloadCodec.KIND_TOMBSTONE) {
                 index.live.remove(head.id());
             } else {
-                index.live.put(head.id(), new Entry(f.offset(), head.summary()));
+                index.live.put(head.id(), new Entry(f.offset(), summaries ? head.summary() : null));
             }
         });
         if (index.scan.tornTailBytes() > 0) {
@@ -617,6 +626,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         }
     }
 
+    /** Where a live record is, and its summary unless the index was built for a compaction. */
     private record Entry(long offset, PayloadCodec.Summary summary) {
     }
 
