@@ -92,8 +92,7 @@ class DlqCompactCommandTest {
 
         Installation.Run rest = installation.fanout(work, env, "dlq", "replay", "--no-progress", "--topology", "t.yaml");
         assertThat(rest.code()).as(rest.output()).isZero();
-        assertThat(rest.out()).contains("every dead letter of tables bars, quotes replayed; their files in ")
-                .containsPattern("data/dlq are removed \\([\\d,]+ bytes\\)");
+        assertThat(rest.out()).containsPattern("every dead letter of tables bars, quotes replayed; their files in .*data/dlq are removed\n");
         assertThat(bars).doesNotExist();
         assertThat(quotes).doesNotExist();
     }

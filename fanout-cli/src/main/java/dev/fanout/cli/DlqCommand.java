@@ -308,23 +308,17 @@ final class DlqCommand implements Runnable {
          */
         private void removeEmptied(DeadLetterStore store, List<String> tables, PrintWriter out) {
             List<String> removed = new ArrayList<>();
-            long bytes = 0;
             for (String t : tables) {
                 try {
-                    Optional<TableCompaction> c = store.compactIfEmpty(t);
-                    if (c.isPresent()) {
-                        removed.add(t);
-                        bytes += c.get().reclaimedBytes();
-                    }
+                    store.compactIfEmpty(t).ifPresent(c -> removed.add(t));
                 } catch (IOException e) {
                     spec.commandLine().getErr().printf("table %s: replayed, but its emptied dead-letter file could not be removed: %s;"
                             + " fanout dlq compact removes it later%n", t, e.getMessage());
                 }
             }
             if (!removed.isEmpty()) {
-                out.printf(removed.size() == 1 ? "every dead letter of table %s replayed; its file in %s is removed (%,d bytes)%n"
-                                : "every dead letter of tables %s replayed; their files in %s are removed (%,d bytes)%n",
-                        String.join(", ", removed), store.directory(), bytes);
+                out.printf(removed.size() == 1 ? "every dead letter of table %s replayed; its file in %s is removed%n"
+                        : "every dead letter of tables %s replayed; their files in %s are removed%n", String.join(", ", removed), store.directory());
             }
             out.flush();
         }

@@ -83,13 +83,9 @@ class DlqCompactTest {
             assertThat(one.out()).doesNotContain("is removed");
         }
         assertThat(quotesFile).exists();
-        long quotesBytes = Files.size(quotesFile);
         CliRun replayQuotes = fanout("dlq", "replay", "--no-progress", "--topology", topology.toString(), "--table", "quotes");
         assertThat(replayQuotes.code()).as(replayQuotes.err()).isEqualTo(0);
-        Matcher removed = Pattern.compile("every dead letter of table quotes replayed; its file in " + Pattern.quote(store.toString())
-                + " is removed \\(([\\d,]+) bytes\\)").matcher(replayQuotes.out());
-        assertThat(removed.find()).as(replayQuotes.out()).isTrue();
-        assertThat(number(removed.group(1))).as("the parked records and the replay's tombstones").isGreaterThan(quotesBytes);
+        assertThat(replayQuotes.out()).contains("every dead letter of table quotes replayed; its file in " + store + " is removed\n");
         assertThat(quotesFile).as("removed by the replay that emptied it").doesNotExist();
 
         List<DeadLetter> live = records("orders");
