@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  * <p><b>State.</b> Records are never rewritten in place. Parking a letter whose id is already stored
  * (a failed replay: {@link DeadLetter#failedAgain}) supersedes the older record; {@link #resolve}
  * appends a tombstone. Readers see the latest record of each id, tombstoned ids excluded, in the order
- * the ids were first parked.
+ * the ids were first parked. So a file grows until {@link #compact} replaces it, atomically, with a copy
+ * of its live records.
  *
  * <p><b>Concurrency.</b> One process at a time writes a store ({@link #open} takes an exclusive file
  * lock, {@link DeadLetterStoreLockedException} otherwise); any number read it ({@link #openReadOnly}),
