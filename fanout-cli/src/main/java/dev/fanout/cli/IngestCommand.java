@@ -142,7 +142,7 @@ final class IngestCommand implements Callable<Integer> {
             }
             if (!tally.allCommitted()) {
                 tally.printProblems(spec.commandLine().getErr());
-                if (topology.dlqPath().isPresent()) {
+                if (tally.parkedAny()) {
                     spec.commandLine().getErr().printf("parked rows: fanout dlq list --topology %s, then fanout dlq replay once the cause is fixed%n",
                             topologyFile);
                 }

@@ -42,6 +42,7 @@ final class RunTally implements AutoCloseable {
     private final LongAdder committedRows = new LongAdder();
     private final LongAdder committedPackets = new LongAdder();
     private final LongAdder parkedPackets = new LongAdder();
+    private final LongAdder parkedRecords = new LongAdder();
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
@@ -175,6 +176,9 @@ final class RunTally implements AutoCloseable {
                 notCommittedPackets.increment();
                 notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
                 String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
+                if (error == null) {
+                    parkedRecords.add(outcome.deadLetterIds().size());
+                }
                 if (error == null && !outcome.deadLetterIds().isEmpty()) {
                     why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
                 }
@@ -190,6 +194,11 @@ final class RunTally implements AutoCloseable {
 
     boolean allCommitted() {
         return notCommittedPackets.sum() == 0;
+    }
+
+    /** Whether any packet, or any part of one, was parked in the dead-letter store during the run. */
+    boolean parkedAny() {
+        return parkedRecords.sum() > 0;
     }
 
     long committedRows() {
