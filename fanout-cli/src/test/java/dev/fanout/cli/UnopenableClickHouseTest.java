@@ -144,10 +144,7 @@ class UnopenableClickHouseTest {
         List<Path> inputs = Examples.inputs("day1");
         String wrong = "not-" + server.securedPassword();
         Path topology = topology(server, database, wrong);
-        List<String> args = new ArrayList<>(List.of(ingest(topology, inputs)));
-        args.add("--verbose");
-
-        CliRun run = CliRun.fanout(args.toArray(String[]::new));
+        CliRun run = CliRun.fanout(ThreeDestinations.ingest(topology, inputs, "--verbose"));
 
         assertBrokenRun(run, server, inputs, expectation(inputs), false, "clickhouse is down, its writer did not open: ", "authentication");
         assertThat(run.all()).doesNotContain(wrong);
