@@ -71,10 +71,21 @@ public final class RowFileReader implements AutoCloseable {
     public record FileShape(Path file, List<Column> columns, long rows) {
     }
 
-    /** The columns and row count of {@code file}, with their logical types. */
+    /**
+     * The columns and row count of {@code file}, with their logical types. A CSV or TSV file is read
+     * through to its end first, every line checked against the header, so a file that would fail
+     * half-way through fails here, before any of its rows is sent: a malformed line (an unterminated
+     * quote, more or fewer fields than the header names, bytes that are not UTF-8) is refused naming
+     * the file and the line; so are an empty file and a header that names a column twice (DuckDB would
+     * rename the second) or leaves one unnamed. A file with a header and no rows is zero rows of its
+     * header's columns, all text.
+     */
     public FileShape describe(Path file) throws RowFileException {
         requireReadable(file);
         RowFormat format = formatOf(file);
+        if (format.delimited()) {
+            return describeDelimited(file, format);
+        }
         List<Column> columns = new ArrayList<>();
         for (FileColumn c : fileColumns(file, format)) {
             columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
@@ -88,6 +99,49 @@ public final class RowFileReader implements AutoCloseable {
             throw new RowFileException(file + ": cannot count rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return new FileShape(file, columns, rows);
+    }
+
+    private FileShape describeDelimited(Path file, RowFormat format) throws RowFileException {
+        List<String> header = header(file, format);
+        long rows;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + format.strictTextScan(file, header))) {
+            rs.next();
+            rows = rs.getLong(1);
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        List<Column> columns = new ArrayList<>();
+        if (rows == 0) {
+            header.forEach(name -> columns.add(Column.of(name, LogicalType.STRING)));
+            return new FileShape(file, columns, 0);
+        }
+        List<FileColumn> typed = fileColumns(file, format);
+        List<String> typedNames = typed.stream().map(FileColumn::name).toList();
+        if (!typedNames.equals(header)) {
+            throw new RowFileException(file + ": DuckDB reads the header as " + typedNames + ", not as " + header
+                    + "; rename the columns so that each is plain text and distinct");
+        }
+        for (FileColumn c : typed) {
+            columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
+        }
+        return new FileShape(file, columns, rows);
+    }
+
+    /** The column names on a delimited file's first line, refusing an empty file, duplicate names and unnamed columns. */
+    private List<String> header(Path file, RowFormat format) throws RowFileException {
+        String line;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery(format.firstLineScan(file))) {
+            line = rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        if (line == null) {
+            throw new RowFileException(file + ": is empty: a " + format.name() + " file needs at least its header line "
+                    + "naming the columns; write the header, or leave the file out");
+        }
+        return CsvProblems.headerNames(file, line, format.delimiterChar());
     }
 
     /**
@@ -196,11 +250,23 @@ public final class RowFileReader implements AutoCloseable {
     }
 
     private static void requireReadable(Path file) throws RowFileException {
+        if (Files.isDirectory(file)) {
+            throw new RowFileException(file + ": is a directory, not a row file; name the files in it instead (e.g. "
+                    + file.resolve("*.csv") + ")");
+        }
         if (!Files.isRegularFile(file)) {
             throw new RowFileException(file + ": no such file");
         }
         if (!Files.isReadable(file)) {
             throw new RowFileException(file + ": not readable by this user");
+        }
+        try {
+            if (Files.size(file) == 0) {
+                throw new RowFileException(file + ": is empty (0 bytes); a row file needs at least its columns "
+                        + "(a CSV or TSV file its header line); write them, or leave the file out");
+            }
+        } catch (java.io.IOException e) {
+            throw new RowFileException(file + ": cannot read its size: " + e.getMessage(), e);
         }
     }
 
