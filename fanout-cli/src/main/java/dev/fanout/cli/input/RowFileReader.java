@@ -81,7 +81,8 @@ public final class RowFileReader implements AutoCloseable {
      * header's columns, all text.
      */
     public FileShape describe(Path file) throws RowFileException {
-        requireReadable(file);
+        requireRowFile(file);
+        requireNotEmpty(file);
         RowFormat format = formatOf(file);
         if (format.delimited()) {
             return describeDelimited(file, format);
@@ -249,7 +250,11 @@ public final class RowFileReader implements AutoCloseable {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    private static void requireReadable(Path file) throws RowFileException {
+    /**
+     * Refuses a path that is not a readable file of a known format — missing, a directory, not
+     * readable, an unknown extension: a mistake on the command line, found before its content is read.
+     */
+    public static void requireRowFile(Path file) throws RowFileException {
         if (Files.isDirectory(file)) {
             throw new RowFileException(file + ": is a directory, not a row file; name the files in it instead (e.g. "
                     + file.resolve("*.csv") + ")");
@@ -257,9 +262,13 @@ public final class RowFileReader implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new RowFileException(file + ": no such file");
         }
+        formatOf(file);
         if (!Files.isReadable(file)) {
             throw new RowFileException(file + ": not readable by this user");
         }
+    }
+
+    private static void requireNotEmpty(Path file) throws RowFileException {
         try {
             if (Files.size(file) == 0) {
                 throw new RowFileException(file + ": is empty (0 bytes); a row file needs at least its columns "

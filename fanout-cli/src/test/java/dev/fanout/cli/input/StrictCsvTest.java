@@ -25,15 +25,6 @@ class StrictCsvTest {
     @TempDir
     Path dir;
 
-    /** {@code rows} data lines of three quoted fields; data row {@code bad} (if any) lacks a closing quote. */
-    static String allQuoted(int rows, int bad) {
-        StringBuilder b = new StringBuilder("\"id\",\"name\",\"v\"\n");
-        for (int i = 1; i <= rows; i++) {
-            b.append(i == bad ? String.format("\"%d\",\"name %d,\"%d\"%n", i, i, i) : String.format("\"%d\",\"name %d\",\"%d\"%n", i, i, i));
-        }
-        return b.toString();
-    }
-
     private Path file(String name, String text) throws Exception {
         return Files.writeString(dir.resolve(name), text);
     }
@@ -64,21 +55,21 @@ class StrictCsvTest {
 
     @Test
     void anUnterminatedQuoteInsideTheSniffingWindowIsRefusedNamingItsLine() throws Exception {
-        Path file = file("quoted.csv", allQuoted(100, 50));
+        Path file = file("quoted.csv", StrictCsvFiles.allQuoted(100, 50));
 
         assertThat(refusal(file)).contains(file.toString(), "line 51", "unterminated quote");
     }
 
     @Test
     void anUnterminatedQuotePastTheSniffingWindowIsRefusedAtDescribeNamingItsLine() throws Exception {
-        Path file = file("long.csv", allQuoted(30_000, 29_999));
+        Path file = file("long.csv", StrictCsvFiles.allQuoted(30_000, 29_999));
 
         assertThat(refusal(file)).contains(file.toString(), "line 30000", "unterminated quote");
     }
 
     @Test
     void aWellQuotedFileIsStoredWithoutItsQuotes() throws Exception {
-        List<List<Object>> rows = readAll(file("quoted.csv", allQuoted(100, 0)));
+        List<List<Object>> rows = readAll(file("quoted.csv", StrictCsvFiles.allQuoted(100, 0)));
 
         assertThat(rows).hasSize(100);
         assertThat(rows.get(49)).containsExactly(50L, "name 50", 50L);
