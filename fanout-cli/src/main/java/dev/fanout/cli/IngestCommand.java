@@ -87,7 +87,14 @@ final class IngestCommand implements Callable<Integer> {
     private List<Path> packetFiles = List.of();
 
     /** A file to submit; a file of a header and no rows has no schema (its columns are all text) and submits nothing. */
-    private record Input(Path file, String table, Schema schema, long rows) {
+    private record Input(RowFileReader.FileShape shape, String table, Schema schema) {
+        Path file() {
+            return shape.file();
+        }
+
+        long rows() {
+            return shape.rows();
+        }
     }
 
     /** A file refused before the run, with the reason. */
@@ -195,7 +202,7 @@ final class IngestCommand implements Callable<Integer> {
                 long[] firstRow = {1};
                 if (input.schema() != null) {
                     try {
-                        reader.read(input.file(), input.schema(), input.table(), domain, packetRows, packet -> {
+                        reader.read(input.shape(), input.schema(), input.table(), domain, packetRows, packet -> {
                             String origin = input.file() + " data rows " + firstRow[0] + "-" + (firstRow[0] + packet.rowCount() - 1);
                             firstRow[0] += packet.rowCount();
                             tally.track(packet, fanout.submit(packet), origin);
@@ -258,11 +265,11 @@ final class IngestCommand implements Callable<Integer> {
             String version = versionColumn != null ? versionColumn : spec.flatMap(TableSpec::versionColumn).orElse(null);
             if (shape.rows() == 0) {
                 requireNamed(file, tableName, shape, key, version);
-                inputs.add(new Input(file, tableName, null, 0));
+                inputs.add(new Input(shape, tableName, null));
                 continue;
             }
             try {
-                inputs.add(new Input(file, tableName, Schema.of(shape.columns(), key, version), shape.rows()));
+                inputs.add(new Input(shape, tableName, Schema.of(shape.columns(), key, version)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationProblem(file + " (table " + tableName + "): " + e.getMessage(), e);
             }

@@ -67,8 +67,12 @@ public final class RowFileReader implements AutoCloseable {
         return RowFormat.baseName(file);
     }
 
-    /** What a file holds, as fanout will send it. */
-    public record FileShape(Path file, List<Column> columns, long rows) {
+    /**
+     * What a file holds, as fanout will send it, and the DuckDB scan that reads it so: for CSV and
+     * TSV the dialect, column types and date formats found by {@link #describe}, fixed, so that
+     * reading the file again guesses nothing anew.
+     */
+    public record FileShape(Path file, List<Column> columns, long rows, String scan) {
     }
 
     /**
@@ -88,18 +92,19 @@ public final class RowFileReader implements AutoCloseable {
             return describeDelimited(file, format);
         }
         List<Column> columns = new ArrayList<>();
-        for (FileColumn c : fileColumns(file, format)) {
+        String scan = format.scan(file);
+        for (FileColumn c : fileColumns(file, format, scan)) {
             columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
         }
         long rows;
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + format.scan(file))) {
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + scan)) {
             rs.next();
             rows = rs.getLong(1);
         } catch (SQLException e) {
             throw new RowFileException(file + ": cannot count rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
-        return new FileShape(file, columns, rows);
+        return new FileShape(file, columns, rows, scan);
     }
 
     private FileShape describeDelimited(Path file, RowFormat format) throws RowFileException {
@@ -115,18 +120,32 @@ public final class RowFileReader implements AutoCloseable {
         List<Column> columns = new ArrayList<>();
         if (rows == 0) {
             header.forEach(name -> columns.add(Column.of(name, LogicalType.STRING)));
-            return new FileShape(file, columns, 0);
+            return new FileShape(file, columns, 0, format.strictTextScan(file, header));
         }
-        List<FileColumn> typed = fileColumns(file, format);
-        List<String> typedNames = typed.stream().map(FileColumn::name).toList();
-        if (!typedNames.equals(header)) {
-            throw new RowFileException(file + ": DuckDB reads the header as " + typedNames + ", not as " + header
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        String dateFormat = null;
+        String timestampFormat = null;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT c.name, c.type, DateFormat, TimestampFormat FROM (SELECT unnest(Columns) AS c, "
+                     + "DateFormat, TimestampFormat FROM " + format.sniff(file) + ")")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+                types.add(rs.getString(2));
+                dateFormat = rs.getString(3);
+                timestampFormat = rs.getString(4);
+            }
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        if (!names.equals(header)) {
+            throw new RowFileException(file + ": DuckDB reads the header as " + names + ", not as " + header
                     + "; rename the columns so that each is plain text and distinct");
         }
-        for (FileColumn c : typed) {
-            columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
+        for (int i = 0; i < names.size(); i++) {
+            columns.add(Column.of(names.get(i), logicalType(file, names.get(i), types.get(i))));
         }
-        return new FileShape(file, columns, rows);
+        return new FileShape(file, columns, rows, format.typedScan(file, names, types, dateFormat, timestampFormat));
     }
 
     /** The column names on a delimited file's first line, refusing an empty file, duplicate names and unnamed columns. */
@@ -146,25 +165,26 @@ public final class RowFileReader implements AutoCloseable {
     }
 
     /**
-     * Streams {@code file} as packets of at most {@code packetRows} rows of {@code table}, keyed as
+     * Streams the file {@code shape} describes as packets of at most {@code packetRows} rows of {@code table}, keyed as
      * {@code schema} says, to {@code sink}, in file order. Returns the rows read. The schema's columns
      * are the file's columns, in file order, as {@link #describe} gives them.
      */
-    public long read(Path file, Schema schema, String table, String domain, int packetRows, Consumer<FramePacket> sink)
+    public long read(FileShape shape, Schema schema, String table, String domain, int packetRows, Consumer<FramePacket> sink)
             throws RowFileException {
+        Path file = shape.file();
         Objects.requireNonNull(schema, "schema is null");
         if (packetRows < 1) {
             throw new IllegalArgumentException("packet rows must be at least 1");
         }
         RowFormat format = formatOf(file);
-        List<FileColumn> fileColumns = fileColumns(file, format);
+        List<FileColumn> fileColumns = fileColumns(file, format, shape.scan());
         int width = schema.width();
         if (fileColumns.size() != width) {
             throw new RowFileException(file + ": has " + fileColumns.size() + " columns, but " + width
                     + " were expected; was it changed since it was described?");
         }
         ValueReader[] readers = new ValueReader[width];
-        StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + format.scan(file));
+        StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + shape.scan());
         for (int i = 0; i < width; i++) {
             FileColumn column = fileColumns.get(i);
             LogicalType type = schema.column(i).type();
@@ -204,10 +224,10 @@ public final class RowFileReader implements AutoCloseable {
     private record FileColumn(String name, String duckType) {
     }
 
-    private List<FileColumn> fileColumns(Path file, RowFormat format) throws RowFileException {
+    private List<FileColumn> fileColumns(Path file, RowFormat format, String scan) throws RowFileException {
         List<FileColumn> columns = new ArrayList<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + format.scan(file))) {
+             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + scan)) {
             while (rs.next()) {
                 columns.add(new FileColumn(rs.getString("column_name"), rs.getString("column_type")));
             }

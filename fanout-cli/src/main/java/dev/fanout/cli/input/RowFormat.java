@@ -34,14 +34,34 @@ enum RowFormat {
         return this == TSV ? '\t' : ',';
     }
 
-    /** The DuckDB table-function call that scans {@code file} with its types detected, the path safely quoted. */
+    /** The DuckDB table-function call that scans a Parquet or NDJSON {@code file}, the path safely quoted. */
     String scan(Path file) {
         String literal = literal(file);
         return switch (this) {
-            case CSV, TSV -> "read_csv(" + literal + ", " + dialect() + ", header = true, sample_size = -1)";
+            case CSV, TSV -> throw new IllegalStateException("a delimited file is scanned as described: typedScan");
             case PARQUET -> "read_parquet(" + literal + ")";
             case NDJSON -> "read_json_auto(" + literal + ", format = 'newline_delimited')";
         };
+    }
+
+    /**
+     * DuckDB's sniffer over the whole of a delimited file, the dialect fixed: a row per file with
+     * its {@code Columns} (name and type each) and the {@code DateFormat} and {@code TimestampFormat}
+     * it found.
+     */
+    String sniff(Path file) {
+        return "sniff_csv(" + literal(file) + ", " + dialect() + ", header = true, sample_size = -1)";
+    }
+
+    /** A scan of a delimited file with the dialect, column types and formats given: nothing is detected. */
+    String typedScan(Path file, List<String> names, List<String> types, String dateFormat, String timestampFormat) {
+        StringJoiner columns = new StringJoiner(", ", "{", "}");
+        for (int i = 0; i < names.size(); i++) {
+            columns.add(stringLiteral(names.get(i)) + ": " + stringLiteral(types.get(i)));
+        }
+        return "read_csv(" + literal(file) + ", " + dialect() + ", header = true, auto_detect = false, columns = " + columns
+                + (dateFormat == null || dateFormat.isEmpty() ? "" : ", dateformat = " + stringLiteral(dateFormat))
+                + (timestampFormat == null || timestampFormat.isEmpty() ? "" : ", timestampformat = " + stringLiteral(timestampFormat)) + ")";
     }
 
     /**

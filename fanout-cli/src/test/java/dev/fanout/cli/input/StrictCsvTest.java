@@ -42,7 +42,7 @@ class StrictCsvTest {
         try (RowFileReader reader = new RowFileReader()) {
             RowFileReader.FileShape shape = reader.describe(file);
             Schema schema = Schema.of(shape.columns(), List.of(shape.columns().get(0).name()));
-            reader.read(file, schema, "t", null, 1000, packets::add);
+            reader.read(shape, schema, "t", null, 1000, packets::add);
         }
         List<List<Object>> rows = new ArrayList<>();
         for (FramePacket p : packets) {
@@ -160,5 +160,15 @@ class StrictCsvTest {
         List<List<Object>> rows = readAll(file);
 
         assertThat(rows).containsExactly(List.of("#1", 1L), List.of("#2", 2L));
+    }
+
+    @Test
+    void dayFirstDatesAndCrLfLinesAreReadAsTheSnifferFoundThemOverTheWholeFile() throws Exception {
+        Path file = file("dates.csv", "id,day,note\r\n1,05/01/2026,\"a\r\nb\"\r\n2,31/01/2026,c\r\n");
+
+        List<List<Object>> rows = readAll(file);
+
+        assertThat(rows).containsExactly(List.of(1L, java.time.LocalDate.of(2026, 1, 5), "a\r\nb"),
+                List.of(2L, java.time.LocalDate.of(2026, 1, 31), "c"));
     }
 }
