@@ -53,7 +53,13 @@ final class CsvProblems {
                     + "; every line needs one field per header column (quote a field that holds the delimiter); "
                     + "fix the line and ingest the file again";
         }
-        return file + ": " + where + "DuckDB cannot read it: " + DuckDbMessages.condense(message);
+        List<String> cause = new ArrayList<>();
+        for (String part : DuckDbMessages.condense(message).split("; ")) {
+            if (!LINE.matcher(part).find() && !part.startsWith("Original Line:")) {
+                cause.add(part);
+            }
+        }
+        return file + ": " + where + (cause.isEmpty() ? DuckDbMessages.condense(message) : String.join("; ", cause)) + quoted;
     }
 
     /**
