@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * destination's committed rows per second beside it, refreshed every second; otherwise (a log file,
  * a CI job) a plain line every {@link ProgressOptions#every} with the same figures, so a long run is
  * never silent and never floods its log. Rates come from the destinations' {@code rows} meters.
+ *
+ * <p>Input files refused whole ({@link #refuse}) end the summary, each with its reason, and are
+ * repeated on standard error with the other problems.
  */
 final class RunTally implements AutoCloseable {
 
