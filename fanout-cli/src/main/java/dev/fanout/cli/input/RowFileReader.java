@@ -215,6 +215,10 @@ public final class RowFileReader implements AutoCloseable {
                 sink.accept(builder.build());
             }
         } catch (SQLException e) {
+            if (format.delimited()) {
+                String problem = CsvProblems.describe(file, e).substring(file.toString().length() + 2);
+                throw new RowFileException(file + ": read failed after " + total + " rows: " + problem, e);
+            }
             throw new RowFileException(file + ": read failed after " + total + " rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return total;

@@ -171,4 +171,19 @@ class StrictCsvTest {
         assertThat(rows).containsExactly(List.of(1L, java.time.LocalDate.of(2026, 1, 5), "a\r\nb"),
                 List.of(2L, java.time.LocalDate.of(2026, 1, 31), "c"));
     }
+
+    @Test
+    void aFileChangedAfterItWasDescribedFailsItsReadNamingTheLineInsteadOfBeingReadAnew() throws Exception {
+        Path file = file("changed.csv", "id,n\n1,1\n2,2\n");
+        try (RowFileReader reader = new RowFileReader()) {
+            RowFileReader.FileShape shape = reader.describe(file);
+            Files.writeString(file, "id,n\n1,1\n2,two\n");
+            Schema schema = Schema.of(shape.columns(), List.of("id"));
+
+            RowFileException e = catchThrowableOfType(() -> reader.read(shape, schema, "t", null, 1, p -> { }), RowFileException.class);
+
+            assertThat(e).isNotNull();
+            assertThat(e.getMessage()).contains(file + ": read failed after ", "line 3", "\"two\"", "BIGINT");
+        }
+    }
 }
