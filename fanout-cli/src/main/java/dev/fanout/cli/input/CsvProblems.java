@@ -64,7 +64,7 @@ final class CsvProblems {
 
     /**
      * The names in a header line split on {@code delimiter}, {@code "} quoting and doubled inside
-     * quotes; refused: an unterminated quote, an unnamed column, and two names DuckDB cannot tell
+     * quotes, without surrounding blanks (as DuckDB names the columns); refused: an unterminated quote, an unnamed column, and two names DuckDB cannot tell
      * apart (it compares them without case).
      */
     static List<String> headerNames(Path file, String line, char delimiter) throws RowFileException {
@@ -89,7 +89,7 @@ final class CsvProblems {
             } else if (c == '"') {
                 quoted = true;
             } else if (c == delimiter) {
-                names.add(field.toString());
+                names.add(field.toString().strip());
                 field.setLength(0);
             } else {
                 field.append(c);
@@ -99,7 +99,7 @@ final class CsvProblems {
             throw new RowFileException(file + ": line 1 (the header): unterminated quote; a column name that opens with \" "
                     + "must close with \" on the same line; fix the header and ingest the file again");
         }
-        names.add(field.toString());
+        names.add(field.toString().strip());
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);

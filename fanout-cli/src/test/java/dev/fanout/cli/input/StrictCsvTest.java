@@ -186,4 +186,14 @@ class StrictCsvTest {
             assertThat(e.getMessage()).contains(file + ": read failed after ", "line 3", "\"two\"", "BIGINT");
         }
     }
+
+    @Test
+    void headerNamesLoseTheirSurroundingBlanksAsDuckDbNamesTheColumns() throws Exception {
+        try (RowFileReader reader = new RowFileReader()) {
+            assertThat(reader.describe(file("spaced.csv", "id, name ,\" v \"\n1,a,2\n")).columns()).extracting(Column::name)
+                    .containsExactly("id", "name", "v");
+            assertThat(reader.describe(file("spaced-header.csv", "id, name \n")).columns()).extracting(Column::name)
+                    .containsExactly("id", "name");
+        }
+    }
 }
