@@ -21,6 +21,8 @@ final class CsvProblems {
 
     private static final Pattern LINE = Pattern.compile("CSV Error on Line: (\\d+)");
     private static final Pattern FIELDS = Pattern.compile("Expected Number of Columns: (\\d+) Found: (\\d+)");
+    /** Delimiters other tools use, which a one-column header holding one of them most likely was split on. */
+    private static final char[] OTHER_DELIMITERS = {';', '\t', '|', ','};
     private static final Pattern ORIGINAL = Pattern.compile("^Original Line: (.*)$", Pattern.MULTILINE);
 
     private CsvProblems() {
@@ -100,6 +102,15 @@ final class CsvProblems {
                     + "must close with \" on the same line; fix the header and ingest the file again");
         }
         names.add(field.toString().strip());
+        if (names.size() == 1) {
+            for (char other : OTHER_DELIMITERS) {
+                if (other != delimiter && names.get(0).indexOf(other) >= 0) {
+                    throw new RowFileException(file + ": line 1 (the header): one column named '" + names.get(0) + "', which looks like "
+                            + "names split on " + (other == '\t' ? "tabs" : "'" + other + "'") + "; fanout splits a .csv or .txt file on ',' "
+                            + "and a .tsv file on tabs: convert the file (or, for tabs, name it .tsv) and ingest it again");
+                }
+            }
+        }
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);

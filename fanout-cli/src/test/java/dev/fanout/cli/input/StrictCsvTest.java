@@ -196,4 +196,14 @@ class StrictCsvTest {
                     .containsExactly("id", "name");
         }
     }
+
+    @Test
+    void aHeaderThatLooksSplitOnAnotherDelimiterIsRefusedSayingWhichDelimiterIsRead() throws Exception {
+        Path semicolons = file("semi.csv", "id;name\n1;a\n");
+        Path commas = file("commas.tsv", "id,name\n1,a\n");
+
+        assertThat(refusal(semicolons)).contains(semicolons + ": line 1 (the header): one column named 'id;name'", "split on ';'",
+                "fanout splits a .csv or .txt file on ','");
+        assertThat(refusal(commas)).contains("split on ','", "a .tsv file on tabs");
+    }
 }
