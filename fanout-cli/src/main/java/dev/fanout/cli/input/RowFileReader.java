@@ -34,6 +34,10 @@ import java.util.regex.Pattern;
  * DuckDB, whose readers infer types well. Rows come out in file order, {@code packetRows} at a time.
  * Not thread-safe; one reader per ingesting thread.
  *
+ * <p><b>CSV and TSV</b> are read strictly ({@link RowFormat}): one fixed dialect, types inferred from
+ * the whole file, and {@link #describe} reads the file through, so a malformed line is refused naming
+ * its line before any row is sent, and {@link #read} reads with the types describe found.
+ *
  * <p><b>Timestamps</b> of every DuckDB kind ({@code TIMESTAMP}, {@code TIMESTAMP_S}, {@code _MS},
  * {@code _NS}, {@code TIMESTAMP WITH TIME ZONE}) are selected as microseconds since the epoch and
  * become {@link Instant}s without passing through the JVM's default time zone (the JDBC driver's own
