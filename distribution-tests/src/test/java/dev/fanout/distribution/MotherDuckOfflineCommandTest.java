@@ -6,11 +6,13 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code extension_repository}, a local HTTP server that answers 404 to everything. So the extension
  * cannot be downloaded on any machine, online or not: DuckDB must ask that server for it, the md
  * line is the documented permanent failure (naming that repository) saying how to pre-install the
- * extension, the exit is 2 and the token shows nowhere.
+ * extension, the exit is 2 and the token shows nowhere — nor in {@code ingest --verbose}'s stack traces.
  */
 class MotherDuckOfflineCommandTest {
 
@@ -101,5 +103,51 @@ class MotherDuckOfflineCommandTest {
         assertThat(r.out()).as(r.output()).contains("\n  main_db: ok\n");
         assertThat(r.code()).as(r.output()).isEqualTo(2);
         assertThat(r.err()).as(r.output()).contains("1 of 2 destinations could not be opened");
+    }
+
+    /**
+     * {@code fanout --verbose ingest} with the same unreachable extension: the trades are parked
+     * with the open error, whose log line is followed by its stack trace, and the token shows
+     * nowhere — not on stdout, stderr (stack traces included), nor in the dead-letter files.
+     */
+    @Test
+    void ingestWithVerboseParksTheTradesWithTheOpenErrorsStackTraceAndNeverShowsTheToken() throws Exception {
+        SampleWork.copyExamples(installation, work);
+        Files.createDirectories(work.resolve("empty-extensions"));
+        Files.writeString(work.resolve("md-ingest.yaml"), """
+                version: 1
+                destinations:
+                  motherduck: { uri: "md:market", options: { token: "%s", extension_directory: empty-extensions, extension_repository: "%s" } }
+                  main_db:    { uri: "duckdb:data/main.duckdb" }
+                routes:
+                  - { match: { table: trades }, to: motherduck }
+                default: main_db
+                tables:
+                  trades: { primary_key: [trade_id], version_column: updated_at }
+                dlq: { path: data/dlq }
+                """.formatted(TOKEN, repositoryUrl()));
+        Map<String, String> env = SampleWork.environment(null);
+        env.put("HOME", work.toString());
+        env.put("motherduck_token", "");
+        env.put("MOTHERDUCK_TOKEN", "");
+
+        Installation.Run r = installation.fanout(work, env, "--verbose", "ingest", "--no-progress", "--topology", "md-ingest.yaml",
+                "input/day1/trades.csv");
+
+        assertThat(r.code()).as(r.output()).isEqualTo(1);
+        List<String> lines = r.err().lines().toList();
+        int open = lines.indexOf(lines.stream().filter(l -> l.contains("WARN dev.fanout.core.dispatch.Lane - destination motherduck: "
+                + "the writer did not open")).findFirst().orElseThrow(() -> new AssertionError(r.output())));
+        assertThat(lines.get(open)).as(r.output()).contains("the motherduck DuckDB extension could not be loaded");
+        assertThat(lines.get(open + 1)).as(r.output()).startsWith("dev.fanout.api.WriteException: ");
+        assertThat(lines.get(open + 2)).as(r.output()).startsWith("\tat ");
+        assertThat(r.out() + r.err()).as("the token").doesNotContain(TOKEN);
+        StringBuilder dlq = new StringBuilder();
+        try (Stream<Path> files = Files.walk(work.resolve("data/dlq"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                dlq.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1));
+            }
+        }
+        assertThat(dlq).as("dead-letter files").contains("motherduck DuckDB extension").doesNotContain(TOKEN);
     }
 }

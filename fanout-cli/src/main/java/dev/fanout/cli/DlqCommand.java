@@ -10,7 +10,9 @@ import dev.fanout.core.topology.TopologyException;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
 import dev.fanout.dlq.DeadLetterStore;
+import dev.fanout.dlq.DeadLetterStoreLockedException;
 import dev.fanout.dlq.PacketJson;
+import dev.fanout.dlq.TableCompaction;
 import dev.fanout.dlq.TableStats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -36,11 +38,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
-/** {@code fanout dlq}: look at, replay, export and purge what the dead-letter queue holds. */
+/** {@code fanout dlq}: look at, replay, export, purge and compact what the dead-letter queue holds. */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
         description = "Inspect and recover the dead-letter queue at the topology's dlq.path.",
         subcommands = {DlqCommand.ListRecords.class, DlqCommand.Show.class, DlqCommand.Replay.class,
-                DlqCommand.Purge.class, DlqCommand.Export.class})
+                DlqCommand.Purge.class, DlqCommand.Export.class, DlqCommand.Compact.class})
 final class DlqCommand implements Runnable {
 
     @Spec
@@ -262,6 +264,7 @@ final class DlqCommand implements Runnable {
                 };
                 ConcurrentLinkedQueue<String> resolveErrors = new ConcurrentLinkedQueue<>();
                 long total = selected.stream().mapToLong(d -> d.packet().rowCount()).sum();
+                int code;
                 try (Fanout fanout = IngestCommand.start(Fanout.builder().topology(topology).registry(registry).deadLetters(repark)
                         .requireAllDestinations(requireAllDestinations));
                      RunTally tally = RunTally.start("replay", total, progress, fanout, out)) {
@@ -288,11 +291,36 @@ final class DlqCommand implements Runnable {
                     resolveErrors.forEach(e -> spec.commandLine().getErr().println("committed but still listed (replay again is harmless): " + e));
                     if (!tally.allCommitted()) {
                         tally.printProblems(spec.commandLine().getErr());
-                        return ExitCode.FAILED;
+                        code = ExitCode.FAILED;
+                    } else {
+                        code = resolveErrors.isEmpty() ? ExitCode.OK : ExitCode.FAILED;
                     }
-                    return resolveErrors.isEmpty() ? ExitCode.OK : ExitCode.FAILED;
+                }
+                removeEmptied(store, selected.stream().map(DeadLetter::table).distinct().sorted().toList(), out);
+                return code;
+            }
+        }
+
+        /**
+         * Removes the file of each replayed table that has no live dead letter left, so a store that a
+         * replay emptied does not keep the space of everything it once held. A failure here changes
+         * nothing that was replayed; it is reported and {@code fanout dlq compact} does it later.
+         */
+        private void removeEmptied(DeadLetterStore store, List<String> tables, PrintWriter out) {
+            List<String> removed = new ArrayList<>();
+            for (String t : tables) {
+                try {
+                    store.compactIfEmpty(t).ifPresent(c -> removed.add(t));
+                } catch (IOException e) {
+                    spec.commandLine().getErr().printf("table %s: replayed, but its emptied dead-letter file could not be removed: %s;"
+                            + " fanout dlq compact removes it later%n", t, e.getMessage());
                 }
             }
+            if (!removed.isEmpty()) {
+                out.printf(removed.size() == 1 ? "every dead letter of table %s replayed; its file in %s is removed%n"
+                        : "every dead letter of tables %s replayed; their files in %s are removed%n", String.join(", ", removed), store.directory());
+            }
+            out.flush();
         }
 
         private List<DeadLetter> select(DeadLetterStore store) throws IOException {
@@ -358,6 +386,70 @@ final class DlqCommand implements Runnable {
                 }
             }
             spec.commandLine().getOut().printf("exported %,d packets of table %s to %s%n", n, table, outFile);
+            return ExitCode.OK;
+        }
+    }
+
+    /**
+     * Rewrites the store's files to their live records: what replays resolved, superseded attempts
+     * and tombstones give their space back. Holds the store's lock throughout, so it refuses to run
+     * while an ingest or replay writes the store; readers ({@code list}, {@code show}, {@code export})
+     * see each file before or after, whole. A kill at any moment loses nothing (see
+     * {@link DeadLetterStore#compact}).
+     */
+    @Command(name = "compact", mixinStandardHelpOptions = true,
+            description = "Rewrite the store's files to their live records; replayed and superseded records give their space back.")
+    static final class Compact implements Callable<Integer> {
+        @ParentCommand
+        private DlqCommand dlq;
+        @Spec
+        private CommandSpec spec;
+        @Option(names = "--table", paramLabel = "NAME", description = "Only this table's file.")
+        private String table;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            Path path = dlq.storePath(dlq.topology(InstalledPlugins.registry()));
+            DeadLetterStore opened;
+            try {
+                opened = DeadLetterStore.open(path);
+            } catch (DeadLetterStoreLockedException e) {
+                throw new ConfigurationProblem("cannot compact now, nothing was changed: " + e.getMessage()
+                        + ". Run fanout dlq compact once that process has finished", e);
+            }
+            try (DeadLetterStore store = opened) {
+                List<String> tables = table == null ? store.tables() : store.tables().stream().filter(table::equals).toList();
+                if (tables.isEmpty()) {
+                    out.println(table == null ? "nothing to compact in " + store.directory()
+                            : "table " + table + " has no dead-letter file in " + store.directory() + "; nothing to compact");
+                    return ExitCode.OK;
+                }
+                TextTable t = new TextTable("table", "records before", "records after", "bytes before", "bytes after", "file");
+                long recordsBefore = 0;
+                long recordsAfter = 0;
+                long bytesBefore = 0;
+                long bytesAfter = 0;
+                for (String name : tables) {
+                    TableCompaction c = store.compact(name);
+                    t.row(name, String.format("%,d", c.recordsBefore()), String.format("%,d", c.recordsAfter()),
+                            String.format("%,d", c.bytesBefore()), String.format("%,d", c.bytesAfter()),
+                            c.removed() ? "removed" : "rewritten");
+                    if (c.droppedBytes() > 0) {
+                        spec.commandLine().getErr().printf("table %s: %,d unreadable bytes not copied (damage, or a write cut short"
+                                + " by a crash; never an acknowledged record that could be read)%n", name, c.droppedBytes());
+                    }
+                    recordsBefore += c.recordsBefore();
+                    recordsAfter += c.recordsAfter();
+                    bytesBefore += c.bytesBefore();
+                    bytesAfter += c.bytesAfter();
+                }
+                t.print(out);
+                out.printf("compacted %,d %s in %s: %,d → %,d records, %,d → %,d bytes (%,d bytes reclaimed)%n",
+                        tables.size(), tables.size() == 1 ? "table" : "tables", store.directory(), recordsBefore, recordsAfter,
+                        bytesBefore, bytesAfter, bytesBefore - bytesAfter);
+                out.flush();
+            }
             return ExitCode.OK;
         }
     }

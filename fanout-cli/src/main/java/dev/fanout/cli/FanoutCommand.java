@@ -25,6 +25,24 @@ final class FanoutCommand implements Runnable {
         System.setProperty(InstalledPlugins.PROPERTY, dir.toAbsolutePath().normalize().toString());
     }
 
+    private boolean verbose;
+
+    /**
+     * Read twice: by {@link Main} before logging starts (the log levels it implies), and on a failure
+     * (the stack trace). Inherited, so it may stand before or after the subcommand.
+     */
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "On a failure, print the stack trace too; log each destination failure with its stack trace, "
+                    + "fanout's debug lines and the client libraries' own warnings. Secrets stay masked.")
+    void verbose(boolean on) {
+        verbose = on;
+    }
+
+    /** Whether {@code --verbose} was given, before or after the subcommand. */
+    boolean verbose() {
+        return verbose;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());

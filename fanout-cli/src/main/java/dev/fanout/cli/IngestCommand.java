@@ -40,6 +40,11 @@ import java.util.concurrent.Callable;
  * and row order through the topology, and prints what each destination committed. Each table is
  * read and submitted by its own thread, so a destination that is slow or full holds back only the
  * tables routed to it; the files of one table are read one after another, in the order given.
+ *
+ * <p>A row file is a unit, like a destination: each is read through to its end before the run starts
+ * ({@link RowFileReader#describe}), and one that cannot be read — a malformed CSV line, an empty file,
+ * a header naming a column twice — is refused whole: none of its rows is submitted, the other files go on, and the
+ * summary lists it with the reason; the run exits 1.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = "Upsert CSV, Parquet or newline-delimited JSON files through a topology.")
@@ -81,7 +86,19 @@ final class IngestCommand implements Callable<Integer> {
             + "each keeps its table, schema, key, version and id.")
     private List<Path> packetFiles = List.of();
 
-    private record Input(Path file, String table, Schema schema, long rows) {
+    /** A file to submit; a file of a header and no rows has no schema (its columns are all text) and submits nothing. */
+    private record Input(RowFileReader.FileShape shape, String table, Schema schema) {
+        Path file() {
+            return shape.file();
+        }
+
+        long rows() {
+            return shape.rows();
+        }
+    }
+
+    /** A file refused before the run, with the reason. */
+    private record Refusal(Path file, String reason) {
     }
 
     @Override
@@ -92,6 +109,13 @@ final class IngestCommand implements Callable<Integer> {
         }
         if (files.isEmpty() && packetFiles.isEmpty()) {
             throw new ConfigurationProblem("nothing to ingest: name row files, or packet files with --packets");
+        }
+        for (Path f : files) {
+            try {
+                RowFileReader.requireRowFile(f);
+            } catch (RowFileException e) {
+                throw new ConfigurationProblem(e.getMessage(), e);
+            }
         }
         for (Path p : packetFiles) {
             if (!Files.isReadable(p)) {
@@ -105,9 +129,10 @@ final class IngestCommand implements Callable<Integer> {
         } catch (TopologyException e) {
             throw new ConfigurationProblem(e.getMessage(), e);
         }
-        List<Input> inputs;
+        List<Input> inputs = new ArrayList<>();
+        List<Refusal> refused = new ArrayList<>();
         try (RowFileReader reader = new RowFileReader()) {
-            inputs = plan(topology, reader);
+            plan(topology, reader, inputs, refused);
         }
         Map<String, List<Input>> byTable = new LinkedHashMap<>();
         inputs.forEach(i -> byTable.computeIfAbsent(i.table(), t -> new ArrayList<>()).add(i));
@@ -116,7 +141,9 @@ final class IngestCommand implements Callable<Integer> {
              Fanout fanout = start(DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters)
                      .requireAllDestinations(requireAllDestinations));
              RunTally tally = RunTally.start("ingest", total, progress, fanout, out)) {
-            ExecutorService readers = Executors.newFixedThreadPool(byTable.size() + packetFiles.size(), r -> new Thread(r, "fanout-reader"));
+            refused.forEach(r -> tally.refuse(r.file(), r.reason()));
+            ExecutorService readers = Executors.newFixedThreadPool(Math.max(1, byTable.size() + packetFiles.size()),
+                    r -> new Thread(r, "fanout-reader"));
             List<Future<?>> done = new ArrayList<>();
             for (List<Input> tableInputs : byTable.values()) {
                 done.add(readers.submit(() -> submitInOrder(tableInputs, fanout, tally, out)));
@@ -140,9 +167,9 @@ final class IngestCommand implements Callable<Integer> {
             if (readFailure != null) {
                 throw readFailure;
             }
-            if (!tally.allCommitted()) {
+            if (!tally.allCommitted() || tally.anyRefused()) {
                 tally.printProblems(spec.commandLine().getErr());
-                if (topology.dlqPath().isPresent()) {
+                if (tally.parkedAny()) {
                     spec.commandLine().getErr().printf("parked rows: fanout dlq list --topology %s, then fanout dlq replay once the cause is fixed%n",
                             topologyFile);
                 }
@@ -173,11 +200,19 @@ final class IngestCommand implements Callable<Integer> {
         try (RowFileReader reader = new RowFileReader()) {
             for (Input input : tableInputs) {
                 long[] firstRow = {1};
-                reader.read(input.file(), input.schema(), input.table(), domain, packetRows, packet -> {
-                    String origin = input.file() + " data rows " + firstRow[0] + "-" + (firstRow[0] + packet.rowCount() - 1);
-                    firstRow[0] += packet.rowCount();
-                    tally.track(packet, fanout.submit(packet), origin);
-                });
+                if (input.schema() != null) {
+                    try {
+                        reader.read(input.shape(), input.schema(), input.table(), domain, packetRows, packet -> {
+                            String origin = input.file() + " data rows " + firstRow[0] + "-" + (firstRow[0] + packet.rowCount() - 1);
+                            firstRow[0] += packet.rowCount();
+                            tally.track(packet, fanout.submit(packet), origin);
+                        });
+                    } catch (RowFileException e) {
+                        tally.refuse(input.file(), e.getMessage() + String.format(" (it changed after it was checked? "
+                                + "%,d of its rows were submitted before the failure)", firstRow[0] - 1));
+                        continue;
+                    }
+                }
                 if (!tally.drawsProgress()) {
                     synchronized (out) {
                         out.printf("submitted %s: %,d rows as table %s%n", input.file(), input.rows(), input.table());
@@ -206,15 +241,19 @@ final class IngestCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** Checks every file's table, key and columns before the first row moves. */
-    private List<Input> plan(Topology topology, RowFileReader reader) {
-        List<Input> inputs = new ArrayList<>();
+    /**
+     * Checks every file's table, key and columns before the first row moves: a file that cannot be
+     * read goes to {@code refused}, the others to {@code inputs}. A key or version column missing from
+     * a file is a configuration problem (exit 2): the flags or the topology disagree with the files.
+     */
+    private void plan(Topology topology, RowFileReader reader, List<Input> inputs, List<Refusal> refused) {
         for (Path file : files) {
             RowFileReader.FileShape shape;
             try {
                 shape = reader.describe(file);
             } catch (RowFileException e) {
-                throw new ConfigurationProblem(e.getMessage(), e);
+                refused.add(new Refusal(file, e.getMessage() + " (none of its rows was submitted)"));
+                continue;
             }
             String tableName = table != null ? table : RowFileReader.tableNameOf(file);
             Optional<TableSpec> spec = topology.table(tableName);
@@ -224,13 +263,35 @@ final class IngestCommand implements Callable<Integer> {
                         + "--primary-key or add tables." + tableName + ".primary_key to " + topologyFile);
             }
             String version = versionColumn != null ? versionColumn : spec.flatMap(TableSpec::versionColumn).orElse(null);
+            if (shape.rows() == 0) {
+                requireNamed(file, tableName, shape, key, version);
+                inputs.add(new Input(shape, tableName, null));
+                continue;
+            }
             try {
-                inputs.add(new Input(file, tableName, Schema.of(shape.columns(), key, version), shape.rows()));
+                inputs.add(new Input(shape, tableName, Schema.of(shape.columns(), key, version)));
             } catch (IllegalArgumentException e) {
                 throw new ConfigurationProblem(file + " (table " + tableName + "): " + e.getMessage(), e);
             }
         }
-        return inputs;
+    }
+
+    /**
+     * For a file without rows, whose column types are unknown: its key and version columns must at
+     * least be there.
+     */
+    private static void requireNamed(Path file, String tableName, RowFileReader.FileShape shape, List<String> key, String version) {
+        List<String> names = shape.columns().stream().map(dev.fanout.api.Column::name).toList();
+        List<String> wanted = new ArrayList<>(key);
+        if (version != null) {
+            wanted.add(version);
+        }
+        for (String column : wanted) {
+            if (!names.contains(column)) {
+                throw new ConfigurationProblem(file + " (table " + tableName + "): " + (key.contains(column) ? "primary key" : "version")
+                        + " column '" + column + "' is not among the columns " + names + " of its header");
+            }
+        }
     }
 
 }

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
  * destination's committed rows per second beside it, refreshed every second; otherwise (a log file,
  * a CI job) a plain line every {@link ProgressOptions#every} with the same figures, so a long run is
  * never silent and never floods its log. Rates come from the destinations' {@code rows} meters.
+ *
+ * <p>Input files refused whole ({@link #refuse}) end the summary, each with its reason, and are
+ * repeated on standard error with the other problems.
  */
 final class RunTally implements AutoCloseable {
 
@@ -42,6 +45,7 @@ final class RunTally implements AutoCloseable {
     private final LongAdder committedRows = new LongAdder();
     private final LongAdder committedPackets = new LongAdder();
     private final LongAdder parkedPackets = new LongAdder();
+    private final LongAdder parkedRecords = new LongAdder();
     private final LongAdder notCommittedRows = new LongAdder();
     private final LongAdder notCommittedPackets = new LongAdder();
     private final Map<String, LongAdder> notCommittedByTable = new ConcurrentHashMap<>();
@@ -49,6 +53,8 @@ final class RunTally implements AutoCloseable {
     private final java.util.TreeSet<Reason> reasons = new java.util.TreeSet<>(REPORT_ORDER);
     private final LongAdder reasonsNotShown = new LongAdder();
     private final LongAdder acknowledgedRows = new LongAdder();
+    /** Files refused whole, with the reason, in the order refused; guarded by itself. */
+    private final Map<java.nio.file.Path, String> refusedFiles = new java.util.LinkedHashMap<>();
     private final ProgressBar bar;
     private final long started = System.nanoTime();
     private final long totalRows;
@@ -175,6 +181,9 @@ final class RunTally implements AutoCloseable {
                 notCommittedPackets.increment();
                 notCommittedByTable.computeIfAbsent(packet.table(), t -> new LongAdder()).add(packet.rowCount());
                 String why = error != null ? String.valueOf(error.getMessage()) : outcome.reason().orElse("not committed");
+                if (error == null) {
+                    parkedRecords.add(outcome.deadLetterIds().size());
+                }
                 if (error == null && !outcome.deadLetterIds().isEmpty()) {
                     why = "dead-lettered as " + String.join(", ", outcome.deadLetterIds()) + ": " + why;
                 }
@@ -188,8 +197,26 @@ final class RunTally implements AutoCloseable {
         });
     }
 
+    /** Records that none of {@code file}'s rows is submitted (or, when {@code why} says so, not all), and why. */
+    void refuse(java.nio.file.Path file, String why) {
+        synchronized (refusedFiles) {
+            refusedFiles.put(file, why);
+        }
+    }
+
+    boolean anyRefused() {
+        synchronized (refusedFiles) {
+            return !refusedFiles.isEmpty();
+        }
+    }
+
     boolean allCommitted() {
         return notCommittedPackets.sum() == 0;
+    }
+
+    /** Whether any packet, or any part of one, was parked in the dead-letter store during the run. */
+    boolean parkedAny() {
+        return parkedRecords.sum() > 0;
     }
 
     long committedRows() {
@@ -229,6 +256,12 @@ final class RunTally implements AutoCloseable {
             out.println("(a packet split across destinations counts as not fully committed when any part of it was not;"
                     + " the table above has each destination's rows)");
         }
+        synchronized (refusedFiles) {
+            if (!refusedFiles.isEmpty()) {
+                out.printf("%n%,d %s refused:%n", refusedFiles.size(), refusedFiles.size() == 1 ? "file" : "files");
+                refusedFiles.values().forEach(why -> out.println("  " + why));
+            }
+        }
         out.flush();
     }
 
@@ -250,6 +283,9 @@ final class RunTally implements AutoCloseable {
      * report.
      */
     void printProblems(PrintWriter err) {
+        synchronized (refusedFiles) {
+            refusedFiles.values().forEach(why -> err.println("refused " + why));
+        }
         new TreeMap<>(notCommittedByTable).forEach((t, n) -> err.printf("table %s: %,d rows in packets not fully committed%n", t, n.sum()));
         synchronized (reasons) {
             reasons.forEach(r -> err.println("  " + r.line()));

@@ -71,6 +71,33 @@ class RunTallyTest {
     }
 
     @Test
+    void refusedFilesEndTheSummaryWithTheirReasonsAndGoToStandardErrorToo() {
+        MetricRegistry metrics = new MetricRegistry();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        try (RunTally tally = RunTally.silent(1, metrics, List.of("main"), new PrintWriter(new StringWriter()))) {
+            FramePacket packet = FramePacket.builder("good", SCHEMA).addRow(1L).build();
+            CompletableFuture<PacketOutcome> ack = new CompletableFuture<>();
+            tally.track(packet, ack, "in/good.csv data rows 1-1");
+            ack.complete(PacketOutcome.of(packet, List.of(DestinationResult.committed("main"))));
+            assertThat(tally.anyRefused()).isFalse();
+
+            tally.refuse(java.nio.file.Path.of("in/bad.csv"), "in/bad.csv: line 51: unterminated quote");
+            tally.refuse(java.nio.file.Path.of("in/empty.csv"), "in/empty.csv: is empty (0 bytes)");
+            tally.printSummary(new PrintWriter(out), List.of());
+            tally.printProblems(new PrintWriter(err));
+
+            assertThat(tally.allCommitted()).isTrue();
+            assertThat(tally.anyRefused()).isTrue();
+        }
+
+        assertThat(out.toString()).contains("1 rows committed").endsWith(String.format("%n2 files refused:%n"
+                + "  in/bad.csv: line 51: unterminated quote%n  in/empty.csv: is empty (0 bytes)%n"));
+        assertThat(err.toString().lines()).containsExactly("refused in/bad.csv: line 51: unterminated quote",
+                "refused in/empty.csv: is empty (0 bytes)");
+    }
+
+    @Test
     void numbersInTextCompareAsNumbers() {
         assertThat(RunTally.compareNatural("rows 2-9", "rows 10-19")).isNegative();
         assertThat(RunTally.compareNatural("rows 10-19", "rows 2-9")).isPositive();

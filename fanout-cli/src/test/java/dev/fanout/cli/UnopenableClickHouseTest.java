@@ -1,7 +1,6 @@
 package dev.fanout.cli;
 
 import dev.fanout.dlq.DeadLetter;
-import dev.fanout.dlq.DeadLetterStore;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
 import org.junit.jupiter.api.Test;
@@ -13,25 +12,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The ClickHouse classes of "a destination that cannot be opened when an ingest starts": three
- * destinations — trades to a real clickhouse-server as {@link ClickHouseServer#SECURED_USER}, quotes
- * and the rest to two DuckDB files — and the ClickHouse one broken by a wrong password or by a server
- * that is down when the run starts. Either way the two DuckDB destinations equal the expectation row
- * by row, every trades row is parked with the cause as the reason (the password appears nowhere: not
- * on stdout, stderr, the logs, nor in the dead-letter files), the summary's state column says the
- * destination is {@code down} (its writer did not open; or, server away, its writer connects lazily
- * and its last batch failed after its retries), and the run exits 1; after the cause is gone, {@code fanout dlq replay}
- * lands them and every table, ClickHouse's read with {@code FINAL}, equals the expectation.
+ * destinations ({@link ThreeDestinations}) — trades to a real clickhouse-server, quotes and the rest to
+ * two DuckDB files — and the ClickHouse one broken by a wrong password, by a server that is down when
+ * the run starts, or by a database its user may not create. Each way the two DuckDB destinations
+ * equal the expectation row by row, every trades row is parked with the cause as the reason (the
+ * password appears nowhere: not on stdout, stderr, the logs, nor in the dead-letter files), the
+ * summary's state column says the destination is {@code down} (its writer did not open; or, server
+ * away, its writer connects lazily and its last batch failed after its retries), and the run exits 1;
+ * after the cause is gone, {@code fanout dlq replay} lands them and every table, ClickHouse's read
+ * with {@code FINAL}, equals the expectation.
  *
  * <p>The password reaches the topology through the environment substitution
  * ({@code "${VAR:-default}"}): an in-process run cannot set an environment variable, so the default
@@ -50,58 +46,22 @@ class UnopenableClickHouseTest {
         return work.resolve("data");
     }
 
-    /** The three-destination topology with {@code password} as the secured user's (through the environment substitution). */
+    /** The three-destination topology, trades to {@code database} as {@code user} with {@code password} (through the environment substitution). */
+    private Path topology(ClickHouseServer server, String database, String user, String password) throws IOException {
+        return ThreeDestinations.topology(work, "three-ch.yaml", "clickhouse", "{ uri: \"%s\", options: { user: \"%s\", password: \"${%s:-%s}\" } }"
+                .formatted(server.uri(database), user, PASSWORD_VAR, password));
+    }
+
     private Path topology(ClickHouseServer server, String database, String password) throws IOException {
-        return Files.writeString(work.resolve("three-ch.yaml"), """
-                version: 1
-                destinations:
-                  clickhouse: { uri: "%s", options: { user: "%s", password: "${%s:-%s}" } }
-                  quotes_db:  { uri: "duckdb:data/quotes.duckdb" }
-                  main_db:    { uri: "duckdb:data/main.duckdb" }
-                routes:
-                  - { match: { table: trades }, to: clickhouse }
-                  - { match: { table: "quotes_*" }, to: quotes_db }
-                default: main_db
-                tables:
-                  trades:      { primary_key: [trade_id], version_column: updated_at }
-                  quotes_us:   { primary_key: [symbol], version_column: ts }
-                  quotes_eu:   { primary_key: [symbol], version_column: ts }
-                  bars:        { primary_key: [symbol, day], version_column: updated_at }
-                  instruments: { primary_key: [symbol], version_column: updated_at }
-                batch: { max_rows: 50000, max_age: 200ms }
-                retry: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 5ms }
-                dlq: { path: data/dlq }
-                """.formatted(server.uri(database), ClickHouseServer.SECURED_USER, PASSWORD_VAR, password));
+        return topology(server, database, ClickHouseServer.SECURED_USER, password);
     }
 
-    /** The phase-2 expectation placed as this topology places it: trades in ClickHouse, both bars files' rows in main.duckdb. */
     private static Examples.Tables expectation(List<Path> inputs) throws IOException {
-        Examples.Tables phase2 = Examples.expectation(inputs);
-        Examples.Tables expected = new Examples.Tables();
-        expected.put(Examples.CLICKHOUSE, new TreeMap<>(Map.of("trades", phase2.get("trades.duckdb").get("trades"))));
-        expected.put("quotes.duckdb", phase2.get("quotes.duckdb"));
-        Map<String, Map<List<Object>, Map<String, Object>>> main = new TreeMap<>(phase2.get("main.duckdb"));
-        Map<List<Object>, Map<String, Object>> bars = new HashMap<>(phase2.get("bars.duckdb").get("bars"));
-        bars.putAll(phase2.get("bars_2025.duckdb").get("bars"));
-        main.put("bars", bars);
-        expected.put("main.duckdb", main);
-        return expected;
-    }
-
-    private static String[] ingest(Path topology, List<Path> inputs) {
-        List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
-        inputs.forEach(p -> args.add(p.toString()));
-        return args.toArray(String[]::new);
+        return ThreeDestinations.expectation(inputs, Examples.CLICKHOUSE);
     }
 
     private List<DeadLetter> parked() throws IOException {
-        List<DeadLetter> all = new ArrayList<>();
-        try (DeadLetterStore store = DeadLetterStore.openReadOnly(data().resolve("dlq"))) {
-            for (String table : store.tables()) {
-                all.addAll(store.records(table));
-            }
-        }
-        return all;
+        return ThreeDestinations.parked(data().resolve("dlq"));
     }
 
     /** Every byte of every file under the dead-letter folder, as text. */
@@ -115,16 +75,6 @@ class UnopenableClickHouseTest {
         return text.toString();
     }
 
-    private static long tradeRows(List<Path> inputs) throws IOException {
-        long rows = 0;
-        for (Path p : inputs) {
-            if (p.getFileName().toString().equals("trades.csv")) {
-                rows += Files.readAllLines(p).size() - 1;
-            }
-        }
-        return rows;
-    }
-
     /**
      * The broken run's checks: exit 1, the DuckDB destinations equal to the expectation, every trades
      * row — and nothing else — parked for clickhouse with {@code reasonWords}, the state column, no
@@ -133,10 +83,7 @@ class UnopenableClickHouseTest {
     private void assertBrokenRun(CliRun run, ClickHouseServer server, List<Path> inputs, Examples.Tables expected, boolean retryable,
                                  String downLine, String... reasonWords) throws Exception {
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
-        Examples.Tables duckdb = new Examples.Tables();
-        duckdb.putAll(expected);
-        duckdb.remove(Examples.CLICKHOUSE);
-        Examples.assertMatches(duckdb, Examples.readAll(data()));
+        Examples.assertMatches(ThreeDestinations.withoutTrades(expected, Examples.CLICKHOUSE), Examples.readAll(data()));
 
         List<DeadLetter> parked = parked();
         assertThat(parked).isNotEmpty().allSatisfy(d -> {
@@ -145,7 +92,7 @@ class UnopenableClickHouseTest {
             assertThat(d.retryable()).as(d.message()).isEqualTo(retryable);
             assertThat(d.message()).contains(reasonWords);
         });
-        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(tradeRows(inputs));
+        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(ThreeDestinations.tradeRows(inputs));
 
         assertThat(run.out()).containsPattern("clickhouse +down ").contains(downLine).containsPattern("quotes_db +up ").containsPattern("main_db +up ");
         assertThat(run.err()).contains("table trades:").contains(reasonWords).contains("fanout dlq replay");
@@ -175,7 +122,7 @@ class UnopenableClickHouseTest {
         String wrong = "not-" + server.securedPassword();
         Path topology = topology(server, database, wrong);
 
-        CliRun run = CliRun.fanout(ingest(topology, inputs));
+        CliRun run = CliRun.fanout(ThreeDestinations.ingest(topology, inputs));
 
         assertBrokenRun(run, server, inputs, expected, false, "clickhouse is down, its writer did not open: ", "authentication");
         assertThat(run.all()).doesNotContain(wrong);
@@ -184,6 +131,24 @@ class UnopenableClickHouseTest {
 
         topology(server, database, server.securedPassword());
         replayAndAssertEverything(topology, server, database, expected);
+    }
+
+    /**
+     * With {@code --verbose} the password is masked as well. (In-process the log levels are this
+     * JVM's, so the lanes' stack traces are checked by the distribution test
+     * {@code VerboseClickHouseDownTest}; here the command's own paths.)
+     */
+    @Test
+    void withVerboseAWrongPasswordAppearsNowhereEither(ClickHouseServer server) throws Exception {
+        String database = "market_wrong_password_verbose";
+        List<Path> inputs = Examples.inputs("day1");
+        String wrong = "not-" + server.securedPassword();
+        Path topology = topology(server, database, wrong);
+        CliRun run = CliRun.fanout(ThreeDestinations.ingest(topology, inputs, "--verbose"));
+
+        assertBrokenRun(run, server, inputs, expectation(inputs), false, "clickhouse is down, its writer did not open: ", "authentication");
+        assertThat(run.all()).doesNotContain(wrong);
+        assertThat(dlqFiles()).doesNotContain(wrong);
     }
 
     @Test
@@ -196,7 +161,7 @@ class UnopenableClickHouseTest {
         server.stop();
         try {
             assertThat(server.isRunning()).isFalse();
-            CliRun run = CliRun.fanout(ingest(topology, inputs));
+            CliRun run = CliRun.fanout(ThreeDestinations.ingest(topology, inputs));
             assertBrokenRun(run, server, inputs, expected, true, "clickhouse is down, its last batch failed after its retries: ",
                     "cannot reach ClickHouse at 127.0.0.1:" + server.httpPort());
         } finally {
@@ -205,5 +170,41 @@ class UnopenableClickHouseTest {
         assertThat(Phase3EndToEndTest.databaseExists(server, database)).as("nothing reached ClickHouse during the outage").isFalse();
 
         replayAndAssertEverything(topology, server, database, expected);
+    }
+
+    /**
+     * The writer creates a missing database, so "unknown database" is a database the user may not
+     * create: {@link ClickHouseServer#ONE_DATABASE_USER} may use {@link ClickHouseServer#ONE_DATABASE}
+     * alone, and the topology misspells it. {@code validate --connect} fails the destination naming the
+     * database, the ingest parks the trades with that reason, and once the URI is corrected the replay
+     * lands them there.
+     */
+    @Test
+    void aDatabaseTheUserMayNotCreateParksTheTradesAndReplayToTheCorrectedOneLandsThem(ClickHouseServer server) throws Exception {
+        String misspelt = "fanout_alowed";
+        String user = ClickHouseServer.ONE_DATABASE_USER;
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        Examples.Tables expected = expectation(inputs);
+        Path topology = topology(server, misspelt, user, server.securedPassword());
+        String reason = "the database " + misspelt + " does not exist at 127.0.0.1:" + server.httpPort() + " and user " + user
+                + " may not create it (";
+        String whatToDo = ") — correct the database in the URI (ch://127.0.0.1:" + server.httpPort() + "/DATABASE) if it is misspelt, "
+                + "or have an administrator create " + misspelt + " and give user " + user + " access to it";
+
+        CliRun validate = CliRun.fanout("validate", "--connect", topology.toString());
+
+        assertThat(validate.code()).as(validate.out() + validate.err()).isEqualTo(2);
+        assertThat(validate.out().lines()).as(validate.out()).contains("  quotes_db: ok", "  main_db: ok")
+                .anySatisfy(l -> assertThat(l).startsWith("  clickhouse: failed (permanent): " + reason)
+                        .contains("Access denied to database " + misspelt).endsWith(whatToDo));
+        assertThat(validate.all()).doesNotContain(server.securedPassword());
+
+        CliRun run = CliRun.fanout(ThreeDestinations.ingest(topology, inputs));
+
+        assertBrokenRun(run, server, inputs, expected, false, "clickhouse is down, its writer did not open: ", reason, whatToDo);
+        assertThat(Phase3EndToEndTest.databaseExists(server, misspelt)).isFalse();
+
+        topology(server, ClickHouseServer.ONE_DATABASE, user, server.securedPassword());
+        replayAndAssertEverything(topology, server, ClickHouseServer.ONE_DATABASE, expected);
     }
 }

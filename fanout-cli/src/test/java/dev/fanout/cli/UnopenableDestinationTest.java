@@ -1,7 +1,6 @@
 package dev.fanout.cli;
 
 import dev.fanout.dlq.DeadLetter;
-import dev.fanout.dlq.DeadLetterStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,13 +8,10 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import static dev.fanout.cli.CliRun.fanout;
@@ -26,6 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * run: three DuckDB destinations, the trades one unusable in each way a new user meets, and every
  * table of the two others equals the expectation row by row, the trades packets are parked with the
  * open error as the reason, and after the cause is gone {@code fanout dlq replay} lands them.
+ *
+ * <p>A folder the user may not write is not here: these tests run as root, which writes through mode
+ * bits. distribution-tests' {@code PermissionDeniedTest} runs that case from the tarball as an
+ * unprivileged user.
  */
 @Timeout(180)
 class UnopenableDestinationTest {
@@ -43,47 +43,7 @@ class UnopenableDestinationTest {
     }
 
     private Path topology() throws IOException {
-        return Files.writeString(work.resolve("three.yaml"), """
-                version: 1
-                destinations:
-                  trades_db: { uri: "duckdb:data/trades/trades.duckdb" }
-                  quotes_db: { uri: "duckdb:data/quotes.duckdb" }
-                  main_db:   { uri: "duckdb:data/main.duckdb" }
-                routes:
-                  - { match: { table: trades }, to: trades_db }
-                  - { match: { table: "quotes_*" }, to: quotes_db }
-                default: main_db
-                tables:
-                  trades:      { primary_key: [trade_id], version_column: updated_at }
-                  quotes_us:   { primary_key: [symbol], version_column: ts }
-                  quotes_eu:   { primary_key: [symbol], version_column: ts }
-                  bars:        { primary_key: [symbol, day], version_column: updated_at }
-                  instruments: { primary_key: [symbol], version_column: updated_at }
-                batch: { max_rows: 50000, max_age: 200ms }
-                retry: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 5ms }
-                dlq: { path: data/dlq }
-                """);
-    }
-
-    /** The phase-2 expectation placed as this topology places it: both bars files' rows in main.duckdb. */
-    private static Examples.Tables expectation(List<Path> inputs) throws IOException {
-        Examples.Tables phase2 = Examples.expectation(inputs);
-        Examples.Tables expected = new Examples.Tables();
-        expected.put("trades.duckdb", phase2.get("trades.duckdb"));
-        expected.put("quotes.duckdb", phase2.get("quotes.duckdb"));
-        Map<String, Map<List<Object>, Map<String, Object>>> main = new java.util.TreeMap<>(phase2.get("main.duckdb"));
-        Map<List<Object>, Map<String, Object>> bars = new java.util.HashMap<>(phase2.get("bars.duckdb").get("bars"));
-        bars.putAll(phase2.get("bars_2025.duckdb").get("bars"));
-        main.put("bars", bars);
-        expected.put("main.duckdb", main);
-        return expected;
-    }
-
-    private static String[] ingest(Path topology, List<Path> inputs, String... flags) {
-        List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
-        args.addAll(List.of(flags));
-        inputs.forEach(p -> args.add(p.toString()));
-        return args.toArray(String[]::new);
+        return ThreeDestinations.topology(work, "three.yaml", "trades_db", "{ uri: \"duckdb:data/trades/trades.duckdb\" }");
     }
 
     private Examples.Tables everything() throws Exception {
@@ -95,9 +55,7 @@ class UnopenableDestinationTest {
     }
 
     private List<DeadLetter> parkedTrades() throws IOException {
-        try (DeadLetterStore store = DeadLetterStore.openReadOnly(data().resolve("dlq"))) {
-            return store.tables().contains("trades") ? store.records("trades") : List.of();
-        }
+        return ThreeDestinations.parked(data().resolve("dlq")).stream().filter(d -> d.packet().table().equals("trades")).toList();
     }
 
     /**
@@ -107,24 +65,21 @@ class UnopenableDestinationTest {
     private void brokenThenReplayed(ThrowingRunnable breakIt, ThrowingRunnable mend, String... reasonWords) throws Exception {
         Path topology = topology();
         List<Path> inputs = Examples.inputs("day1", "day2");
-        Examples.Tables expected = expectation(inputs);
+        Examples.Tables expected = ThreeDestinations.expectation(inputs, "trades.duckdb");
         Files.createDirectories(data());
         breakIt.run();
 
-        CliRun run = fanout(ingest(topology, inputs));
+        CliRun run = fanout(ThreeDestinations.ingest(topology, inputs));
 
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
         Examples.Tables others = Examples.readAll(data());
-        Examples.Tables expectedOthers = new Examples.Tables();
-        expectedOthers.putAll(expected);
-        expectedOthers.remove("trades.duckdb");
-        Examples.assertMatches(expectedOthers, others);
+        Examples.assertMatches(ThreeDestinations.withoutTrades(expected, "trades.duckdb"), others);
         List<DeadLetter> parked = parkedTrades();
         assertThat(parked).isNotEmpty().allSatisfy(d -> {
             assertThat(d.destination()).isEqualTo("trades_db");
             assertThat(d.message()).contains(reasonWords);
         });
-        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(tradeRows(inputs));
+        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(ThreeDestinations.tradeRows(inputs));
         assertThat(run.out()).containsPattern("trades_db +down ").contains("trades_db is down, its writer did not open: ")
                 .containsPattern("quotes_db +up ").containsPattern("main_db +up ");
         assertThat(run.err()).contains("table trades:").contains(reasonWords).contains("fanout dlq replay");
@@ -136,17 +91,6 @@ class UnopenableDestinationTest {
         assertThat(replay.out()).containsPattern("trades_db +up ");
         Examples.assertMatches(expected, everything());
         assertThat(parkedTrades()).isEmpty();
-    }
-
-    /** The data rows of the trades files: what the parked packets hold. */
-    private static long tradeRows(List<Path> inputs) throws IOException {
-        long rows = 0;
-        for (Path p : inputs) {
-            if (p.getFileName().toString().equals("trades.csv")) {
-                rows += Files.readAllLines(p).size() - 1;
-            }
-        }
-        return rows;
     }
 
     @FunctionalInterface
@@ -195,36 +139,12 @@ class UnopenableDestinationTest {
     }
 
     @Test
-    void itsFolderIsNotWritable() throws Exception {
-        Files.createDirectories(tradesDir());
-        Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("r-xr-xr-x"));
-        boolean bypassed = Files.isWritable(tradesDir());
-        try {
-            if (bypassed) {
-                // root (or a capability holder) writes through the mode bits: there is nothing to fail, so
-                // what such a user sees is an ordinary run — asserted here, the refusal is left untested
-                Path topology = topology();
-                List<Path> inputs = Examples.inputs("day1", "day2");
-                CliRun run = fanout(ingest(topology, inputs));
-                assertThat(run.code()).as(run.out() + run.err()).isEqualTo(0);
-                Examples.assertMatches(expectation(inputs), everything());
-                return;
-            }
-            brokenThenReplayed(() -> { },
-                    () -> Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("rwxr-xr-x")),
-                    "trades.duckdb");
-        } finally {
-            Files.setPosixFilePermissions(tradesDir(), PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-    }
-
-    @Test
     void requireAllDestinationsWritesNothingAndExitsTwoNamingTheDestination() throws Exception {
         Path topology = topology();
         Path file = tradesDir().resolve("trades.duckdb");
         Files.createDirectories(tradesDir());
         try (DuckDbFileHolder holder = DuckDbFileHolder.start(file)) {
-            CliRun run = fanout(ingest(topology, Examples.inputs("day1", "day2"), "--require-all-destinations"));
+            CliRun run = fanout(ThreeDestinations.ingest(topology, Examples.inputs("day1", "day2"), "--require-all-destinations"));
 
             assertThat(run.code()).as(run.out() + run.err()).isEqualTo(2);
             assertThat(run.err()).startsWith("fanout ingest: could not open 1 destination: destination trades_db: ")
@@ -233,7 +153,7 @@ class UnopenableDestinationTest {
             assertThat(written.values()).allSatisfy(tables -> assertThat(tables).isEmpty());
             assertThat(parkedTrades()).isEmpty();
 
-            CliRun lenient = fanout(ingest(topology, Examples.inputs("day1", "day2")));
+            CliRun lenient = fanout(ThreeDestinations.ingest(topology, Examples.inputs("day1", "day2")));
             assertThat(lenient.code()).as(lenient.out() + lenient.err()).isEqualTo(1);
             long parked = parkedTrades().size();
             assertThat(parked).isPositive();

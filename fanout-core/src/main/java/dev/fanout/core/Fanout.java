@@ -9,8 +9,6 @@ import dev.fanout.api.FlowController;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
-import dev.fanout.api.TableReader;
-import dev.fanout.api.WriteBatch;
 import dev.fanout.core.dispatch.DestinationHealth;
 import dev.fanout.core.dispatch.Dispatcher;
 import dev.fanout.core.dispatch.DispatcherSettings;
@@ -332,7 +330,7 @@ public final class Fanout implements AutoCloseable {
                 WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
                 destinations.put(name, destination);
                 try {
-                    writers.put(name, new OpenMasking(provider.create(destination), destination));
+                    writers.put(name, new SecretMasking(provider.create(destination), destination));
                 } catch (WriteException e) {
                     failures.put(name, String.valueOf(e.getMessage()));
                 } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
@@ -416,82 +414,6 @@ public final class Fanout implements AutoCloseable {
                 masked.put(name, destination == null ? message : TopologyValidator.redact(message, destination));
             });
             return new DispatcherStartException(masked);
-        }
-
-        /**
-         * A writer whose {@code open} and {@code targetIdentity} failures carry the destination's secrets masked
-         * ({@link TopologyValidator#redact}), without the original exception as the cause: they become
-         * the destination's health and the dead-letter reason of its packets.
-         */
-        private static final class OpenMasking implements BaseWriter {
-            private final BaseWriter writer;
-            private final Destination destination;
-
-            OpenMasking(BaseWriter writer, Destination destination) {
-                this.writer = writer;
-                this.destination = destination;
-            }
-
-            @Override
-            public void open() throws WriteException {
-                masked(() -> {
-                    writer.open();
-                    return null;
-                });
-            }
-
-            @Override
-            public Optional<String> targetIdentity() throws WriteException {
-                return masked(writer::targetIdentity);
-            }
-
-            private interface Step<T> {
-                T run() throws WriteException;
-            }
-
-            private <T> T masked(Step<T> step) throws WriteException {
-                try {
-                    return step.run();
-                } catch (WriteException e) {
-                    String masked = TopologyValidator.redact(String.valueOf(e.getMessage()), destination);
-                    if (masked.equals(e.getMessage())) {
-                        throw e;
-                    }
-                    throw new WriteException(masked, e.retryable(), e.table().orElse(null), e.column().orElse(null), null);
-                } catch (RuntimeException e) {
-                    String described = WriterFailures.describe(e);
-                    String masked = TopologyValidator.redact(described, destination);
-                    if (masked.equals(described)) {
-                        throw e;
-                    }
-                    throw WriteException.permanent(masked, null);
-                }
-            }
-
-            @Override
-            public void write(WriteBatch batch) throws WriteException {
-                writer.write(batch);
-            }
-
-            @Override
-            public void checkConnection() throws WriteException {
-                writer.checkConnection();
-            }
-
-            @Override
-            public Optional<TableReader> reader() {
-                return writer.reader();
-            }
-
-            @Override
-            public void close() throws WriteException {
-                writer.close();
-            }
-
-            @Override
-            public String toString() {
-                return writer.toString();
-            }
         }
 
         private static void closeQuietly(BaseWriter writer) {

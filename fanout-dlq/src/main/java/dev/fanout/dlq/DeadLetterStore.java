@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  * <p><b>State.</b> Records are never rewritten in place. Parking a letter whose id is already stored
  * (a failed replay: {@link DeadLetter#failedAgain}) supersedes the older record; {@link #resolve}
  * appends a tombstone. Readers see the latest record of each id, tombstoned ids excluded, in the order
- * the ids were first parked.
+ * the ids were first parked. So a file grows until {@link #compact} replaces it, atomically, with a copy
+ * of its live records.
  *
  * <p><b>Concurrency.</b> One process at a time writes a store ({@link #open} takes an exclusive file
  * lock, {@link DeadLetterStoreLockedException} otherwise); any number read it ({@link #openReadOnly}),
@@ -181,13 +182,34 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
     }
 
     /**
-     * Rewrites {@code table}'s file with only the latest record of each live id (through a temporary
-     * file, fsynced, then renamed over the old one), or deletes it when nothing is live. Worth it after a
-     * replay resolved most of a table. Records that cannot be decoded are kept as they are.
+     * Rewrites {@code table}'s file with only the latest record of each live id, in the order the ids
+     * were first parked, or removes the file when nothing is live. Worth it after a replay: resolved and
+     * superseded records stay in the file until then. Records this version cannot decode (a newer
+     * format) are kept as they are; damaged bytes and a torn tail, which no reader can use, are not
+     * copied (each is logged with its offset when read).
      *
-     * @return the bytes reclaimed
+     * <p><b>Crash safety.</b> The live records are copied to {@code <file>.tmp}, which is fsynced and
+     * then renamed over the file (an atomic rename), and the directory is fsynced. A crash before the
+     * rename leaves the old file whole and a leftover that the next {@link #open} removes and readers
+     * never look at; after it, the new file. No moment exists at which a live record is in neither.
+     * Readers ({@link #openReadOnly}) see the old file or the new one, each whole.
+     *
+     * @return what the file held before and after
      */
-    public long compact(String table) throws IOException {
+    public TableCompaction compact(String table) throws IOException {
+        return compact(table, false).orElseThrow();
+    }
+
+    /**
+     * {@link #compact} when none of {@code table}'s dead letters is live any more — a replay resolved
+     * them all — which removes its file; otherwise leaves the file as it is and returns empty. Costs
+     * one read of the file.
+     */
+    public Optional<TableCompaction> compactIfEmpty(String table) throws IOException {
+        return compact(table, true);
+    }
+
+    private Optional<TableCompaction> compact(String table, boolean onlyWhenEmpty) throws IOException {
         Objects.requireNonNull(table, "table is null");
         requireWritable("compact");
         TableLog log = log(table);
@@ -197,40 +219,72 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             try {
                 in = FileChannel.open(log.file, StandardOpenOption.READ);
             } catch (NoSuchFileException e) {
-                return 0;
+                return onlyWhenEmpty ? Optional.empty() : Optional.of(new TableCompaction(table, 0, 0, 0, 0, 0));
             }
             try (in) {
                 long size = in.size();
-                TableIndex index = index(in, size, log.file);
+                TableIndex index = index(in, size, log.file, false);
+                long dropped = index.scan.corruptBytes() + index.scan.tornTailBytes();
+                if (onlyWhenEmpty && !index.live.isEmpty()) {
+                    return Optional.empty();
+                }
                 if (index.live.isEmpty() && index.kept.isEmpty()) {
                     Files.delete(log.file);
                     Permissions.syncDirectory(dir);
-                    return size;
+                    return Optional.of(new TableCompaction(table, index.records, size, 0, 0, dropped));
                 }
                 Path tmp = log.file.resolveSibling(log.file.getFileName() + COMPACTION_SUFFIX);
-                long written = 0;
-                try (FileChannel out = FileChannel.open(tmp, Permissions.fileOptions(StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), Permissions.ownerFile())) {
-                    List<Long> offsets = new ArrayList<>(index.kept);
-                    index.live.values().forEach(e -> offsets.add(e.offset()));
-                    for (long offset : offsets) {
-                        Frames.Frame f = Frames.read(in, offset, size);
-                        if (f == null) {
-                            throw new IOException("dead-letter file " + log.file + " changed during compaction");
-                        }
-                        long n = f.end() - offset;
-                        for (long copied = 0; copied < n; ) {
-                            copied += in.transferTo(offset + copied, n - copied, out);
-                        }
-                        written += n;
+                List<Long> offsets = new ArrayList<>(index.kept);
+                index.live.values().forEach(e -> offsets.add(e.offset()));
+                long written;
+                try {
+                    written = copyFrames(in, size, offsets, tmp);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        Files.deleteIfExists(tmp);
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
                     }
-                    out.force(true);
+                    if (e instanceof IOException io) {
+                        throw new IOException("cannot compact dead-letter file " + log.file + " (" + IoFailures.reason(io)
+                                + "); the file is as it was: check free space (it needs up to " + size
+                                + " bytes more) and permissions of " + dir, e);
+                    }
+                    throw e;
                 }
-                Files.move(tmp, log.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                try {
+                    Files.move(tmp, log.file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (IOException e) {
+                    Files.deleteIfExists(tmp);
+                    throw new IOException("cannot compact dead-letter file " + log.file + ": renaming the compacted copy over it"
+                            + " failed (" + IoFailures.reason(e) + "); the file is as it was", e);
+                }
                 Permissions.syncDirectory(dir);
-                return size - written;
+                return Optional.of(new TableCompaction(table, index.records, size, offsets.size(), written, dropped));
             }
         }
+    }
+
+    /** Copies the frames at {@code offsets} of {@code in} into a new file {@code to} and fsyncs it; returns the bytes copied. */
+    private static long copyFrames(FileChannel in, long size, List<Long> offsets, Path to) throws IOException {
+        long written = 0;
+        try (FileChannel out = FileChannel.open(to, Permissions.fileOptions(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), Permissions.ownerFile())) {
+            for (long offset : offsets) {
+                Frames.Frame f = Frames.read(in, offset, size);
+                if (f == null) {
+                    throw new IOException("the record at offset " + offset + " changed while being copied; is another program"
+                            + " writing the file?");
+                }
+                long n = f.end() - offset;
+                for (long copied = 0; copied < n; ) {
+                    copied += in.transferTo(offset + copied, n - copied, out);
+                }
+                written += n;
+            }
+            out.force(true);
+        }
+        return written;
     }
 
     /** The tables that have a file in the store, sorted. */
@@ -455,8 +509,18 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
     }
 
     private static TableIndex index(FileChannel ch, long limit, Path file) throws IOException {
+        return index(ch, limit, file, true);
+    }
+
+    /**
+     * The live entries of a file, each with its summary, or — {@code summaries} false, for a compaction,
+     * which needs only where each live record is — without, so that a table of millions of records
+     * does not need their messages in memory.
+     */
+    private static TableIndex index(FileChannel ch, long limit, Path file, boolean summaries) throws IOException {
         TableIndex index = new TableIndex();
         index.scan = Frames.scan(ch, limit, file, f -> {
+            index.records++;
             if (f.version() > PayloadCodec.LATEST_FORMAT) {
                 index.kept.add(f.offset());
                 LOG.log(System.Logger.Level.WARNING, "dead-letter file {0}: record at offset {1} has format version {2},"
@@ -475,7 +539,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
             if (head.kind() == PayloadCodec.KIND_TOMBSTONE) {
                 index.live.remove(head.id());
             } else {
-                index.live.put(head.id(), new Entry(f.offset(), head.summary()));
+                index.live.put(head.id(), new Entry(f.offset(), summaries ? head.summary() : null));
             }
         });
         if (index.scan.tornTailBytes() > 0) {
@@ -563,6 +627,7 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         }
     }
 
+    /** Where a live record is, and its summary unless the index was built for a compaction. */
     private record Entry(long offset, PayloadCodec.Summary summary) {
     }
 
@@ -570,6 +635,8 @@ public final class DeadLetterStore implements DeadLetterSink, AutoCloseable {
         final LinkedHashMap<String, Entry> live = new LinkedHashMap<>();
         /** Records skipped but preserved by compaction: a newer format, or undecodable. */
         final List<Long> kept = new ArrayList<>();
+        /** Readable records of every kind, superseded and tombstones included. */
+        long records;
         Frames.Scan scan;
     }
 

@@ -173,10 +173,13 @@ class DeadLetterStoreTest {
             Path file = tmp.resolve("bars.dlq");
             long sizeBefore = Files.size(file);
 
-            long reclaimed = store.compact("bars");
+            TableCompaction compaction = store.compact("bars");
 
-            assertThat(reclaimed).isPositive();
-            assertThat(Files.size(file)).isEqualTo(sizeBefore - reclaimed);
+            assertThat(compaction.reclaimedBytes()).isPositive();
+            assertThat(compaction.bytesBefore()).isEqualTo(sizeBefore);
+            assertThat(Files.size(file)).isEqualTo(compaction.bytesAfter()).isEqualTo(sizeBefore - compaction.reclaimedBytes());
+            assertThat(compaction.recordsBefore()).as("20 letters, 15 tombstones, one retry").isEqualTo(36);
+            assertThat(compaction.recordsAfter()).isEqualTo(5);
             List<DeadLetter> after = store.records("bars");
             assertThat(after).extracting(DeadLetter::id).containsExactly(ids.get(0), ids.get(4), ids.get(8), ids.get(12), ids.get(16));
             for (int i = 0; i < after.size(); i++) {

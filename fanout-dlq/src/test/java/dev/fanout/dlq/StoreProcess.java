@@ -15,7 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * The child JVM of {@link DeadLetterStoreProcessTest}. Modes: {@code hold DIR} opens the store,
  * prints READY and keeps it until standard input closes; {@code try DIR} prints OPENED or
  * {@code LOCKED <message>}; {@code park DIR} parks letters from three threads forever, printing each
- * id once {@code park} has returned.
+ * id once {@code park} has returned; {@code compact DIR TABLE} compacts the table over and over,
+ * printing COMPACTED after each.
  */
 public final class StoreProcess {
 
@@ -51,6 +52,13 @@ public final class StoreProcess {
                     String table = t == 2 ? "quotes" : "trades";
                     Thread thread = new Thread(() -> parkForever(store, table));
                     thread.start();
+                }
+            }
+            case "compact" -> {
+                DeadLetterStore store = DeadLetterStore.open(dir);
+                while (true) {
+                    store.compact(args[2]);
+                    System.out.println("COMPACTED");
                 }
             }
             default -> throw new IllegalArgumentException("mode " + args[0]);

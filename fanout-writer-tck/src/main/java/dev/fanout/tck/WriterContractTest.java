@@ -49,7 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * nulls; composite keys; new columns and int32 → int64 → float64 widening; incompatible changes fail
  * permanently naming table and column; a transient outage of the target ({@link #interruptTarget()})
  * fails a write retryably and the same batch lands when retried on the same writer (error
- * classification: retryable vs permanent); identifiers needing quotes are safe; {@code close()} is
+ * classification: retryable vs permanent); an {@code open} that failed retryably
+ * ({@link #interruptTargetBeforeOpen()}) succeeds when called again on the same writer and leaves
+ * nothing behind; identifiers needing quotes are safe; {@code close()} is
  * idempotent; the provider is found by {@link ServiceLoader} and validates its test destination; a
  * writer has a {@link BaseWriter#reader() reader} exactly when its provider declares
  * {@link Capability#READ}, and then its test must extend {@link ReaderContractTest}, which adds the
@@ -96,6 +98,19 @@ public abstract class WriterContractTest {
      * writing the same batch again on the same writer must then succeed.
      */
     protected abstract AutoCloseable interruptTarget() throws Exception;
+
+    /**
+     * Makes {@link #destination}'s target fail for a while in a way a retry cures before any writer
+     * has opened it: the writer's {@link BaseWriter#open() open()}, or its first write when its open
+     * connects lazily, must fail with a {@link WriteException#retryable() retryable} exception. Returns
+     * what ends the condition. The default is {@link #interruptTarget()}, right for outages that need no
+     * open writer (a server stopped, a lock taken by another connection); a writer whose
+     * {@code interruptTarget} works on the state of its open writer (DuckDB invalidating the instance it
+     * has open) overrides this one, e.g. with the file held by another process.
+     */
+    protected AutoCloseable interruptTargetBeforeOpen() throws Exception {
+        return interruptTarget();
+    }
 
     @BeforeEach
     void freshDestination() {
@@ -310,6 +325,47 @@ public abstract class WriterContractTest {
         assertThat(rows).hasSize(2);
         assertRow(rows.get(1L), row("symbol", "after", VERSION, 2L));
         assertRow(rows.get(2L), row("symbol", "new", VERSION, 2L));
+    }
+
+    /**
+     * {@link BaseWriter}'s lifecycle: {@code open} may be called again after it threw, and a failed
+     * open leaves nothing behind. The target is interrupted before the first open; once the outage
+     * ends, another writer can take the target (nothing held by the failed open), the same writer
+     * opens (when its open was what failed) and lands the batch, and after its {@code close} a third
+     * writer opens the target and writes (nothing held by the closed one).
+     */
+    @Test
+    void aFailedOpenIsRetriedOnTheSameWriterAndLeavesNothingBehind() throws Exception {
+        WriteBatch first = batch(packet("trades", TRADES, 1, r(1L, "first", 1.0)));
+        BaseWriter writer = provider().create(destination);
+        WriteException openFailure;
+        try {
+            WriteException writeFailure = null;
+            try (AutoCloseable outage = interruptTargetBeforeOpen()) {
+                openFailure = catchThrowableOfType(WriteException.class, writer::open);
+                if (openFailure == null) {
+                    writeFailure = catchThrowableOfType(WriteException.class, () -> writer.write(first));
+                }
+            }
+            WriteException e = openFailure != null ? openFailure : writeFailure;
+            assertThat(e).as("open(), or the first write after an open that returned, fails with a WriteException while the target "
+                    + "is interrupted").isNotNull();
+            assertThat(e.retryable()).as("retryable: " + e.getMessage()).isTrue();
+
+            if (openFailure != null) {
+                write(batch(packet("trades", TRADES, 1, r(2L, "between", 2.0))));
+                writer.open();
+            }
+            writer.write(first);
+        } finally {
+            writer.close();
+        }
+        write(batch(packet("trades", TRADES, 1, r(3L, "after", 3.0))));
+
+        Map<Object, Map<String, Object>> rows = byKey(read("trades"), "id");
+        assertRow(rows.get(1L), row("symbol", "first", VERSION, 1L));
+        assertRow(rows.get(3L), row("symbol", "after", VERSION, 1L));
+        assertThat(rows).containsOnlyKeys(openFailure != null ? List.of(1L, 2L, 3L) : List.of(1L, 3L));
     }
 
     @Test

@@ -34,6 +34,10 @@ import java.util.regex.Pattern;
  * DuckDB, whose readers infer types well. Rows come out in file order, {@code packetRows} at a time.
  * Not thread-safe; one reader per ingesting thread.
  *
+ * <p><b>CSV and TSV</b> are read strictly ({@link RowFormat}): one fixed dialect, types inferred from
+ * the whole file, and {@link #describe} reads the file through, so a malformed line is refused naming
+ * its line before any row is sent, and {@link #read} reads with the types describe found.
+ *
  * <p><b>Timestamps</b> of every DuckDB kind ({@code TIMESTAMP}, {@code TIMESTAMP_S}, {@code _MS},
  * {@code _NS}, {@code TIMESTAMP WITH TIME ZONE}) are selected as microseconds since the epoch and
  * become {@link Instant}s without passing through the JVM's default time zone (the JDBC driver's own
@@ -67,49 +71,124 @@ public final class RowFileReader implements AutoCloseable {
         return RowFormat.baseName(file);
     }
 
-    /** What a file holds, as fanout will send it. */
-    public record FileShape(Path file, List<Column> columns, long rows) {
+    /**
+     * What a file holds, as fanout will send it, and the DuckDB scan that reads it so: for CSV and
+     * TSV the dialect, column types and date formats found by {@link #describe}, fixed, so that
+     * reading the file again guesses nothing anew.
+     */
+    public record FileShape(Path file, List<Column> columns, long rows, String scan) {
     }
 
-    /** The columns and row count of {@code file}, with their logical types. */
+    /**
+     * The columns and row count of {@code file}, with their logical types. A CSV or TSV file is read
+     * through to its end first, every line checked against the header, so a file that would fail
+     * half-way through fails here, before any of its rows is sent: a malformed line (an unterminated
+     * quote, more or fewer fields than the header names, bytes that are not UTF-8) is refused naming
+     * the file and the line; so are an empty file and a header that names a column twice (DuckDB would
+     * rename the second) or leaves one unnamed. A file with a header and no rows is zero rows of its
+     * header's columns, all text.
+     */
     public FileShape describe(Path file) throws RowFileException {
-        requireReadable(file);
+        requireRowFile(file);
+        requireNotEmpty(file);
         RowFormat format = formatOf(file);
+        if (format.delimited()) {
+            return describeDelimited(file, format);
+        }
         List<Column> columns = new ArrayList<>();
-        for (FileColumn c : fileColumns(file, format)) {
+        String scan = format.scan(file);
+        for (FileColumn c : fileColumns(file, format, scan)) {
             columns.add(Column.of(c.name(), logicalType(file, c.name(), c.duckType())));
         }
         long rows;
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + format.scan(file))) {
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + scan)) {
             rs.next();
             rows = rs.getLong(1);
         } catch (SQLException e) {
             throw new RowFileException(file + ": cannot count rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
-        return new FileShape(file, columns, rows);
+        return new FileShape(file, columns, rows, scan);
+    }
+
+    private FileShape describeDelimited(Path file, RowFormat format) throws RowFileException {
+        List<String> header = header(file, format);
+        long rows;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM " + format.strictTextScan(file, header))) {
+            rs.next();
+            rows = rs.getLong(1);
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        List<Column> columns = new ArrayList<>();
+        if (rows == 0) {
+            header.forEach(name -> columns.add(Column.of(name, LogicalType.STRING)));
+            return new FileShape(file, columns, 0, format.strictTextScan(file, header));
+        }
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        String dateFormat = null;
+        String timestampFormat = null;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT c.name, c.type, DateFormat, TimestampFormat FROM (SELECT unnest(Columns) AS c, "
+                     + "DateFormat, TimestampFormat FROM " + format.sniff(file) + ")")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+                types.add(rs.getString(2));
+                dateFormat = rs.getString(3);
+                timestampFormat = rs.getString(4);
+            }
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        if (!names.equals(header)) {
+            throw new RowFileException(file + ": DuckDB reads the header as " + names + ", not as " + header
+                    + "; rename the columns so that each is plain text and distinct");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            columns.add(Column.of(names.get(i), logicalType(file, names.get(i), types.get(i))));
+        }
+        return new FileShape(file, columns, rows, format.typedScan(file, names, types, dateFormat, timestampFormat));
+    }
+
+    /** The column names on a delimited file's first line, refusing an empty file, duplicate names and unnamed columns. */
+    private List<String> header(Path file, RowFormat format) throws RowFileException {
+        String line;
+        try (Statement s = connection.createStatement();
+             ResultSet rs = s.executeQuery(format.firstLineScan(file))) {
+            line = rs.next() ? rs.getString(1) : null;
+        } catch (SQLException e) {
+            throw new RowFileException(CsvProblems.describe(file, e), e);
+        }
+        if (line == null) {
+            throw new RowFileException(file + ": is empty: a " + format.name() + " file needs at least its header line "
+                    + "naming the columns; write the header, or leave the file out");
+        }
+        return CsvProblems.headerNames(file, line, format.delimiterChar());
     }
 
     /**
-     * Streams {@code file} as packets of at most {@code packetRows} rows of {@code table}, keyed as
+     * Streams the file {@code shape} describes as packets of at most {@code packetRows} rows of {@code table}, keyed as
      * {@code schema} says, to {@code sink}, in file order. Returns the rows read. The schema's columns
      * are the file's columns, in file order, as {@link #describe} gives them.
      */
-    public long read(Path file, Schema schema, String table, String domain, int packetRows, Consumer<FramePacket> sink)
+    public long read(FileShape shape, Schema schema, String table, String domain, int packetRows, Consumer<FramePacket> sink)
             throws RowFileException {
+        Path file = shape.file();
         Objects.requireNonNull(schema, "schema is null");
         if (packetRows < 1) {
             throw new IllegalArgumentException("packet rows must be at least 1");
         }
         RowFormat format = formatOf(file);
-        List<FileColumn> fileColumns = fileColumns(file, format);
+        List<FileColumn> fileColumns = fileColumns(file, format, shape.scan());
         int width = schema.width();
         if (fileColumns.size() != width) {
             throw new RowFileException(file + ": has " + fileColumns.size() + " columns, but " + width
                     + " were expected; was it changed since it was described?");
         }
         ValueReader[] readers = new ValueReader[width];
-        StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + format.scan(file));
+        StringJoiner select = new StringJoiner(", ", "SELECT ", " FROM " + shape.scan());
         for (int i = 0; i < width; i++) {
             FileColumn column = fileColumns.get(i);
             LogicalType type = schema.column(i).type();
@@ -140,6 +219,10 @@ public final class RowFileReader implements AutoCloseable {
                 sink.accept(builder.build());
             }
         } catch (SQLException e) {
+            if (format.delimited()) {
+                String problem = CsvProblems.describe(file, e).substring(file.toString().length() + 2);
+                throw new RowFileException(file + ": read failed after " + total + " rows: " + problem, e);
+            }
             throw new RowFileException(file + ": read failed after " + total + " rows: " + DuckDbMessages.condense(e.getMessage()), e);
         }
         return total;
@@ -149,10 +232,10 @@ public final class RowFileReader implements AutoCloseable {
     private record FileColumn(String name, String duckType) {
     }
 
-    private List<FileColumn> fileColumns(Path file, RowFormat format) throws RowFileException {
+    private List<FileColumn> fileColumns(Path file, RowFormat format, String scan) throws RowFileException {
         List<FileColumn> columns = new ArrayList<>();
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + format.scan(file))) {
+             ResultSet rs = s.executeQuery("DESCRIBE SELECT * FROM " + scan)) {
             while (rs.next()) {
                 columns.add(new FileColumn(rs.getString("column_name"), rs.getString("column_type")));
             }
@@ -195,12 +278,32 @@ public final class RowFileReader implements AutoCloseable {
         return "'" + text.replace("'", "''") + "'";
     }
 
-    private static void requireReadable(Path file) throws RowFileException {
+    /**
+     * Refuses a path that is not a readable file of a known format — missing, a directory, not
+     * readable, an unknown extension: a mistake on the command line, found before its content is read.
+     */
+    public static void requireRowFile(Path file) throws RowFileException {
+        if (Files.isDirectory(file)) {
+            throw new RowFileException(file + ": is a directory, not a row file; name the files in it instead (e.g. "
+                    + file.resolve("*.csv") + ")");
+        }
         if (!Files.isRegularFile(file)) {
             throw new RowFileException(file + ": no such file");
         }
+        formatOf(file);
         if (!Files.isReadable(file)) {
             throw new RowFileException(file + ": not readable by this user");
+        }
+    }
+
+    private static void requireNotEmpty(Path file) throws RowFileException {
+        try {
+            if (Files.size(file) == 0) {
+                throw new RowFileException(file + ": is empty (0 bytes); a row file needs at least its columns "
+                        + "(a CSV or TSV file its header line); write them, or leave the file out");
+            }
+        } catch (java.io.IOException e) {
+            throw new RowFileException(file + ": cannot read its size: " + e.getMessage(), e);
         }
     }
 

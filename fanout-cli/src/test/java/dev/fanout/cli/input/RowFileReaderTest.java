@@ -40,7 +40,7 @@ class RowFileReaderTest {
         try (RowFileReader reader = new RowFileReader()) {
             RowFileReader.FileShape shape = reader.describe(file);
             Schema schema = Schema.of(shape.columns(), List.of(shape.columns().get(0).name()));
-            reader.read(file, schema, "t", null, 2, packets::add);
+            reader.read(shape, schema, "t", null, 2, packets::add);
         }
         List<List<Object>> rows = new ArrayList<>();
         for (FramePacket p : packets) {

@@ -92,6 +92,12 @@ import java.util.stream.Collectors;
  * the part fails with both errors. Without one, it fails. Parts abandoned because the thread dies of
  * any other {@link Error} (out of memory, a fault of the core) fail without parking: no I/O is
  * attempted on the way out.
+ *
+ * <p><b>Logging.</b> One line per failed attempt, per parked or failed batch and per open failure,
+ * naming the destination and the reason. The cause's stack trace follows only when this class logs
+ * at debug ({@code fanout --verbose}), or when the writer failed with an unexpected runtime exception
+ * or linkage error (a fault of the plugin). The writers' failures reach the lane with the
+ * destination's secrets masked ({@code dev.fanout.core.SecretMasking}), stack traces included.
  */
 final class Lane {
 
@@ -449,7 +455,8 @@ final class Lane {
             }
             if (notOpened != null && refusal == null) {
                 log.warn("destination {}: the writer did not open; its packets are {} until it does: {}", destination,
-                        deadLetters == null ? "retried, then failed," : "retried, then parked,", notOpened.message());
+                        deadLetters == null ? "retried, then failed," : "retried, then parked,", notOpened.message(),
+                        traceOf(notOpened));
             }
             firstOpen.complete(notOpened == null ? null : notOpened.message());
             serve();
@@ -723,7 +730,7 @@ final class Lane {
             log.warn("destination {} table {}: {} of {} packets (first {}) failed, attempt {} of {}, retrying in {} ms: {}",
                     destination, first.table(), failure.atOpen() ? "opening the writer for a write" : "write", parts.size(),
                     first.packetId(), attempt, maxAttempts,
-                    pause.toMillis(), failure.message());
+                    pause.toMillis(), failure.message(), traceOf(failure));
             try {
                 sleeper.sleep(pause);
             } catch (InterruptedException e) {
@@ -760,7 +767,7 @@ final class Lane {
                 || failure.cause() instanceof ServiceConfigurationError) {
             log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message(), failure.cause());
         } else {
-            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message());
+            log.warn(message, destination, parts.get(0).packet.table(), parts.size(), fate, ids, failure.message(), traceOf(failure));
         }
         if (deadLetters == null) {
             failures.add(parts.size());
@@ -852,6 +859,11 @@ final class Lane {
         log.warn("destination {}: lane stopped with {} packet(s) not written", destination, left.size());
         failures.add(left.size());
         complete(left, DestinationResult.failed(destination, "lane " + destination + " stopped before writing this packet", true));
+    }
+
+    /** The failure's cause, for its stack trace after the log line, when this class logs at debug; else null (one line). */
+    private static Throwable traceOf(Failure failure) {
+        return log.isDebugEnabled() ? failure.cause() : null;
     }
 
     private static String messageOf(WriteException e) {

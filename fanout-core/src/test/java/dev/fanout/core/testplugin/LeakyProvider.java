@@ -12,9 +12,20 @@ import java.util.List;
  * A test plugin for {@code leaky:<anything>} that accepts every destination, then fails in
  * {@link #create} ({@code fail: create}) or in {@link BaseWriter#open} ({@code fail: open}) with a
  * message quoting its URI and the values of its {@code password} and {@code auth_key} options — a
- * careless plugin, so tests can prove the core masks what it says.
+ * careless plugin, so tests can prove the core masks what it says. With {@code fail: open-cause} the
+ * open failure's own message is clean and its cause (a client library's exception, say) and a
+ * suppressed exception quote them; {@code fail: write} and {@code fail: write-runtime} fail every
+ * write the same way with a {@link WriteException} or an {@link IllegalStateException}.
  */
 public class LeakyProvider implements WriterProvider {
+
+    /** A client library's failure quoting the secrets, in its message, its cause's and a suppressed one's. */
+    private static Exception clientFailure(Destination d, String when) {
+        java.io.IOException client = new java.io.IOException("POST " + d.uri() + " failed",
+                new java.net.ConnectException(confession(d, when)));
+        client.addSuppressed(new IllegalArgumentException("password=" + d.option("password").orElse("?")));
+        return client;
+    }
 
     @Override
     public String scheme() {
@@ -34,13 +45,24 @@ public class LeakyProvider implements WriterProvider {
         return new BaseWriter() {
             @Override
             public void open() throws WriteException {
-                if ("open".equals(destination.option("fail").orElse(""))) {
+                String fail = destination.option("fail").orElse("");
+                if ("open".equals(fail)) {
                     throw WriteException.retryable(confession(destination, "open"), null);
+                }
+                if ("open-cause".equals(fail)) {
+                    throw WriteException.retryable("cannot open: the client failed", clientFailure(destination, "open"));
                 }
             }
 
             @Override
-            public void write(WriteBatch batch) {
+            public void write(WriteBatch batch) throws WriteException {
+                String fail = destination.option("fail").orElse("");
+                if ("write".equals(fail)) {
+                    throw WriteException.retryable(confession(destination, "write"), clientFailure(destination, "write"));
+                }
+                if ("write-runtime".equals(fail)) {
+                    throw new IllegalStateException(confession(destination, "write"), clientFailure(destination, "write"));
+                }
             }
 
             @Override

@@ -34,8 +34,10 @@ final class ClickHouseFailure {
 
     /** UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED. */
     private static final Set<Integer> AUTHENTICATION_CODES = Set.of(192, 193, 194, 516);
-    /** ACCESS_DENIED, READONLY, NOT_ENOUGH_PRIVILEGES. */
-    private static final Set<Integer> PRIVILEGE_CODES = Set.of(497, 164, 499);
+    /** DATABASE_ACCESS_DENIED: the database is not among the user's allowed databases. */
+    private static final int DATABASE_ACCESS_DENIED = 291;
+    /** DATABASE_ACCESS_DENIED, ACCESS_DENIED, READONLY, NOT_ENOUGH_PRIVILEGES. */
+    private static final Set<Integer> PRIVILEGE_CODES = Set.of(DATABASE_ACCESS_DENIED, 497, 164, 499);
     /**
      * TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_SIMULTANEOUS_QUERIES, NO_FREE_CONNECTION, SOCKET_TIMEOUT,
      * NETWORK_ERROR, ABORTED, MEMORY_LIMIT_EXCEEDED, TABLE_IS_READ_ONLY, TOO_MANY_PARTS,
@@ -117,6 +119,26 @@ final class ClickHouseFailure {
         return new WriteException("destination " + destination.name() + ": the ClickHouse server at " + destination.hostPort()
                 + " is not answering (" + causeText(unwrap(error), destination) + ") — start it, or correct host and port in the URI",
                 true, null, null, error);
+    }
+
+    /** Whether {@code error} is the server's DATABASE_ACCESS_DENIED. */
+    static boolean isDatabaseAccessDenied(Throwable error) {
+        return unwrap(error) instanceof ServerException se && code(se) == DATABASE_ACCESS_DENIED;
+    }
+
+    /**
+     * The permanent failure of creating the destination's database, which does not exist, because it
+     * is not among the user's allowed databases (18.16: {@code Access denied to database X for user
+     * U}; {@link #isDatabaseAccessDenied}). Says so, with the server's words, and the two ways out. A
+     * readonly user's refusal is not this: it is a privilege failure of {@link #of}.
+     */
+    static WriteException databaseNotCreated(ClickHouseDestination destination, Throwable error) {
+        Throwable e = unwrap(error);
+        String text = e instanceof ServerException se ? scrub(serverText(se.getMessage()), destination.password()) : causeText(e, destination);
+        return new WriteException("destination " + destination.name() + ": the database " + destination.database() + " does not exist at "
+                + destination.hostPort() + " and user " + destination.user() + " may not create it (" + text + ") — correct the database "
+                + "in the URI (ch://" + destination.hostPort() + "/DATABASE) if it is misspelt, or have an administrator create "
+                + destination.database() + " and give user " + destination.user() + " access to it", false, null, null, e);
     }
 
     /** The ClickHouse error code of {@code e}: the header's, else the one in its message, else 0. */

@@ -48,8 +48,9 @@ import java.util.stream.Collectors;
  *
  * <p><b>Connecting</b>: {@link #open()} reads the server version, which decides compression and
  * the timestamp and date types of new columns (see {@link ClickHouseServerVersion}), and creates the
- * database when it is missing. A permanent failure there (authentication, privileges, TLS) fails
- * {@code open}. A retryable one — the server down or unreachable for now — does not: the
+ * database when it is missing. A permanent failure there (authentication, privileges, TLS; a
+ * missing database outside the user's allowed databases, which the message names as such with what
+ * to do) fails {@code open}. A retryable one — the server down or unreachable for now — does not: the
  * destination must not stop the run's other destinations, so {@code open} returns and every
  * {@link #write} connects first, failing retryably while the server is away (the core's retries,
  * circuit breaker and dead-letter queue take it from there) and writing once it is back.
@@ -174,7 +175,12 @@ public final class ClickHouseWriter implements BaseWriter {
             List<String[]> found = plain.rows("SELECT count() FROM system.databases WHERE name = " + literal(destination.database()));
             if (found.isEmpty() || "0".equals(found.get(0)[0])) {
                 step = "creating the database " + destination.database();
-                plain.execute(ReplacingMergeTreeDdl.createDatabase(destination.database()));
+                try {
+                    plain.execute(ReplacingMergeTreeDdl.createDatabase(destination.database()));
+                } catch (RuntimeException e) {
+                    throw ClickHouseFailure.isDatabaseAccessDenied(e) ? ClickHouseFailure.databaseNotCreated(destination, e)
+                            : ClickHouseFailure.of(destination, null, step, e);
+                }
             }
             http = plain;
         } catch (RuntimeException e) {

@@ -28,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * A real {@code clickhouse-server} run as a child process for tests: free loopback ports, a config
  * and data directory of its own under a temporary directory, the user {@code default} without a
- * password and {@link #SECURED_USER} with a random one. The configuration is the one
+ * password, {@link #SECURED_USER} with a random one and {@link #ONE_DATABASE_USER}, confined to one
+ * database, with the same. The configuration is the one
  * {@code scripts/clickhouse} gives users' local servers: the templates of
  * {@code scripts/clickhouse-config/}, on the test class path (and in this module's test-jar). Stopping and starting again keeps ports and
  * data, so a test can take the server away under a writer and bring it back.
@@ -40,6 +41,13 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /** A user that needs {@link #securedPassword()}. */
     public static final String SECURED_USER = "fanout_secured";
+    /**
+     * A user with {@link #securedPassword()} that may use (and create) {@link #ONE_DATABASE} and no
+     * other database: a database the writer may not create.
+     */
+    public static final String ONE_DATABASE_USER = "fanout_one_database";
+    /** The one database {@link #ONE_DATABASE_USER} may use. */
+    public static final String ONE_DATABASE = "fanout_allowed";
 
     /** What to tell a developer whose machine lacks the server. */
     static final String MISSING = "clickhouse-server (or clickhouse) was not found on PATH nor in /usr/sbin, /usr/bin, /usr/local/bin: "

@@ -53,6 +53,19 @@ final class DuckDbFailure {
         return message.startsWith("FATAL Error") || message.toLowerCase(java.util.Locale.ROOT).contains("has been invalidated");
     }
 
+    /** Whether a commit failed ("Failed to commit: Could not write file ...: No space left on device"). */
+    static boolean isFailedCommit(String message) {
+        return message != null && message.contains("Failed to commit");
+    }
+
+    /**
+     * Whether DuckDB refused a commit because the transaction was already gone ("cannot commit - no
+     * transaction is active"): an aftermath, whose cause is the failure before it on that target.
+     */
+    static boolean isNoActiveTransaction(String message) {
+        return message != null && message.contains("no transaction is active");
+    }
+
     /** Whether an insert was refused because a key already exists. */
     static boolean isDuplicateKey(String message) {
         return message != null && message.startsWith("Constraint Error") && message.toLowerCase(java.util.Locale.ROOT).contains("duplicate key");
@@ -80,7 +93,22 @@ final class DuckDbFailure {
      */
     static WriteException whileWriting(String destination, String table, String action, SQLException e, boolean retryable,
                                        UnaryOperator<String> mask) {
-        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + condense(e.getMessage());
+        return whileWriting(destination, table, action, e, null, retryable, mask);
+    }
+
+    /**
+     * {@link #whileWriting(String, String, String, SQLException, boolean, UnaryOperator)}; when DuckDB's
+     * message is only the aftermath of an earlier failure ("cannot commit - no transaction is active"),
+     * followed by {@code earlierFailure}, the last failure on this target before it (null: none known),
+     * so that the cause — a full disk, say — is named.
+     */
+    static WriteException whileWriting(String destination, String table, String action, SQLException e, String earlierFailure,
+                                       boolean retryable, UnaryOperator<String> mask) {
+        String said = condense(e.getMessage());
+        if (isNoActiveTransaction(e.getMessage()) && earlierFailure != null && !isNoActiveTransaction(earlierFailure)) {
+            said += "; the failure before it on this target: " + condense(earlierFailure);
+        }
+        String message = "destination " + destination + onTable(table) + ": " + action + " failed: " + said;
         return new WriteException(mask.apply(message), retryable, table, null, causeUnlessMasked(e, mask));
     }
 
@@ -189,6 +217,10 @@ final class DuckDbFailure {
                     + " is already open in this process with other options; one file takes one writer — give each destination its own file", e);
         }
         String message = "destination " + destination + ": cannot open DuckDB file " + file + ": " + condense(raw);
+        if (raw.contains("Permission denied") || raw.contains("Read-only file system")) {
+            message += " — the user running fanout must be able to write the file and its folder " + file.getParent()
+                    + ": change their owner or mode, or give this destination a file in a folder it may write";
+        }
         return new WriteException(message, isTransient(raw), null, null, e);
     }
 }

@@ -175,13 +175,34 @@ public final class DuckDbWriter implements BaseWriter {
      */
     WriteException failed(String table, String step, SQLException e) {
         String earlier = lastFailure;
-        if (!DuckDbFailure.isAfterFatalError(e.getMessage())) {
+        if (!DuckDbFailure.isAfterFatalError(e.getMessage()) && !DuckDbFailure.isNoActiveTransaction(e.getMessage())) {
             lastFailure = e.getMessage();
         }
         if (DuckDbFailure.isInvalidated(e.getMessage())) {
             return reopenAfterInvalidation(table, step, e, earlier);
         }
-        return DuckDbFailure.whileWriting(destination, table, step, e, target.isTransient(e.getMessage()), target::mask);
+        if (DuckDbFailure.isFailedCommit(e.getMessage()) || DuckDbFailure.isNoActiveTransaction(e.getMessage())) {
+            dropConnection(e);
+        }
+        return DuckDbFailure.whileWriting(destination, table, step, e, earlier, target.isTransient(e.getMessage()), target::mask);
+    }
+
+    /**
+     * Drops a connection whose transaction state DuckDB left unknown — after a failed commit, the next
+     * transaction on it can end in "cannot commit - no transaction is active" — so the next write
+     * starts on a fresh one ({@link #requireConnection}).
+     */
+    private void dropConnection(SQLException cause) {
+        DuckDBConnection dropped = connection;
+        connection = null;
+        tables.clear();
+        stages.clear();
+        reopenPending = true;
+        try {
+            dropped.close();
+        } catch (SQLException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** Where in {@code batch} the first row whose version does not fit a long is, e.g. {@code " (packet p, row 3: +300000-01-01T00:00:00Z)"}. */
@@ -207,16 +228,7 @@ public final class DuckDbWriter implements BaseWriter {
      * normally takes the batch.
      */
     private WriteException reopenAfterInvalidation(String table, String step, SQLException cause, String earlierFailure) {
-        DuckDBConnection dropped = connection;
-        connection = null;
-        tables.clear();
-        stages.clear();
-        reopenPending = true;
-        try {
-            dropped.close();
-        } catch (SQLException | RuntimeException e) {
-            cause.addSuppressed(e);
-        }
+        dropConnection(cause);
         String reopenProblem = null;
         try {
             open();

@@ -30,4 +30,10 @@ class DuckDbWriterContractTest extends ReaderContractTest {
         DuckDbFaults.invalidate(DuckDbWriterProvider.resolve(destination));
         return () -> { };
     }
+
+    /** Another process holds the file: the writer's open finds it locked, retryably, until that process ends. */
+    @Override
+    protected AutoCloseable interruptTargetBeforeOpen() throws Exception {
+        return DuckDbFaults.holdInAnotherProcess(DuckDbWriterProvider.resolve(destination));
+    }
 }

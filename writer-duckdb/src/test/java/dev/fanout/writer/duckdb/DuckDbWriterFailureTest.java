@@ -131,6 +131,15 @@ class DuckDbWriterFailureTest {
         SQLException harmless = new SQLException("Binder Error: plain");
         assertThat(DuckDbFailure.whileWriting("d", "t", "upserting rows", harmless, false, masking::mask).getCause()).isSameAs(harmless);
 
+        SQLException aftermath = new SQLException("TransactionContext Error: cannot commit - no transaction is active");
+        assertThat(DuckDbFailure.whileWriting("d", "t", "upserting rows", aftermath,
+                "TransactionContext Error: Failed to commit: Could not write file \"x.wal\": No space left on device s3cr3t", true, masking::mask)
+                .getMessage())
+                .as("an aftermath names the failure before it, masked")
+                .isEqualTo("destination d: table t: upserting rows failed: TransactionContext Error: cannot commit - no transaction is active;"
+                        + " the failure before it on this target: TransactionContext Error: Failed to commit: Could not write file \"x.wal\":"
+                        + " No space left on device ****");
+
         SQLException fatal = new SQLException("FATAL Error: s3cr3t");
         WriteException reopen = DuckDbFailure.afterInvalidation("d", "t", "staging rows", masking.describe(), fatal, "IO Error: s3cr3t",
                 masking::mask);

@@ -12,13 +12,11 @@ import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
-import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -70,21 +68,10 @@ class DuckDbWriterTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void fileHeldByAnotherProcessFailsOpenPermanentlyNamingTheProcess() throws Exception {
+    void fileHeldByAnotherProcessFailsOpenRetryablyNamingTheProcess() throws Exception {
         Path file = file();
         Files.createDirectories(file.getParent());
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), LockHolder.class.getName(), file.toString())
-                .redirectErrorStream(true).start();
-        try {
-            List<String> output = new ArrayList<>();
-            BufferedReader out = child.inputReader();
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("READY")) {
-                output.add(line);
-            }
-            assertThat(line).as("child output " + output).isEqualTo("READY");
-
+        try (DuckDbFaults.HeldFile held = DuckDbFaults.holdInAnotherProcess(file)) {
             BaseWriter writer = provider.create(destination());
             WriteException e = catchThrowableOfType(WriteException.class, writer::open);
             writer.close();
@@ -93,14 +80,9 @@ class DuckDbWriterTest {
             assertThat(e.retryable()).isTrue();
             assertThat(e.getMessage())
                     .startsWith("destination trades_db: DuckDB file " + file.toRealPath())
-                    .contains("is locked by another process (PID " + child.pid() + ")")
+                    .contains("is locked by another process (PID " + held.pid() + ")")
                     .contains("one writer process per file")
                     .doesNotContain("\n");
-        } finally {
-            child.destroy();
-            if (!child.waitFor(30, TimeUnit.SECONDS)) {
-                child.destroyForcibly();
-            }
         }
     }
 

@@ -39,4 +39,10 @@ class MotherDuckWriterContractTest extends ReaderContractTest {
         DuckDbFaults.invalidate(MotherDuckDestination.of(destination).testLocalFile());
         return () -> { };
     }
+
+    /** Another process holds the test-mode file: the writer's open finds it locked, retryably, until that process ends. */
+    @Override
+    protected AutoCloseable interruptTargetBeforeOpen() throws Exception {
+        return DuckDbFaults.holdInAnotherProcess(MotherDuckDestination.of(destination).testLocalFile());
+    }
 }

@@ -71,7 +71,10 @@ final class SqliteWriter implements BaseWriter {
                     e.addSuppressed(suppressed);
                 }
             }
-            throw WriteException.permanent("destination " + destination.name() + ": cannot open SQLite file " + file + ": " + e.getMessage(), e);
+            // a busy or locked file (another connection's exclusive transaction) may be free on the next attempt
+            boolean retryable = e instanceof SQLiteException se && RETRYABLE.contains(se.getResultCode().code & 0xff);
+            throw new WriteException("destination " + destination.name() + ": cannot open SQLite file " + file + ": " + e.getMessage(),
+                    retryable, null, null, e);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.tck.WriterContractTest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -51,9 +52,14 @@ class SqliteWriterContractTest extends WriterContractTest {
         }
     }
 
-    /** Another connection holds the file's exclusive lock; the writer's statements find the database busy. */
+    /**
+     * Another connection holds the file's exclusive lock; the writer's statements find the database
+     * busy. Also before the first open (the kit's default {@code interruptTargetBeforeOpen}): the
+     * holder creates the file, and its folder first.
+     */
     @Override
     protected AutoCloseable interruptTarget() throws Exception {
+        Files.createDirectories(SqliteWriterProvider.file(destination).toAbsolutePath().getParent());
         Connection holder = DriverManager.getConnection("jdbc:sqlite:" + SqliteWriterProvider.file(destination));
         try (Statement s = holder.createStatement()) {
             s.execute("BEGIN EXCLUSIVE");
