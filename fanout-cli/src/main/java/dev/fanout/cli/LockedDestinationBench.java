@@ -19,10 +19,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,13 +34,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * DuckDB files, once all healthy (the reference) and once with the third file held by another process
  * ({@link DuckDbLockHolder}), so its lane retries the open, trips its breaker and parks its packets.
  * Both runs route the same packets the same way, with the settings a default {@code fanout ingest}
- * uses (retry policy, circuit breaker, lane room of four batches, a dead-letter store) and one
- * producer thread, as ingest has.
+ * uses (retry policy, circuit breaker, lane room of four batches, a dead-letter store) and, as ingest
+ * has, one producer thread per table, submitting that table's packets in order.
  *
  * <p>Only the two healthy destinations count: their rows, timed from the first submit until the last
  * of their packets has completed. The third lane's retries and parking are not in the time, but
- * whatever they cost the other two — a producer blocked on the full locked lane, threads, memory —
- * is: that is what the pair measures. Every healthy packet must commit, and in the locked run no
+ * whatever they cost the other two — lanes sharing the dispatcher, threads, memory — is: that is
+ * what the pair measures. Every healthy packet must commit, and in the locked run no
  * packet of the third destination may, else the bench fails.
  */
 final class LockedDestinationBench implements AutoCloseable {
@@ -87,11 +91,16 @@ final class LockedDestinationBench implements AutoCloseable {
             writers.put(name, duckdb.create(Destination.of(name, "duckdb:" + file, dir)));
         }
         Router router = packet -> List.of(new Router.RoutedPart(destinationOf(packet), packet));
-        List<CompletableFuture<PacketOutcome>> healthyOutcomes = new ArrayList<>();
-        List<CompletableFuture<PacketOutcome>> thirdOutcomes = new ArrayList<>();
-        long healthyRows = 0;
+        Map<String, List<FramePacket>> byTable = new LinkedHashMap<>();
+        for (FramePacket p : packets) {
+            byTable.computeIfAbsent(p.table(), t -> new ArrayList<>()).add(p);
+        }
+        List<CompletableFuture<PacketOutcome>> healthyOutcomes = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<PacketOutcome>> thirdOutcomes = Collections.synchronizedList(new ArrayList<>());
+        long healthyRows = packets.stream().filter(p -> !destinationOf(p).equals(THIRD)).mapToLong(FramePacket::rowCount).sum();
         AtomicLong lastHealthyDone = new AtomicLong();
         long start;
+        ExecutorService producers = Executors.newFixedThreadPool(byTable.size(), r -> new Thread(r, "bench-producer"));
         try (DeadLetterStore deadLetters = DeadLetterStores.open(dir.resolve("dlq"))) {
             DispatcherSettings settings = DispatcherSettings.of(new BatchPolicy(batchRows, Duration.ofMillis(200)), RetryPolicy.DEFAULT)
                     .withCircuit(CircuitPolicy.DEFAULT)
@@ -99,18 +108,27 @@ final class LockedDestinationBench implements AutoCloseable {
             try (Dispatcher dispatcher = Dispatcher.start(router, writers, settings, new MetricRegistry())) {
                 System.gc();
                 start = System.nanoTime();
-                for (FramePacket p : packets) {
-                    CompletableFuture<PacketOutcome> outcome = dispatcher.submit(p);
-                    if (destinationOf(p).equals(THIRD)) {
-                        thirdOutcomes.add(outcome);
-                    } else {
-                        healthyRows += p.rowCount();
-                        healthyOutcomes.add(outcome.whenComplete((o, e) -> lastHealthyDone.accumulateAndGet(System.nanoTime(), Math::max)));
-                    }
+                List<Future<?>> submitted = new ArrayList<>();
+                for (List<FramePacket> table : byTable.values()) {
+                    submitted.add(producers.submit(() -> {
+                        for (FramePacket p : table) {
+                            CompletableFuture<PacketOutcome> outcome = dispatcher.submit(p);
+                            if (destinationOf(p).equals(THIRD)) {
+                                thirdOutcomes.add(outcome);
+                            } else {
+                                healthyOutcomes.add(outcome.whenComplete((o, e) -> lastHealthyDone.accumulateAndGet(System.nanoTime(), Math::max)));
+                            }
+                        }
+                    }));
+                }
+                for (Future<?> f : submitted) {
+                    f.get();
                 }
                 CompletableFuture.allOf(healthyOutcomes.toArray(CompletableFuture[]::new)).join();
                 CompletableFuture.allOf(thirdOutcomes.toArray(CompletableFuture[]::new)).join();
             }
+        } finally {
+            producers.shutdownNow();
         }
         long failed = healthyOutcomes.stream().map(CompletableFuture::join).filter(o -> !o.isCommitted()).count();
         if (failed > 0) {
