@@ -330,7 +330,7 @@ public final class Fanout implements AutoCloseable {
                 WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
                 destinations.put(name, destination);
                 try {
-                    writers.put(name, new SecretMasking(provider.create(destination), destination));
+                    writers.put(name, new SecretMaskingWriter(provider.create(destination), destination));
                 } catch (WriteException e) {
                     failures.put(name, String.valueOf(e.getMessage()));
                 } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
