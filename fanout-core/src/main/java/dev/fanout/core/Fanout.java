@@ -66,6 +66,13 @@ import java.util.function.Function;
  * {@code fanout.destination.<d>.up}. {@link Builder#requireAllDestinations} keeps the stricter rule:
  * {@code build()} throws and nothing is written when any destination does not open.
  *
+ * <p><b>Names that differ only by case.</b> Each destination's engine compares table and column
+ * names as its provider declares ({@link WriterProvider#identifierComparison()}). At a
+ * case-insensitive one (DuckDB, MotherDuck), a packet whose table or columns differ only by case from
+ * names already submitted there ({@code trades} after {@code Trades}), or whose schema holds two such
+ * columns, is parked before anything is written, its reason naming both names and the destination;
+ * the first name submitted wins. The writers refuse the same way against names stored by earlier runs.
+ *
  * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
  * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
  * {@code flow} section, else none (only the per-lane queue bounds memory). A packet's parts are
