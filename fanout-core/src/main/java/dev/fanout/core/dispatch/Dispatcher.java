@@ -85,7 +85,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * open, 0 while it is not — a destination that could not open yet), {@code .flush} (timer of each successful
  * {@code writer.write}) and {@code .queue.rows} (gauge of rows admitted and not yet completed); per
  * table {@code t}, {@code fanout.table.t.rows} (meter of rows committed, all destinations together);
- * and {@code fanout.rejected} (counter of packets refused before routing) with
+ * and {@code fanout.rejected} (counter of packets refused before any lane took them: invalid data,
+ * routing errors, names that differ only by case) with
  * {@code fanout.rejected.dead_lettered} (those parked), {@code fanout.flow.rejected} (counter of
  * submits refused by the flow controller), {@code fanout.backpressure.wait} (timer of how long each
  * submit waited for admission — flow control and room in its lanes) and
@@ -270,7 +271,7 @@ public final class Dispatcher implements AutoCloseable {
                 log.warn("packet {} of table {} not routed: {}", packet.packetId(), packet.table(), routingProblem);
                 return CompletableFuture.completedFuture(refuse(packet, null, "Unroutable", routingProblem));
             }
-            SentNames.Clash clash = sentNames.claim(packet, parts);
+            SentNames.Clash clash = sentNames.claim(parts);
             if (clash != null) {
                 log.warn("packet {} of table {} refused: {}", packet.packetId(), packet.table(), clash.reason());
                 return CompletableFuture.completedFuture(refuse(packet, clash.destination(), "NameClash", clash.reason()));

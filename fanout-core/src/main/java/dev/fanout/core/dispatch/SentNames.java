@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The table and column names this process has sent to each destination whose engine compares names
+ * The table and column names this dispatcher has sent to each destination whose engine compares names
  * case-insensitively ({@link IdentifierComparison#CASE_INSENSITIVE}), so that a packet naming
  * something the engine cannot tell apart from an earlier name is refused before anything is written:
  * a table that differs only by case from a table sent there, a schema holding two columns that differ
@@ -35,20 +35,32 @@ final class SentNames {
     }
 
     private final Map<String, IdentifierComparison> comparisons;
+    /** Whether any destination compares names case-insensitively; when none does, nothing is tracked or locked. */
+    private final boolean tracking;
     private final Map<String, Sent> sent = new HashMap<>();
 
     /** @param comparisons destination name → how its engine compares names; a destination missing here is {@link IdentifierComparison#EXACT} */
     SentNames(Map<String, IdentifierComparison> comparisons) {
         this.comparisons = Map.copyOf(comparisons);
+        this.tracking = this.comparisons.values().stream().anyMatch(c -> c != IdentifierComparison.EXACT);
     }
 
     /**
-     * Checks every part of {@code packet} against the names sent to its destination; claims the
+     * Checks every part of a packet against the names sent to its destination; claims the
      * packet's names at every destination when none clashes.
      *
      * @return the first clash, or null when the packet may be written
      */
-    synchronized Clash claim(FramePacket packet, List<RoutedPart> parts) {
+    Clash claim(List<RoutedPart> parts) {
+        if (!tracking) {
+            return null;
+        }
+        synchronized (sent) {
+            return claimLocked(parts);
+        }
+    }
+
+    private Clash claimLocked(List<RoutedPart> parts) {
         for (RoutedPart part : parts) {
             Clash clash = clash(part.destination(), part.packet());
             if (clash != null) {
