@@ -31,8 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Names that differ only by case, through {@code fanout ingest}: DuckDB compares identifiers
  * case-insensitively, so {@code Trades} and {@code trades} (or columns {@code Price} and
  * {@code price}) would be one table (one column) there — the later name is refused and parked naming
- * both, the earlier stays intact, the run exits 1. ClickHouse tells them apart, so both are stored,
- * intact, and the run exits 0.
+ * both, the earlier stays intact, the run exits 1 — within one run (the dispatcher refuses it) and
+ * against a name an earlier run stored (the writer refuses it). ClickHouse tells them apart, so both
+ * are stored, intact, and the run exits 0.
  */
 @ExtendWith(ClickHouseServerExtension.class)
 @Timeout(300)
@@ -149,6 +150,27 @@ class IdentifierCaseTest {
         });
         assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(50);
         assertThat(run.err()).contains("trades").contains("Trades").contains("fanout dlq replay");
+    }
+
+    @Test
+    void duckDbRefusesATableDifferingOnlyByCaseFromOneAnEarlierRunStored() throws Exception {
+        Path topology = topology("duckdb:data/main.duckdb");
+        CliRun first = ingest(topology, csv("in", "Trades.csv", "price", 100, 1.0, 5));
+        assertThat(first.code()).as(first.out() + first.err()).isZero();
+
+        CliRun second = ingest(topology, csv("in", "trades.csv", "price", 50, 100.0, 9));
+
+        assertThat(second.code()).as(second.out() + second.err()).isEqualTo(1);
+        Map<String, Map<Long, Map<String, Object>>> stored = duckDb(work.resolve("data/main.duckdb"));
+        assertThat(stored.keySet()).containsExactly("Trades");
+        assertThat(stored.get("Trades")).hasSize(100).allSatisfy((id, row) -> assertThat(row).containsEntry("v", 5L));
+        List<DeadLetter> parked = parked();
+        assertThat(parked).isNotEmpty().allSatisfy(d -> {
+            assertThat(d.packet().table()).isEqualTo("trades");
+            assertThat(d.retryable()).isFalse();
+            assertThat(d.message()).contains("'trades'", "'Trades'", "main_db", "stored");
+        });
+        assertThat(parked.stream().mapToLong(d -> d.packet().rowCount()).sum()).isEqualTo(50);
     }
 
     @Test
