@@ -18,12 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code fanout bench --rows 20000 --rounds 1 --clickhouse …} from the unpacked tarball against a
  * real ClickHouse server: every case reports the 20,000 rows with consistent figures, the ClickHouse
  * writer's ratio is its rows/s over clickhouse-client's, and the bench's database is gone afterwards.
+ * The locked-destination cases run too: the bench's lock holder starts on the installation's class
+ * path ({@code lib/*}) and is gone when the bench has ended.
  * Figures are checked for consistency, never against a speed.
  */
 class BenchClickHouseTest {
 
     private static final Pattern CASE = Pattern.compile(
-            "^(\\([a-g]\\) .+?)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(\\d+\\.\\d\\d)x$");
+            "^(\\([a-h]\\) .+?)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(\\d+\\.\\d\\d)x$");
+
+    private static final Pattern LOCK_HOLDER = Pattern.compile("\\(h\\) the third destination's file .+ is held by process (\\d+)");
+    private static final String HEALTHY_CASE = "(h) dispatcher, 3 tables -> 3 DuckDB files, all healthy (reference)";
+    private static final String LOCKED_CASE = "(h) dispatcher, 3 tables -> 3 DuckDB files, third locked: the two healthy";
 
     private static Installation installation;
     private static ClickHouseServer server;
@@ -83,6 +89,14 @@ class BenchClickHouseTest {
         assertThat(reference.ratio()).isEqualTo(1.00);
         assertThat(writer.ratio()).as("(d) against (e)").isCloseTo((double) writer.median() / reference.median(),
                 org.assertj.core.data.Offset.offset(0.0051));
+        assertThat(cases.keySet()).as(r.output()).contains(HEALTHY_CASE, LOCKED_CASE);
+        assertThat(cases.get(HEALTHY_CASE).ratio()).isEqualTo(1.00);
+        assertThat(cases.get(LOCKED_CASE).ratio()).as("(h) locked against (h) all healthy")
+                .isCloseTo((double) cases.get(LOCKED_CASE).median() / cases.get(HEALTHY_CASE).median(), org.assertj.core.data.Offset.offset(0.0051));
+        Matcher holder = LOCK_HOLDER.matcher(r.out());
+        assertThat(holder.find()).as(r.output()).isTrue();
+        long pid = Long.parseLong(holder.group(1));
+        assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("the lock holder %d after the bench", pid).isEmpty();
         assertThat(SampleWork.scalar(server, "SELECT count() FROM system.databases WHERE name = 'bench'"))
                 .as("the bench created database bench and drops it").isEqualTo("0");
     }

@@ -46,6 +46,22 @@ public interface WriterProvider {
         return List.of();
     }
 
+    /**
+     * How this plugin's engine compares table and column names. fanout's names are case-sensitive;
+     * when the engine's are not, the core refuses a second name that differs only by case from one it
+     * already sent to the destination, and the writer must refuse one that differs only by case from a
+     * stored name (a permanent {@link WriteException} naming both) instead of writing into it — see
+     * {@link IdentifierComparison}.
+     *
+     * <p>The default is {@link IdentifierComparison#CASE_INSENSITIVE}, because a wrong declaration
+     * then costs a loud refusal, never a silent merge of two tables. A writer whose engine tells
+     * {@code Trades} and {@code trades} apart declares {@link IdentifierComparison#EXACT}; the writer
+     * contract kit fails either wrong declaration.
+     */
+    default IdentifierComparison identifierComparison() {
+        return IdentifierComparison.CASE_INSENSITIVE;
+    }
+
     /** What this plugin's writers can do beyond upserting; {@link Capability#READ} means {@link BaseWriter#reader()} is present. */
     default Set<Capability> capabilities() {
         return Set.of();

@@ -104,14 +104,18 @@ final class BenchCommand implements Callable<Integer> {
         boolean temporary = dir == null;
         Path work = temporary ? Files.createTempDirectory("fanout-bench") : Files.createDirectories(dir);
         try (ClickHouseBench clickHouse = clickhouse == null ? null : ClickHouseBench.connect(registry, clickhouse,
-                List.of(clickhouseClient.trim().split("\\s+")), clickhouseNativePort, work)) {
+                List.of(clickhouseClient.trim().split("\\s+")), clickhouseNativePort, work);
+             LockedDestinationBench locked = LockedDestinationBench.start(work)) {
             out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %d rounds after a warm-up, files in %s%n",
                     rows, batchRows, rounds, work);
             if (clickHouse != null) {
                 out.println("  " + clickHouse.describe());
             }
+            out.println("  " + locked.describe());
             out.flush();
-            Cases cases = new Cases(registry, duckdb, clickHouse, generate("trades", 1), generate("trades", 2), fourTables(generate("trades", 1)));
+            List<FramePacket> trades = generate("trades", 1);
+            Cases cases = new Cases(registry, duckdb, clickHouse, locked, trades, generate("trades", 2), spread(trades, 4),
+                    spread(trades, LockedDestinationBench.TABLES));
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             cases.run(work.resolve("warm-up"), Math.max(1, Math.min(4, 200_000 / batchRows)), new LinkedHashMap<>());
             for (int round = 1; round <= rounds; round++) {
@@ -126,8 +130,9 @@ final class BenchCommand implements Callable<Integer> {
                     String.format("%,.0f", r.stream().mapToDouble(Double::doubleValue).max().orElse(0)),
                     String.format("%.2fx", median(r) / median(rates.get(referenceOf(name))))));
             table.print(out);
-            out.println(clickHouse != null ? "vs ref: (a) to (c) against (a), (d) and (e) against (e), (f) and (g) against (f)"
-                    : "vs ref: (a) to (c) against (a), (f) and (g) against (f)");
+            out.println((clickHouse != null ? "vs ref: (a) to (c) against (a), (d) and (e) against (e), (f) and (g) against (f)"
+                    : "vs ref: (a) to (c) against (a), (f) and (g) against (f)")
+                    + ", (h) against the all-healthy (h); (h) rows/s count the rows of the two healthy destinations only");
             out.flush();
             return ExitCode.OK;
         } finally {
@@ -142,12 +147,16 @@ final class BenchCommand implements Callable<Integer> {
         if (name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE)) {
             return ClickHouseBench.REFERENCE_CASE;
         }
+        if (name.startsWith("(h)")) {
+            return LockedDestinationBench.REFERENCE_CASE;
+        }
         return name.startsWith("(f)") || name.startsWith("(g)") ? MigrateBench.REFERENCE_CASE : APPENDER_CASE;
     }
 
     /**
-     * The five DuckDB cases, when asked for the two ClickHouse cases, and the migrate cases
-     * ({@link MigrateBench}), each on new files or tables, in a fixed order so every round is alike.
+     * The five DuckDB cases, when asked for the two ClickHouse cases, the migrate cases
+     * ({@link MigrateBench}) and the locked-destination cases ({@link LockedDestinationBench}), each on
+     * new files or tables, in a fixed order so every round is alike.
      */
     private final class Cases {
         private final WriterRegistry registry;
@@ -156,15 +165,19 @@ final class BenchCommand implements Callable<Integer> {
         private final List<FramePacket> fresh;
         private final List<FramePacket> conflicting;
         private final List<FramePacket> fourTables;
+        private final LockedDestinationBench locked;
+        private final List<FramePacket> threeTables;
 
-        Cases(WriterRegistry registry, WriterProvider duckdb, ClickHouseBench clickHouse, List<FramePacket> fresh, List<FramePacket> conflicting,
-              List<FramePacket> fourTables) {
+        Cases(WriterRegistry registry, WriterProvider duckdb, ClickHouseBench clickHouse, LockedDestinationBench locked,
+              List<FramePacket> fresh, List<FramePacket> conflicting, List<FramePacket> fourTables, List<FramePacket> threeTables) {
             this.registry = registry;
             this.duckdb = duckdb;
             this.clickHouse = clickHouse;
+            this.locked = locked;
             this.fresh = fresh;
             this.conflicting = conflicting;
             this.fourTables = fourTables;
+            this.threeTables = threeTables;
         }
 
         /** Runs every case on the first {@code packets} packets, adding rows/s to {@code rates}. */
@@ -197,6 +210,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
             for (Map.Entry<String, Double> c : MigrateBench.measure(registry, duckdb, dir.resolve("migrate"), freshPart, batchRows).entrySet()) {
+                add(rates, c.getKey(), c.getValue());
+            }
+            deleteRecursively(dir);
+            List<FramePacket> threePart = threeTables.subList(0, Math.min(packets, threeTables.size()));
+            for (Map.Entry<String, Double> c : locked.measure(duckdb, dir.resolve("locked"), threePart, batchRows).entrySet()) {
                 add(rates, c.getKey(), c.getValue());
             }
             deleteRecursively(dir);
@@ -278,12 +296,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The benchmark's trades spread over 4 tables, packet by packet, for the dispatcher cases. */
-    private static List<FramePacket> fourTables(List<FramePacket> trades) {
+    /** The benchmark's trades spread over {@code tables} tables {@code trades_<i>}, packet by packet, for the dispatcher cases. */
+    private static List<FramePacket> spread(List<FramePacket> trades, int tables) {
         List<FramePacket> packets = new ArrayList<>();
         for (int i = 0; i < trades.size(); i++) {
             FramePacket p = trades.get(i);
-            FramePacket.Builder b = FramePacket.builder("trades_" + (i % 4), TRADES).version(1);
+            FramePacket.Builder b = FramePacket.builder("trades_" + (i % tables), TRADES).version(1);
             for (int r = 0; r < p.rowCount(); r++) {
                 b.addRow(p.row(r));
             }

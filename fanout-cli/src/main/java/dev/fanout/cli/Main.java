@@ -22,7 +22,7 @@ import picocli.CommandLine;
  * counts exactly where picocli takes it as the option — before or after the subcommand, not as the
  * value of another option, not after {@code --} — and then runs the command on a fresh command line.
  * Secrets stay masked in the stack traces: the writers' failures are masked as they leave the writer
- * (cause and suppressed messages included, {@code dev.fanout.core.SecretMasking}), and the exceptions
+ * (cause and suppressed messages included, {@code dev.fanout.core.SecretMaskingWriter}), and the exceptions
  * that reach {@link #commandLine}'s handler from {@code ingest}, {@code dlq}, {@code validate} and
  * {@code migrate} hold no writer's exception (a destination that could not be created or opened
  * arrives as a {@code DispatcherStartException} of masked messages only).

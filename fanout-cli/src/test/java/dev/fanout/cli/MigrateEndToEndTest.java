@@ -218,13 +218,13 @@ class MigrateEndToEndTest {
         shipped();
         assertThat(ingest(phase1, Examples.inputs("day1")).code()).isEqualTo(0);
         Path trades = work.resolve("data/trades.duckdb");
-        try (DuckDbFileHolder holder = DuckDbFileHolder.start(trades)) {
+        try (DuckDbLockHolder holder = DuckDbLockHolder.start(trades)) {
             CliRun run = migrate(phase1, phase2, "--table", "trades");
             assertThat(run.code()).isEqualTo(1);
             assertThat(run.err()).contains("table trades").contains("trades_db").contains(trades.getFileName().toString())
                     .contains("locked by another process (PID " + holder.pid() + ")");
         }
-        try (DuckDbFileHolder holder = DuckDbFileHolder.start(work.resolve("data/market.duckdb"))) {
+        try (DuckDbLockHolder holder = DuckDbLockHolder.start(work.resolve("data/market.duckdb"))) {
             CliRun plan = fanout("plan", phase1.toString(), phase2.toString());
             assertThat(plan.code()).as(plan.err()).isEqualTo(0);
             assertThat(plan.out()).contains("unavailable: destination market: ").contains("(PID " + holder.pid() + ")")

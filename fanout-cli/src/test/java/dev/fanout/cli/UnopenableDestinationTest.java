@@ -119,11 +119,11 @@ class UnopenableDestinationTest {
     @Test
     void itsFileIsLockedByAnotherProcess() throws Exception {
         Path file = tradesDir().resolve("trades.duckdb");
-        DuckDbFileHolder[] holder = new DuckDbFileHolder[1];
+        DuckDbLockHolder[] holder = new DuckDbLockHolder[1];
         try {
             brokenThenReplayed(() -> {
                 Files.createDirectories(tradesDir());
-                holder[0] = DuckDbFileHolder.start(file);
+                holder[0] = DuckDbLockHolder.start(file);
             }, () -> {
                 holder[0].close();
                 // the holder's own table, which the expectation does not know
@@ -143,7 +143,7 @@ class UnopenableDestinationTest {
         Path topology = topology();
         Path file = tradesDir().resolve("trades.duckdb");
         Files.createDirectories(tradesDir());
-        try (DuckDbFileHolder holder = DuckDbFileHolder.start(file)) {
+        try (DuckDbLockHolder holder = DuckDbLockHolder.start(file)) {
             CliRun run = fanout(ThreeDestinations.ingest(topology, Examples.inputs("day1", "day2"), "--require-all-destinations"));
 
             assertThat(run.code()).as(run.out() + run.err()).isEqualTo(2);

@@ -97,7 +97,7 @@ import java.util.stream.Collectors;
  * naming the destination and the reason. The cause's stack trace follows only when this class logs
  * at debug ({@code fanout --verbose}), or when the writer failed with an unexpected runtime exception
  * or linkage error (a fault of the plugin). The writers' failures reach the lane with the
- * destination's secrets masked ({@code dev.fanout.core.SecretMasking}), stack traces included.
+ * destination's secrets masked ({@code dev.fanout.core.SecretMaskingWriter}), stack traces included.
  */
 final class Lane {
 

@@ -3,6 +3,7 @@ package dev.fanout.examples.sqlite;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
@@ -29,6 +30,10 @@ import org.sqlite.SQLiteException;
  * table is created or evolved, the batch's winning row per key ({@link LatestPerKey}) goes through
  * {@code INSERT … ON CONFLICT (key) DO UPDATE SET … WHERE excluded._fanout_version >= _fanout_version},
  * and a winning row replaces the stored one whole (columns its batch lacks become NULL).
+ *
+ * <p>SQLite compares names case-insensitively (ASCII letters), fanout does not: a table or column
+ * that differs only by case from a stored one, or a batch with two such columns, fails permanently
+ * naming both, instead of being written into the other.
  *
  * <p>A busy or locked database, and I/O errors, are retryable; everything else is permanent. Called
  * from one thread (the lane), as {@link BaseWriter} promises.
@@ -112,8 +117,15 @@ final class SqliteWriter implements BaseWriter {
             throw WriteException.permanent("destination " + destination.name() + ": write before open", null);
         }
         String table = batch.table();
+        refuseColumnsDifferingOnlyByCase(table, batch.schema());
         try {
             Optional<SqliteTable> existing = SqliteTable.load(connection, table);
+            if (existing.isPresent() && !existing.get().name().equals(table)) {
+                throw new WriteException("destination " + destination.name() + ": table '" + table + "' differs only by case from the"
+                        + " stored table '" + existing.get().name() + "' in SQLite file " + file + ", and SQLite compares names"
+                        + " case-insensitively, so it would be written into '" + existing.get().name()
+                        + "'; rename one of the two tables, or route '" + table + "' to another destination", false, table, null, null);
+            }
             SqliteTable stored = existing.isPresent() ? existing.get().evolve(connection, batch.schema(), destination.name())
                     : SqliteTable.create(connection, table, batch.schema());
             upsert(stored, batch);
@@ -131,6 +143,20 @@ final class SqliteWriter implements BaseWriter {
             // stay in the open transaction, or the next batch's commit would commit it
             rollback();
             throw WriteException.permanent("destination " + destination.name() + ": table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Two columns of one schema that SQLite cannot tell apart ({@code Price}, {@code price}) would be one: refused, naming both. */
+    private void refuseColumnsDifferingOnlyByCase(String table, Schema schema) throws WriteException {
+        List<Column> columns = schema.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (IdentifierComparison.CASE_INSENSITIVE.differOnlyByCase(columns.get(j).name(), columns.get(i).name())) {
+                    throw new WriteException("destination " + destination.name() + ": table " + table + ": columns '" + columns.get(j).name()
+                            + "' and '" + columns.get(i).name() + "' differ only by case, and SQLite compares names case-insensitively;"
+                            + " rename one of them", false, table, columns.get(i).name(), null);
+                }
+            }
         }
     }
 

@@ -22,14 +22,14 @@ import java.util.Set;
  * traces and class names are the original's ({@link MaskedFailure}). A failure holding none is thrown
  * as it is.
  */
-final class SecretMasking implements BaseWriter {
+final class SecretMaskingWriter implements BaseWriter {
     /** How deep a chain of causes is copied; a deeper one is cut (a cycle would be endless). */
     private static final int MAX_DEPTH = 32;
 
     private final BaseWriter writer;
     private final Destination destination;
 
-    SecretMasking(BaseWriter writer, Destination destination) {
+    SecretMaskingWriter(BaseWriter writer, Destination destination) {
         this.writer = writer;
         this.destination = destination;
     }

@@ -21,11 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A writer's failures leave {@link SecretMasking} with the destination's secrets masked in every
+ * A writer's failures leave {@link SecretMaskingWriter} with the destination's secrets masked in every
  * message of the chain — the failure's, its causes', the suppressed ones' — so the stack trace that
  * {@code fanout --verbose} prints holds none, and still shows where each failure came from.
  */
-class SecretMaskingTest {
+class SecretMaskingWriterTest {
 
     private static final List<String> SECRETS = List.of("pw-in-uri", "tok-in-uri", "s3cr3t-pw", "k3y-zz9");
 
@@ -46,9 +46,9 @@ class SecretMaskingTest {
         return Fanout.check(file, registry).destination("bad", registry);
     }
 
-    private SecretMasking writer(String failAt) throws IOException, WriteException {
+    private SecretMaskingWriter writer(String failAt) throws IOException, WriteException {
         Destination bad = bad(failAt);
-        return new SecretMasking(new LeakyProvider().create(bad), bad);
+        return new SecretMaskingWriter(new LeakyProvider().create(bad), bad);
     }
 
     private static String stackTrace(Throwable t) {
@@ -71,7 +71,7 @@ class SecretMaskingTest {
     @ParameterizedTest
     @ValueSource(strings = {"open-cause", "write"})
     void aWriteExceptionKeepsItsKindAndTraceWithEveryMessageMasked(String failAt) throws Exception {
-        SecretMasking writer = writer(failAt);
+        SecretMaskingWriter writer = writer(failAt);
 
         Throwable failure = catchThrowable(() -> {
             writer.open();
@@ -85,7 +85,7 @@ class SecretMaskingTest {
 
     @Test
     void aRuntimeExceptionFromWriteIsMaskedAndStillNamesItsClass() throws Exception {
-        SecretMasking writer = writer("write-runtime");
+        SecretMaskingWriter writer = writer("write-runtime");
         writer.open();
 
         Throwable failure = catchThrowable(() -> writer.write(null));
@@ -112,7 +112,7 @@ class SecretMaskingTest {
             public void close() {
             }
         };
-        SecretMasking masking = new SecretMasking(failing, bad("never"));
+        SecretMaskingWriter masking = new SecretMaskingWriter(failing, bad("never"));
 
         assertThat(catchThrowable(masking::open)).isSameAs(original);
     }
