@@ -9,7 +9,12 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -28,18 +33,48 @@ final class DuckDbLockHolder implements AutoCloseable {
         this.process = process;
     }
 
-    /** Starts a holder of {@code file} and returns once it holds the file. */
+    /**
+     * Starts a holder of {@code file} and returns once it holds the file (its {@code READY} line; lines
+     * before it, such as a JVM notice, are skipped), within 60 s; on any failure the process is ended.
+     */
     static DuckDbLockHolder start(Path file) throws IOException {
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), DuckDbLockHolder.class.getName(),
                 file.toAbsolutePath().toString()).redirectErrorStream(true).start();
-        BufferedReader output = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = output.readLine();
-        if (!READY.equals(line)) {
+        List<String> before = new ArrayList<>();
+        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
+            try {
+                BufferedReader output = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                for (String line = output.readLine(); line != null; line = output.readLine()) {
+                    if (READY.equals(line)) {
+                        return true;
+                    }
+                    synchronized (before) {
+                        before.add(line);
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        boolean holding;
+        try {
+            holding = ready.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            holding = false;
+        } catch (ExecutionException | TimeoutException e) {
+            holding = false;
+        }
+        if (!holding) {
             p.destroyForcibly();
-            String rest = output.lines().limit(5).collect(Collectors.joining(" "));
-            throw new IOException("the process to hold " + file + " did not start: " + (line == null ? "(no output)" : line + " " + rest).trim());
+            String said;
+            synchronized (before) {
+                said = before.stream().limit(5).collect(Collectors.joining(" ")).trim();
+            }
+            throw new IOException("the process to hold " + file + " did not start within 60 s: " + (said.isEmpty() ? "(no output)" : said));
         }
         return new DuckDbLockHolder(p);
     }

@@ -10,10 +10,12 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -54,7 +56,7 @@ final class RunTally implements AutoCloseable {
     private final LongAdder reasonsNotShown = new LongAdder();
     private final LongAdder acknowledgedRows = new LongAdder();
     /** Files refused whole, with the reason, in the order refused; guarded by itself. */
-    private final Map<java.nio.file.Path, String> refusedFiles = new java.util.LinkedHashMap<>();
+    private final Map<Path, String> refusedFiles = new LinkedHashMap<>();
     private final ProgressBar bar;
     private final long started = System.nanoTime();
     private final long totalRows;
@@ -198,7 +200,7 @@ final class RunTally implements AutoCloseable {
     }
 
     /** Records that none of {@code file}'s rows is submitted (or, when {@code why} says so, not all), and why. */
-    void refuse(java.nio.file.Path file, String why) {
+    void refuse(Path file, String why) {
         synchronized (refusedFiles) {
             refusedFiles.put(file, why);
         }

@@ -4,11 +4,9 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
-import dev.fanout.core.Fanout;
 import dev.fanout.core.TargetClaims;
 import dev.fanout.core.WriterFailures;
 import dev.fanout.core.plugin.WriterRegistry;
-import dev.fanout.core.topology.Problem;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyValidator;
@@ -21,7 +19,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
@@ -62,11 +59,7 @@ final class ValidateCommand implements Callable<Integer> {
         WriterRegistry registry = InstalledPlugins.registry();
         Topology topology;
         try {
-            topology = Fanout.check(topologyFile, registry);
-            List<Problem> shared = new TopologyValidator(registry).identityProblems(topology);
-            if (!shared.isEmpty()) {
-                throw new TopologyException(shared);
-            }
+            topology = new TopologyValidator(registry).checkWithIdentities(topologyFile, System::getenv);
         } catch (TopologyException e) {
             err.println(e.getMessage());
             err.flush();

@@ -41,10 +41,7 @@ final class SecretMaskingWriter implements BaseWriter {
         } catch (WriteException e) {
             throw masked(e);
         } catch (RuntimeException e) {
-            if (!holdsSecret(e)) {
-                throw e;
-            }
-            throw WriteException.permanent(mask(WriterFailures.describe(e)), copy(e, 0, newSeen()));
+            throw maskedAsPermanent(e);
         }
     }
 
@@ -55,10 +52,7 @@ final class SecretMaskingWriter implements BaseWriter {
         } catch (WriteException e) {
             throw masked(e);
         } catch (RuntimeException e) {
-            if (!holdsSecret(e)) {
-                throw e;
-            }
-            throw WriteException.permanent(mask(WriterFailures.describe(e)), copy(e, 0, newSeen()));
+            throw maskedAsPermanent(e);
         }
     }
 
@@ -79,6 +73,8 @@ final class SecretMaskingWriter implements BaseWriter {
             writer.checkConnection();
         } catch (WriteException e) {
             throw masked(e);
+        } catch (RuntimeException e) {
+            throw maskedAsPermanent(e);
         }
     }
 
@@ -93,6 +89,8 @@ final class SecretMaskingWriter implements BaseWriter {
             writer.close();
         } catch (WriteException e) {
             throw masked(e);
+        } catch (RuntimeException e) {
+            throw maskedAsPermanent(e);
         }
     }
 
@@ -119,6 +117,17 @@ final class SecretMaskingWriter implements BaseWriter {
             copy.addSuppressed(copy(s, 1, seen));
         }
         return copy;
+    }
+
+    /**
+     * {@code e} itself when it holds no secret; otherwise a permanent {@link WriteException} (the
+     * writer did not classify it) with the masked message and a masked copy of {@code e} as its cause.
+     */
+    private RuntimeException maskedAsPermanent(RuntimeException e) throws WriteException {
+        if (!holdsSecret(e)) {
+            return e;
+        }
+        throw WriteException.permanent(mask(WriterFailures.describe(e)), copy(e, 0, newSeen()));
     }
 
     private boolean holdsSecret(Throwable t) {

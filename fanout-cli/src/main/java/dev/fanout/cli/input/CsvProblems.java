@@ -1,5 +1,6 @@
 package dev.fanout.cli.input;
 
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.duckdb.DuckDbMessages;
 
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -118,11 +118,11 @@ final class CsvProblems {
                 throw new RowFileException(file + ": line 1 (the header): column " + (i + 1) + " has no name; name every "
                         + "column in the header and ingest the file again");
             }
-            Integer before = seen.putIfAbsent(name.toLowerCase(Locale.ROOT), i);
+            Integer before = seen.putIfAbsent(IdentifierComparison.CASE_INSENSITIVE.key(name), i);
             if (before != null) {
                 throw new RowFileException(file + ": line 1 (the header): columns " + (before + 1) + " and " + (i + 1)
                         + " are both named '" + names.get(before) + "'" + (names.get(before).equals(name) ? "" : " / '" + name + "'")
-                        + " (names are compared without case); give each column its own name and ingest the file again");
+                        + " (DuckDB, which reads the file, compares names without the case of ASCII letters); give each column its own name and ingest the file again");
             }
         }
         return names;

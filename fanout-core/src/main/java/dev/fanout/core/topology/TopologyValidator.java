@@ -17,8 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Checks a loaded {@link Topology} against the installed writer plugins, without connecting
@@ -58,6 +60,30 @@ public final class TopologyValidator {
         List<Problem> problems = new ArrayList<>(loaded.problems());
         problems.addAll(problems(Topology.baseDirectoryOf(file), loaded.destinations()));
         if (!problems.isEmpty()) {
+            throw new TopologyException(problems);
+        }
+        return loaded.topology().orElseThrow();
+    }
+
+    /**
+     * {@link #check(Path, Function)} and {@link #identityProblems} in the same one report, for
+     * {@code fanout validate}: a hard-linked pair of DuckDB files is listed with the file's other
+     * problems, not in a second round.
+     *
+     * @throws TopologyException listing every problem in file order
+     */
+    public Topology checkWithIdentities(Path file, Function<String, String> environment) {
+        TopologyLoader.Loaded loaded = TopologyLoader.read(file, environment);
+        Path baseDirectory = Topology.baseDirectoryOf(file);
+        List<Problem> problems = new ArrayList<>(loaded.problems());
+        List<Problem> destinations = problems(baseDirectory, loaded.destinations());
+        problems.addAll(destinations);
+        Set<SourceLocation> refused = destinations.stream().map(Problem::where).collect(Collectors.toSet());
+        identityProblems(baseDirectory, loaded.destinations()).stream()
+                .filter(p -> !refused.contains(p.where()))
+                .forEach(problems::add);
+        if (!problems.isEmpty()) {
+            problems.sort(Problem.FILE_ORDER);
             throw new TopologyException(problems);
         }
         return loaded.topology().orElseThrow();
@@ -133,11 +159,20 @@ public final class TopologyValidator {
      */
     public List<Problem> identityProblems(Topology topology) {
         Objects.requireNonNull(topology, "topology is null");
+        return identityProblems(topology.baseDirectory(), topology.destinations().values());
+    }
+
+    private List<Problem> identityProblems(Path baseDirectory, Collection<DestinationSpec> destinations) {
         List<Problem> problems = new ArrayList<>();
         Map<String, DestinationSpec> byIdentity = new HashMap<>();
-        for (DestinationSpec spec : topology.destinations().values()) {
-            Destination destination = topology.destination(spec.name(), registry);
-            Optional<WriterProvider> provider = registry.provider(destination.scheme());
+        for (DestinationSpec spec : destinations) {
+            if (!problems(baseDirectory, List.of(spec)).isEmpty()) {
+                continue;
+            }
+            String scheme = spec.uri().substring(0, spec.uri().indexOf(':'));
+            Destination destination = new Destination(spec.name(), spec.uri(), spec.options(), baseDirectory,
+                    registry.sensitiveOptions(scheme));
+            Optional<WriterProvider> provider = registry.provider(scheme);
             if (provider.isEmpty()) {
                 continue;
             }

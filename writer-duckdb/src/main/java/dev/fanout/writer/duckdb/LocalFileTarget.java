@@ -3,7 +3,6 @@ package dev.fanout.writer.duckdb;
 import dev.fanout.api.WriteException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
