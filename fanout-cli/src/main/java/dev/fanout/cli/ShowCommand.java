@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
  * contract for every plugin. Pipe {@code --format csv} or {@code ndjson} into a tool that filters.
  *
  * <p>A destination that cannot be read stops the command with exit 2, naming it and why (a partial
- * table would look whole). Nothing is written.
+ * table would look whole). No row is written.
  */
 @Command(name = "show", mixinStandardHelpOptions = true,
         description = "Print a table's current rows, read at every destination holding a part of it, in primary-key order.")

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
  * {@code FINAL}, a DuckDB file that does not exist counts 0 and is not created. A destination that
  * cannot be read (its plugin cannot read, its file is locked by another process, its server does not
  * answer) does not hide the others: its cells say {@code unavailable}, a line per such destination on
- * standard error says why, and the command exits 2. Nothing is written.
+ * standard error says why, and the command exits 2. No row is written (opening a ClickHouse
+ * destination creates its database when it is missing, as its writer always does).
  */
 @Command(name = "tables", mixinStandardHelpOptions = true,
         description = "Show the rows each destination stores now, per table and date-range part, read through the writers.")

@@ -23,7 +23,8 @@ import java.util.Set;
  * created, ClickHouse is read {@code FINAL} (one row per key, the newest). A destination that cannot
  * be read does not stop the others: its parts carry the reason instead of a count.
  *
- * <p>Nothing is written. Not thread-safe; close it to close every writer it opened.
+ * <p>No row is written (opening a ClickHouse destination creates its database when it is missing,
+ * as its writer always does). Not thread-safe; close it to close every writer it opened.
  */
 public final class StoredRows implements AutoCloseable {
 
