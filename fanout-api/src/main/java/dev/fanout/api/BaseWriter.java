@@ -9,7 +9,12 @@ import java.util.Optional;
  *
  * <p><b>Lifecycle</b>, all calls on the lane thread:
  * <ol>
- *   <li>{@link WriterProvider#create} builds the writer; nothing is connected yet.</li>
+ *   <li>{@link WriterProvider#create} builds the writer; nothing is connected yet.
+ *       <ol type="a">
+ *         <li>{@link #targetIdentity()}, before the first {@code open}: the identity the writer can
+ *             tell without its engine (an embedded file's, from the file system). {@code fanout
+ *             validate} also creates writers only to ask this, and closes them unopened.</li>
+ *       </ol></li>
  *   <li>{@link #open()}: connect, take the target's lock where it has one, check access. When it
  *       throws, the core treats the destination as failing, not the run: it calls {@code open}
  *       again before each later write attempt — a retryable {@link WriteException} (a lock held by
@@ -24,6 +29,9 @@ import java.util.Optional;
  *         <li>{@link #checkConnection()}, only where fanout must know that the target answers before
  *             any row moves ({@code fanout validate --connect}): once, after {@code open}, before any
  *             write.</li>
+ *         <li>{@link #targetIdentity()} again, once {@code open} returned (a file created meanwhile
+ *             has its own identity now; a server client can ask its server), and, while it answers
+ *             empty or throws, again before each later write until it answers.</li>
  *       </ol></li>
  *   <li>{@link #write(WriteBatch)} any number of times, one table per call, in the order the
  *       producer submitted packets for that table. When it returns, the batch is durable at the
@@ -31,7 +39,9 @@ import java.util.Optional;
  *       overwrite identically: writes are upserts keyed by the primary key and conditional on the
  *       row version, so the core may replay any batch, in part or whole, at any time.</li>
  *   <li>{@link #close()} once at the end, also when no {@code open} ever succeeded: release
- *       connections and locks.</li>
+ *       connections and locks. A writer refused after {@code open} because another destination of
+ *       the process holds its {@link #targetIdentity() target} is closed at once, never opened again,
+ *       and closed again at the end.</li>
  * </ol>
  *
  * <p><b>Upsert semantics every writer keeps</b>: within a batch, of the rows with one key the one
@@ -62,6 +72,40 @@ public interface BaseWriter extends AutoCloseable {
      *                        carrying a secret
      */
     default void checkConnection() throws WriteException {
+    }
+
+    /**
+     * Steps 1a and 2b: the identity of the physical thing this writer writes to, as far as it can be
+     * told now — not of its name. Two writers whose identities are equal write one target, whatever
+     * their URIs say: a DuckDB file under a hard link's second name, one ClickHouse server under two
+     * host spellings. The core lets one destination of the process hold an identity at a time:
+     * another destination reporting it is refused before its {@code open} (so an embedded file never
+     * gets a second connection) or right after, its packets parked with a reason naming both
+     * destinations; {@code fanout validate} compares the identities before opening, and
+     * {@code validate --connect} after. {@link WriterProvider#physicalTarget} stays the name-based
+     * check every topology passes first.
+     *
+     * <p>The string is compared for equality only, and read by people in that refusal: make it say
+     * what the thing is, e.g. {@code DuckDB file (device 2049, inode 1234)} or
+     * {@code ClickHouse database market (server host db1, data path /var/lib/clickhouse/data/market/)},
+     * and make it the same for every plugin that can reach that thing (a DuckDB file is a DuckDB file,
+     * whichever plugin opens it). It never holds a secret.
+     *
+     * <p>Before {@link #open()}: an embedded file answers from the file system without starting its
+     * engine — an existing file by its device and inode
+     * ({@code Files.readAttributes(p, BasicFileAttributes.class).fileKey()}), a new one by its nearest
+     * existing directory's and the rest of its path. A server client answers empty there. After
+     * {@code open} returned: the file answers again (it may exist now); a server client answers once
+     * it has reached its server (e.g. the server's host name and the database's data path, which one
+     * server under any host name shares), throwing a retryable {@link WriteException} while the
+     * server cannot be reached — as its write would.
+     *
+     * @return empty (the default) when the writer cannot tell, or has nothing beyond its name
+     * @throws WriteException retryable when the target cannot be reached for now, permanent when it
+     *                        refuses; the core treats either as a failure of opening
+     */
+    default Optional<String> targetIdentity() throws WriteException {
+        return Optional.empty();
     }
 
     /**

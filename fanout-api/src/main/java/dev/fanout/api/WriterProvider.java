@@ -33,15 +33,33 @@ public interface WriterProvider {
     List<String> validate(Destination destination);
 
     /**
-     * A stable identity of the physical target, e.g. the absolute normalized path of a DuckDB file
-     * or {@code host:port/database}. The core refuses two destinations with one identity, because
-     * each physical target must have exactly one writer.
+     * A stable identity of the physical target as its name tells it, without touching the target,
+     * e.g. the absolute normalized path of a DuckDB file or {@code host:port/database}. The core
+     * refuses two destinations with one identity, because each physical target must have exactly one
+     * writer. Names do not tell everything (a hard link, two spellings of one host):
+     * {@link BaseWriter#targetIdentity()} gives the identity of the thing itself.
      */
     String physicalTarget(Destination destination);
 
     /** The options this provider accepts; sensitive ones are masked wherever fanout prints them. */
     default List<OptionSpec> options() {
         return List.of();
+    }
+
+    /**
+     * How this plugin's engine compares table and column names. fanout's names are case-sensitive;
+     * when the engine's are not, the core refuses a second name that differs only by case from one it
+     * already sent to the destination, and the writer must refuse one that differs only by case from a
+     * stored name (a permanent {@link WriteException} naming both) instead of writing into it — see
+     * {@link IdentifierComparison}.
+     *
+     * <p>The default is {@link IdentifierComparison#CASE_INSENSITIVE}, because a wrong declaration
+     * then costs a loud refusal, never a silent merge of two tables. A writer whose engine tells
+     * {@code Trades} and {@code trades} apart declares {@link IdentifierComparison#EXACT}; the writer
+     * contract kit fails either wrong declaration.
+     */
+    default IdentifierComparison identifierComparison() {
+        return IdentifierComparison.CASE_INSENSITIVE;
     }
 
     /** What this plugin's writers can do beyond upserting; {@link Capability#READ} means {@link BaseWriter#reader()} is present. */

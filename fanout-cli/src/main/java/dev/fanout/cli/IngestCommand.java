@@ -1,6 +1,7 @@
 package dev.fanout.cli;
 
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.Schema;
 import dev.fanout.dlq.DeadLetterStore;
 import dev.fanout.dlq.PacketJson;
@@ -40,6 +41,9 @@ import java.util.concurrent.Callable;
  * and row order through the topology, and prints what each destination committed. Each table is
  * read and submitted by its own thread, so a destination that is slow or full holds back only the
  * tables routed to it; the files of one table are read one after another, in the order given.
+ * Tables whose names differ only by case ({@code Trades}, {@code trades}) share one thread, their
+ * files read in the order given: where a destination cannot tell them apart, the table of the
+ * earlier file is the one written and the other is refused, the same way in every run.
  *
  * <p>A row file is a unit, like a destination: each is read through to its end before the run starts
  * ({@link RowFileReader#describe}), and one that cannot be read — a malformed CSV line, an empty file,
@@ -135,7 +139,7 @@ final class IngestCommand implements Callable<Integer> {
             plan(topology, reader, inputs, refused);
         }
         Map<String, List<Input>> byTable = new LinkedHashMap<>();
-        inputs.forEach(i -> byTable.computeIfAbsent(i.table(), t -> new ArrayList<>()).add(i));
+        inputs.forEach(i -> byTable.computeIfAbsent(IdentifierComparison.CASE_INSENSITIVE.key(i.table()), t -> new ArrayList<>()).add(i));
         long total = inputs.stream().mapToLong(Input::rows).sum();
         try (DeadLetterStore deadLetters = DeadLetterStores.openFor(topology);
              Fanout fanout = start(DeadLetterStores.withSink(Fanout.builder().topology(topology).registry(registry), deadLetters)

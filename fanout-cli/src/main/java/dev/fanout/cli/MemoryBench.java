@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -208,6 +209,11 @@ final class MemoryBench implements Callable<Integer> {
                 @Override
                 public void open() throws WriteException {
                     writer.open();
+                }
+
+                @Override
+                public Optional<String> targetIdentity() throws WriteException {
+                    return writer.targetIdentity();
                 }
 
                 @Override

@@ -5,8 +5,10 @@ import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.Fanout;
+import dev.fanout.core.TargetClaims;
 import dev.fanout.core.WriterFailures;
 import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.topology.Problem;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyValidator;
@@ -18,6 +20,10 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.concurrent.Callable;
 
@@ -26,9 +32,12 @@ import java.util.concurrent.Callable;
  * row moves. The checks are static; {@code --connect} then opens each destination's writer, asks it
  * for a round trip to its target ({@link BaseWriter#checkConnection()}) and closes it, so a locked
  * DuckDB file, a refused credential, a missing driver extension or a server that is down shows up
- * here rather than mid-ingest — also for writers that open without connecting, as ClickHouse's does
+ * here rather than mid-ingest, and so do two destinations whose writers, once connected, name one
+ * target ({@link BaseWriter#targetIdentity()}: one ClickHouse server under two host spellings) — also for writers that open without connecting, as ClickHouse's does
  * so that an outage during a run is retried and parked instead of stopping it. A plugin that cannot
- * load a class it needs is reported on its destination's line too. Messages are masked like every
+ * load a class it needs is reported on its destination's line too. The static checks include the
+ * identities the unopened writers tell (one DuckDB file under two names, a hard link:
+ * {@link TopologyValidator#identityProblems}). Messages are masked like every
  * destination fanout prints.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
@@ -54,6 +63,10 @@ final class ValidateCommand implements Callable<Integer> {
         Topology topology;
         try {
             topology = Fanout.check(topologyFile, registry);
+            List<Problem> shared = new TopologyValidator(registry).identityProblems(topology);
+            if (!shared.isEmpty()) {
+                throw new TopologyException(shared);
+            }
         } catch (TopologyException e) {
             err.println(e.getMessage());
             err.flush();
@@ -77,9 +90,10 @@ final class ValidateCommand implements Callable<Integer> {
         out.println();
         out.println("connecting:");
         int failed = 0;
+        Map<String, String> holders = new HashMap<>();
         for (String name : topology.destinations().keySet()) {
             Destination destination = topology.destination(name, registry);
-            String problem = connectionProblem(registry.provider(destination.scheme()).orElseThrow(), destination);
+            String problem = connectionProblem(registry.provider(destination.scheme()).orElseThrow(), destination, holders);
             out.println("  " + name + ": " + (problem == null ? "ok" : problem));
             out.flush();
             failed += problem == null ? 0 : 1;
@@ -93,15 +107,24 @@ final class ValidateCommand implements Callable<Integer> {
     }
 
     /**
-     * Null when the writer opened, passed {@link BaseWriter#checkConnection()} and closed; else why
-     * not, masked, e.g. {@code failed (permanent): ...} or {@code failed: class ... is missing ...}:
-     * what the plugin throws, a {@link LinkageError} too, is this destination's line, not the end of
-     * the command.
+     * Null when the writer opened, passed {@link BaseWriter#checkConnection()}, told a
+     * {@link BaseWriter#targetIdentity() target identity} no earlier destination told (kept in
+     * {@code holders}: identity → destination) and closed; else why not, masked, e.g.
+     * {@code failed (permanent): ...}, {@code failed: class ... is missing ...} or
+     * {@code failed: destinations 'a' and 'b' are one ClickHouse database ...}: what the plugin throws,
+     * a {@link LinkageError} too, is this destination's line, not the end of the command.
      */
-    private static String connectionProblem(WriterProvider provider, Destination destination) {
+    private static String connectionProblem(WriterProvider provider, Destination destination, Map<String, String> holders) {
         try (BaseWriter writer = provider.create(destination)) {
             writer.open();
             writer.checkConnection();
+            Optional<String> identity = writer.targetIdentity();
+            if (identity.isPresent()) {
+                String first = holders.putIfAbsent(identity.get(), destination.name());
+                if (first != null) {
+                    return "failed: " + withoutNamePrefix(TargetClaims.refusal(first, destination.name(), identity.get()), destination);
+                }
+            }
             return null;
         } catch (WriteException e) {
             return "failed (" + (e.retryable() ? "retryable" : "permanent") + "): " + withoutNamePrefix(e.getMessage(), destination);

@@ -3,9 +3,7 @@ package dev.fanout.cli;
 import static dev.fanout.cli.CliRun.fanout;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +26,7 @@ class VerboseTest {
     @TempDir
     Path dir;
 
-    /** An ingest that fails on a Latin-1 CSV: a configuration problem whose cause is DuckDB's exception. */
+    /** An ingest whose packets file breaks off mid-array: a failed command whose cause is Jackson's exception. */
     private String[] failingIngest(String before, String after) throws IOException {
         Path topology = Files.writeString(dir.resolve("t.yaml"), """
                 version: 1
@@ -36,14 +34,12 @@ class VerboseTest {
                   main_db: { uri: "duckdb:data/main.duckdb" }
                 default: main_db
                 tables:
-                  latin: { primary_key: [id] }
+                  t: { primary_key: [id] }
                 """);
-        Path latin = dir.resolve("latin.csv");
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        bytes.writeBytes("id,name\n1,a\n".getBytes(StandardCharsets.US_ASCII));
-        bytes.writeBytes("2,caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
-        Files.write(latin, bytes.toByteArray());
-        List<String> args = new ArrayList<>(List.of("ingest", "--topology", topology.toString(), "--no-progress", latin.toString()));
+        Path packets = Files.writeString(dir.resolve("broken.ndjson"), """
+                {"table": "t", "schema": {"columns": [{"name": "id", "type": "int64"}], "primary_key": ["id"]}, "rows": [[1], [
+                """);
+        List<String> args = new ArrayList<>(List.of("ingest", "--topology", topology.toString(), "--no-progress", "--packets", packets.toString()));
         if (before != null) {
             args.add(0, before);
         }
@@ -61,8 +57,8 @@ class VerboseTest {
     void withoutVerboseAFailureIsOneLineWithoutAStackTrace() throws IOException {
         CliRun r = fanout(failingIngest(null, null));
 
-        assertThat(r.code()).isEqualTo(2);
-        assertThat(firstLine(r)).contains("latin.csv").contains("not utf-8 encoded");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(firstLine(r)).contains("broken.ndjson:1: malformed JSON");
         assertThat(r.all()).doesNotContain("\tat ").doesNotContain("Caused by: ");
     }
 
@@ -72,19 +68,18 @@ class VerboseTest {
 
         CliRun r = fanout(failingIngest(null, "--verbose"));
 
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.code()).isEqualTo(1);
         assertThat(firstLine(r)).isEqualTo(quiet);
         List<String> lines = r.err().lines().toList();
-        assertThat(lines.get(lines.indexOf(quiet) + 1)).startsWith("dev.fanout.cli.ConfigurationProblem: ");
-        assertThat(r.err()).contains("\tat dev.fanout.cli.IngestCommand").contains("Caused by: dev.fanout.cli.input.RowFileException: ")
-                .contains("Caused by: java.sql.SQLException");
+        assertThat(lines.get(lines.indexOf(quiet) + 1)).startsWith("dev.fanout.dlq.PacketJsonException: ");
+        assertThat(r.err()).contains("\tat dev.fanout.dlq.PacketJson").contains("Caused by: com.fasterxml.jackson.core");
     }
 
     @Test
     void theShortOptionBeforeTheSubcommandWorksToo() throws IOException {
         CliRun r = fanout(failingIngest("-v", null));
 
-        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("\tat ").contains("Caused by: ");
     }
 

@@ -7,6 +7,7 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FlowController;
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.dispatch.DestinationHealth;
@@ -62,6 +63,13 @@ import java.util.function.Function;
  * is in {@link #destinationHealth()}, in {@link #summary()} and in the gauge
  * {@code fanout.destination.<d>.up}. {@link Builder#requireAllDestinations} keeps the stricter rule:
  * {@code build()} throws and nothing is written when any destination does not open.
+ *
+ * <p><b>Names that differ only by case.</b> Each destination's engine compares table and column
+ * names as its provider declares ({@link WriterProvider#identifierComparison()}). At a
+ * case-insensitive one (DuckDB, MotherDuck), a packet whose table or columns differ only by case from
+ * names already submitted there ({@code trades} after {@code Trades}), or whose schema holds two such
+ * columns, is parked before anything is written, its reason naming both names and the destination;
+ * the first name submitted wins. The writers refuse the same way against names stored by earlier runs.
  *
  * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
  * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
@@ -325,10 +333,12 @@ public final class Fanout implements AutoCloseable {
             Map<String, Destination> destinations = new LinkedHashMap<>();
             Map<String, BaseWriter> writers = new LinkedHashMap<>();
             Map<String, String> failures = new LinkedHashMap<>();
+            Map<String, IdentifierComparison> comparisons = new HashMap<>();
             for (String name : checked.destinations().keySet()) {
                 Destination destination = checked.destination(name, plugins);
                 WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
                 destinations.put(name, destination);
+                comparisons.put(name, identifierComparison(provider));
                 try {
                     writers.put(name, new SecretMaskingWriter(provider.create(destination), destination));
                 } catch (WriteException e) {
@@ -353,7 +363,7 @@ public final class Fanout implements AutoCloseable {
                     .withRequireAllDestinations(requireAllDestinations);
             Dispatcher dispatcher;
             try {
-                dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, settings, registryForMetrics);
+                dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, comparisons, settings, registryForMetrics);
             } catch (DispatcherStartException e) {
                 // the failed lanes registered their gauges, replacing any an earlier Fanout had there
                 removeGauges(registryForMetrics, gaugesOf(registryForMetrics, checked.destinations().keySet(), false));
@@ -395,6 +405,20 @@ public final class Fanout implements AutoCloseable {
         private static void replaceGauge(MetricRegistry metrics, String name, Gauge<Long> gauge) {
             metrics.remove(name);
             metrics.register(name, gauge);
+        }
+
+        /**
+         * How {@code provider}'s engine compares names; a provider answering null, or failing to answer,
+         * counts as {@link IdentifierComparison#CASE_INSENSITIVE}: a wrong guess then refuses a name
+         * rather than merging two tables.
+         */
+        private static IdentifierComparison identifierComparison(WriterProvider provider) {
+            try {
+                IdentifierComparison declared = provider.identifierComparison();
+                return declared != null ? declared : IdentifierComparison.CASE_INSENSITIVE;
+            } catch (RuntimeException | LinkageError e) {
+                return IdentifierComparison.CASE_INSENSITIVE;
+            }
         }
 
         /** Table → its {@code tables.<t>.options}, empty for tables the topology doesn't describe. */

@@ -49,6 +49,20 @@ final class SecretMaskingWriter implements BaseWriter {
     }
 
     @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        try {
+            return writer.targetIdentity();
+        } catch (WriteException e) {
+            throw masked(e);
+        } catch (RuntimeException e) {
+            if (!holdsSecret(e)) {
+                throw e;
+            }
+            throw WriteException.permanent(mask(WriterFailures.describe(e)), copy(e, 0, newSeen()));
+        }
+    }
+
+    @Override
     public void write(WriteBatch batch) throws WriteException {
         try {
             writer.write(batch);

@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param id             the record id, unique within the store; stable across replay attempts
  * @param packet         the rows exactly as submitted (every logical type round-trips)
  * @param destination    the destination the rows were bound for, or null when they failed before routing
- * @param errorClass     the failure's kind, e.g. {@code WriteException}, {@code DataError}, {@code Unroutable}
+ * @param errorClass     the failure's kind, e.g. {@code WriteException}, {@code DataError}, {@code Unroutable}, {@code NameClash}
  * @param message        why, in words a person can act on; never holds secrets
  * @param retryable      whether the last failure was transient
  * @param attempts       write attempts so far (0 for data errors caught before any write)

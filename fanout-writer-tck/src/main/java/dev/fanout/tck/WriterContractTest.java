@@ -9,6 +9,7 @@ import dev.fanout.api.Capability;
 import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +52,11 @@ import org.junit.jupiter.api.io.TempDir;
  * fails a write retryably and the same batch lands when retried on the same writer (error
  * classification: retryable vs permanent); an {@code open} that failed retryably
  * ({@link #interruptTargetBeforeOpen()}) succeeds when called again on the same writer and leaves
- * nothing behind; identifiers needing quotes are safe; {@code close()} is
+ * nothing behind; identifiers needing quotes are safe; names that differ
+ * only by case ({@code Trades}/{@code trades}, {@code Price}/{@code price}) are two tables and two
+ * columns, intact, where the provider declares {@link IdentifierComparison#EXACT}, and otherwise the
+ * second is refused permanently naming both, the first left intact — so a wrong declaration fails
+ * either way; {@code close()} is
  * idempotent; the provider is found by {@link ServiceLoader} and validates its test destination; a
  * writer has a {@link BaseWriter#reader() reader} exactly when its provider declares
  * {@link Capability#READ}, and then its test must extend {@link ReaderContractTest}, which adds the
@@ -397,6 +403,115 @@ public abstract class WriterContractTest {
         assertThat(read("victim")).hasSize(1);
     }
 
+    // ---- names that differ only by case (WriterProvider.identifierComparison) ------------------
+
+    /** Whether the provider declares that its engine tells {@code Trades} and {@code trades} apart. */
+    private boolean exactNames() {
+        IdentifierComparison declared = provider().identifierComparison();
+        assertThat(declared).as("identifierComparison() of " + provider().getClass().getName()).isNotNull();
+        return declared == IdentifierComparison.EXACT;
+    }
+
+    /** What a failed case check says about the declaration. */
+    private String declared(String first, String second) {
+        return provider().getClass().getSimpleName() + ".identifierComparison() is " + provider().identifierComparison()
+                + (exactNames() ? ", so '" + first + "' and '" + second + "' must be stored apart, intact; if the engine takes them"
+                        + " for one name, declare CASE_INSENSITIVE"
+                        : " (CASE_INSENSITIVE is the default), so writing '" + second + "' after '" + first + "' must fail permanently"
+                        + " naming both; if the engine tells them apart, declare IdentifierComparison.EXACT");
+    }
+
+    /** A refusal of a name that differs only by case from a stored one: permanent, naming both. */
+    private void assertRefusedNamingBoth(WriteException e, String first, String second) {
+        assertThat(e).as(declared(first, second)).isNotNull();
+        assertThat(e.retryable()).as("retryable: " + e.getMessage()).isFalse();
+        assertThat(e.getMessage()).as("the refusal names both names").contains(first).contains(second);
+    }
+
+    /** Writes {@code batch} on a new writer, returning its failure, or null when it was written. */
+    private WriteException failureOf(WriteBatch batch) {
+        return catchThrowableOfType(WriteException.class, () -> write(batch));
+    }
+
+    @Test
+    void tablesDifferingOnlyByCaseAreTwoTablesWhereNamesAreExactElseTheSecondIsRefusedNamingBoth() throws Exception {
+        write(batch(packet("Trades", TRADES, 5, r(1L, "first", 1.0), r(2L, "first", 2.0))));
+        WriteBatch second = batch(packet("trades", TRADES, 9, r(1L, "second", 10.0)));
+
+        if (exactNames()) {
+            assertThat(failureOf(second)).as(declared("Trades", "trades")).isNull();
+            assertRow(byKey(read("trades"), "id").get(1L), row("symbol", "second", "price", 10.0, VERSION, 9L));
+            assertThat(read("trades")).as("table trades; " + declared("Trades", "trades")).hasSize(1);
+        } else {
+            assertRefusedNamingBoth(failureOf(second), "Trades", "trades");
+        }
+        Map<Object, Map<String, Object>> first = byKey(read("Trades"), "id");
+        assertThat(first).as("table Trades, intact; " + declared("Trades", "trades")).hasSize(2);
+        assertRow(first.get(1L), row("symbol", "first", "price", 1.0, VERSION, 5L));
+        assertRow(first.get(2L), row("symbol", "first", "price", 2.0, VERSION, 5L));
+    }
+
+    @Test
+    void aTableDifferingOnlyByCaseFromOneThisWriterWroteIsTreatedAlikeOnTheSameWriter() throws Exception {
+        WriteBatch second = batch(packet("TRADES", TRADES, 9, r(1L, "second", 10.0)));
+        try (BaseWriter writer = provider().create(destination)) {
+            writer.open();
+            writer.write(batch(packet("trades", TRADES, 5, r(1L, "first", 1.0))));
+            if (exactNames()) {
+                writer.write(second);
+            } else {
+                assertRefusedNamingBoth(catchThrowableOfType(WriteException.class, () -> writer.write(second)), "trades", "TRADES");
+            }
+        }
+        assertRow(byKey(read("trades"), "id").get(1L), row("symbol", "first", VERSION, 5L));
+        if (exactNames()) {
+            assertRow(byKey(read("TRADES"), "id").get(1L), row("symbol", "second", VERSION, 9L));
+        }
+    }
+
+    @Test
+    void columnsDifferingOnlyByCaseAreTwoColumnsWhereNamesAreExactElseTheSecondIsRefusedNamingBoth() throws Exception {
+        Schema upper = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("Price", LogicalType.FLOAT64)), List.of("id"));
+        Schema lower = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("price", LogicalType.FLOAT64)), List.of("id"));
+        write(batch(packet("prices", upper, 1, r(1L, 1.0))));
+        WriteBatch second = batch(packet("prices", lower, 2, r(1L, 10.0), r(2L, 20.0)));
+
+        Map<Object, Map<String, Object>> rows;
+        if (exactNames()) {
+            assertThat(failureOf(second)).as(declared("Price", "price")).isNull();
+            rows = byKey(read("prices"), "id");
+            assertThat(rows).hasSize(2);
+            assertRow(rows.get(1L), row("Price", null, "price", 10.0, VERSION, 2L));
+            assertRow(rows.get(2L), row("Price", null, "price", 20.0, VERSION, 2L));
+        } else {
+            assertRefusedNamingBoth(failureOf(second), "Price", "price");
+            rows = byKey(read("prices"), "id");
+            assertThat(rows).hasSize(1);
+            assertThat(rows.get(1L)).containsOnlyKeys("id", "Price", VERSION);
+            assertRow(rows.get(1L), row("Price", 1.0, VERSION, 1L));
+        }
+    }
+
+    @Test
+    void aSchemaWithTwoColumnsDifferingOnlyByCaseIsStoredWhereNamesAreExactElseRefusedNamingBoth() throws Exception {
+        Schema one = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("Price", LogicalType.FLOAT64)), List.of("id"));
+        Schema both = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("Price", LogicalType.FLOAT64),
+                Column.of("price", LogicalType.FLOAT64)), List.of("id"));
+        WriteBatch twoColumns = batch(packet("quotes", both, 2, r(1L, 1.5, 2.5)));
+
+        if (exactNames()) {
+            assertThat(failureOf(twoColumns)).as(declared("Price", "price")).isNull();
+            assertRow(byKey(read("quotes"), "id").get(1L), row("Price", 1.5, "price", 2.5, VERSION, 2L));
+            return;
+        }
+        assertRefusedNamingBoth(failureOf(twoColumns), "Price", "price");
+        write(batch(packet("quotes", one, 1, r(1L, 1.0))));
+        assertRefusedNamingBoth(failureOf(twoColumns), "Price", "price");
+        Map<Object, Map<String, Object>> rows = byKey(read("quotes"), "id");
+        assertThat(rows).hasSize(1);
+        assertRow(rows.get(1L), row("Price", 1.0, VERSION, 1L));
+    }
+
     @Test
     void stateWrittenByOneWriterIsRespectedByTheNext() throws Exception {
         write(batch(packet("trades", TRADES, 10, r(1L, "v10", 1.0))));
@@ -455,6 +570,38 @@ public abstract class WriterContractTest {
     void validateFindsNothingWrongWithTheTestDestination() {
         assertThat(provider().validate(destination)).isEmpty();
         assertThat(provider().physicalTarget(destination)).isNotBlank().isEqualTo(provider().physicalTarget(destination));
+    }
+
+    /**
+     * {@link BaseWriter#targetIdentity()} names the thing, not the writer: once opened, two writers of
+     * one destination tell the same identity (or both none), asked twice it does not change, and it
+     * never holds the destination's secrets.
+     */
+    @Test
+    void targetIdentityIsTheSameForEveryWriterOfOneDestination() throws Exception {
+        try (BaseWriter first = provider().create(destination)) {
+            first.targetIdentity();
+            first.open();
+            Optional<String> identity = first.targetIdentity();
+            assertThat(first.targetIdentity()).isEqualTo(identity);
+            try (BaseWriter second = provider().create(destination)) {
+                Optional<String> before = second.targetIdentity();
+                if (before.isPresent()) {
+                    assertThat(identity).as("told before open, and again after the first writer opened").contains(before.get());
+                }
+            }
+            identity.ifPresent(id -> {
+                assertThat(id).isNotBlank();
+                for (String secret : destination.uriSecrets()) {
+                    assertThat(id).doesNotContain(secret);
+                }
+                destination.options().forEach((key, value) -> {
+                    if (destination.isSensitive(key) && value != null && !value.isEmpty()) {
+                        assertThat(id).doesNotContain(value);
+                    }
+                });
+            });
+        }
     }
 
     // ---- helpers a subclass may use in its own tests ------------------------------------------

@@ -68,6 +68,11 @@ abstract class DuckDbFaultScheme implements WriterProvider {
         }
 
         @Override
+        public Optional<String> targetIdentity() throws WriteException {
+            return real.targetIdentity();
+        }
+
+        @Override
         public Optional<TableReader> reader() {
             return real.reader();
         }

@@ -8,8 +8,10 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FlowController;
 import dev.fanout.api.FlowRejectedException;
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.Router;
 import dev.fanout.api.Router.RoutedPart;
+import dev.fanout.core.TargetClaims;
 import dev.fanout.core.flow.PacketSizes;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
@@ -53,9 +55,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@link PacketOutcome.Status#FAILED}, saying why. Nothing is dropped silently.</li>
  *   <li>With a {@link DispatcherSettings#deadLetters() dead-letter sink}, what would fail is parked
  *       instead: parts whose retries are exhausted, poisoned parts isolated by batch splitting, parts
- *       arriving while their destination's circuit is open, and whole packets refused before routing
- *       (invalid data: error class {@code DataError}; routing errors: {@code Unroutable}; no
- *       destination, 0 attempts). If parking throws, the part fails with both errors.</li>
+ *       arriving while their destination's circuit is open, and whole packets refused before any lane
+ *       takes them (invalid data: error class {@code DataError}; routing errors: {@code Unroutable};
+ *       both with no destination; a name that differs only by case from one already sent to a
+ *       case-insensitive destination: {@code NameClash}, naming that destination; 0 attempts). If
+ *       parking throws, the part fails with both errors.</li>
  *   <li>Per destination, a table's parts reach the writer in the order they were admitted; a schema
  *       change starts a new batch. Different tables, and different destinations, are independent.</li>
  *   <li>A failing or stalled destination never stops another from committing. A permanently failing
@@ -82,7 +86,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * open, 0 while it is not — a destination that could not open yet), {@code .flush} (timer of each successful
  * {@code writer.write}) and {@code .queue.rows} (gauge of rows admitted and not yet completed); per
  * table {@code t}, {@code fanout.table.t.rows} (meter of rows committed, all destinations together);
- * and {@code fanout.rejected} (counter of packets refused before routing) with
+ * and {@code fanout.rejected} (counter of packets refused before any lane took them: invalid data,
+ * routing errors, names that differ only by case) with
  * {@code fanout.rejected.dead_lettered} (those parked), {@code fanout.flow.rejected} (counter of
  * submits refused by the flow controller), {@code fanout.backpressure.wait} (timer of how long each
  * submit waited for admission — flow control and room in its lanes) and
@@ -98,6 +103,7 @@ public final class Dispatcher implements AutoCloseable {
 
     private final Router router;
     private final Map<String, Lane> lanes;
+    private final SentNames sentNames;
     private final DeadLetterSink deadLetters;
     private final Clock clock;
     private final Counter rejected;
@@ -112,9 +118,10 @@ public final class Dispatcher implements AutoCloseable {
     private final Object admissionMonitor = new Object();
     private volatile boolean closed;
 
-    private Dispatcher(Router router, Map<String, Lane> lanes, DispatcherSettings settings, MetricRegistry metrics) {
+    private Dispatcher(Router router, Map<String, Lane> lanes, SentNames sentNames, DispatcherSettings settings, MetricRegistry metrics) {
         this.router = router;
         this.lanes = lanes;
+        this.sentNames = sentNames;
         this.deadLetters = settings.deadLetters();
         this.clock = settings.clock();
         this.rejected = metrics.counter("fanout.rejected");
@@ -138,6 +145,12 @@ public final class Dispatcher implements AutoCloseable {
      * finally parked or failed with the open error as the reason — and writes once an attempt opens
      * it. The other destinations commit meanwhile.
      *
+     * <p>Two destinations whose writers report one {@link BaseWriter#targetIdentity() target
+     * identity} — also across dispatchers of this process ({@link TargetClaims#process()}) — are one
+     * target under two names: the later one in {@code writersByDestination}'s order (or the one started
+     * later) is refused, its writer never opened when the identity was known before opening, and it
+     * starts down with a reason naming both; its parts are parked or failed, permanently, with it.
+     *
      * @param writersByDestination one unopened writer per destination name; the dispatcher owns them
      *                             from here on and closes them. Its iteration order is the order of
      *                             {@link #summary()}.
@@ -147,8 +160,23 @@ public final class Dispatcher implements AutoCloseable {
      */
     public static Dispatcher start(Router router, Map<String, BaseWriter> writersByDestination,
                                    DispatcherSettings settings, MetricRegistry metrics) {
+        return start(router, writersByDestination, Map.of(), settings, metrics);
+    }
+
+    /**
+     * Like {@link #start(Router, Map, DispatcherSettings, MetricRegistry)}, knowing how each
+     * destination's engine compares names: at a {@link IdentifierComparison#CASE_INSENSITIVE}
+     * destination, {@link #submit} refuses a packet naming a table or column that differs only by case
+     * from one already sent there (see {@link #submit}).
+     *
+     * @param comparisons destination name → how its engine compares table and column names; a
+     *                    destination missing here compares them {@link IdentifierComparison#EXACT exactly}
+     */
+    public static Dispatcher start(Router router, Map<String, BaseWriter> writersByDestination,
+                                   Map<String, IdentifierComparison> comparisons, DispatcherSettings settings, MetricRegistry metrics) {
         Objects.requireNonNull(router, "router is null");
         Objects.requireNonNull(writersByDestination, "writersByDestination is null");
+        Objects.requireNonNull(comparisons, "comparisons is null");
         Objects.requireNonNull(settings, "settings is null");
         Objects.requireNonNull(metrics, "metrics is null");
         if (writersByDestination.isEmpty()) {
@@ -156,19 +184,26 @@ public final class Dispatcher implements AutoCloseable {
         }
         Map<BaseWriter, String> owners = new IdentityHashMap<>();
         Map<String, Lane> lanes = new LinkedHashMap<>();
-        writersByDestination.forEach((destination, writer) -> {
-            Objects.requireNonNull(destination, "destination name is null");
-            Objects.requireNonNull(writer, "writer of destination " + destination + " is null");
+        Lane previous = null;
+        for (Map.Entry<String, BaseWriter> entry : writersByDestination.entrySet()) {
+            String destination = Objects.requireNonNull(entry.getKey(), "destination name is null");
+            BaseWriter writer = Objects.requireNonNull(entry.getValue(), "writer of destination " + destination + " is null");
             String other = owners.put(writer, destination);
             if (other != null) {
                 throw new IllegalArgumentException("destinations " + other + " and " + destination
                         + " share one writer instance: each destination needs its own writer");
             }
-            lanes.put(destination, new Lane(destination, writer, settings, metrics));
-        });
+            Lane lane = new Lane(destination, writer, settings, metrics, TargetClaims.process());
+            if (previous != null) {
+                lane.claimAfter(previous);
+            }
+            lanes.put(destination, lane);
+            previous = lane;
+        }
         try {
             lanes.values().forEach(Lane::start);
         } catch (RuntimeException | Error e) {
+            lanes.values().forEach(Lane::passTurns);
             lanes.values().forEach(Lane::shutdown);
             lanes.values().forEach(Lane::join);
             throw e;
@@ -189,7 +224,7 @@ public final class Dispatcher implements AutoCloseable {
             log.warn("dispatcher started with {} of {} destinations down: {}", failures.size(), lanes.size(), failures.keySet());
         }
         log.debug("dispatcher started with destinations {}", lanes.keySet());
-        return new Dispatcher(router, Collections.unmodifiableMap(lanes), settings, metrics);
+        return new Dispatcher(router, Collections.unmodifiableMap(lanes), new SentNames(comparisons), settings, metrics);
     }
 
     /**
@@ -202,6 +237,16 @@ public final class Dispatcher implements AutoCloseable {
      * after it was parked whole (on this thread) when there is a dead-letter sink, else FAILED. If the
      * calling thread is interrupted while blocked, the parts not yet admitted fail (retryable, not
      * parked: the producer chose to stop) and the interrupt flag is kept.
+     *
+     * <p><b>Names that differ only by case.</b> At a destination whose engine compares names
+     * {@link IdentifierComparison#CASE_INSENSITIVE case-insensitively}, a packet is refused the same
+     * way (error class {@code NameClash}, the record naming that destination) when its table differs
+     * only by case from a table already submitted there, when its schema holds two columns that differ
+     * only by case, or when one of its columns differs only by case from a column already submitted
+     * there for its table: the engine would write it into the other table or column. The reason names
+     * both names and the destination. The first name submitted wins, and its table stays intact; a
+     * packet passing this check claims its names at every destination it is routed to, even if flow
+     * control then refuses it or it is parked later.
      *
      * <p><b>Flow control.</b> After routing, the parts' permits are acquired from the flow controller
      * together ({@link FlowController#acquireAll}, in destination-name order), before any part enters
@@ -225,7 +270,7 @@ public final class Dispatcher implements AutoCloseable {
             PacketValidation.Rejection rejection = PacketValidation.firstProblem(packet);
             if (rejection != null) {
                 log.warn("packet {} rejected, invalid value at {}", packet.packetId(), rejection.location());
-                return CompletableFuture.completedFuture(refuse(packet, "DataError", rejection.toString()));
+                return CompletableFuture.completedFuture(refuse(packet, null, "DataError", rejection.toString()));
             }
             List<RoutedPart> parts;
             String routingProblem;
@@ -238,7 +283,12 @@ public final class Dispatcher implements AutoCloseable {
             }
             if (routingProblem != null) {
                 log.warn("packet {} of table {} not routed: {}", packet.packetId(), packet.table(), routingProblem);
-                return CompletableFuture.completedFuture(refuse(packet, "Unroutable", routingProblem));
+                return CompletableFuture.completedFuture(refuse(packet, null, "Unroutable", routingProblem));
+            }
+            SentNames.Clash clash = sentNames.claim(parts);
+            if (clash != null) {
+                log.warn("packet {} of table {} refused: {}", packet.packetId(), packet.table(), clash.reason());
+                return CompletableFuture.completedFuture(refuse(packet, clash.destination(), "NameClash", clash.reason()));
             }
             return enqueue(packet, parts);
         } finally {
@@ -250,14 +300,17 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    /** The outcome of a packet refused before routing: parked whole when there is a sink, else failed. */
-    private PacketOutcome refuse(FramePacket packet, String errorClass, String reason) {
+    /**
+     * The outcome of a packet refused before it entered a lane: parked whole when there is a sink,
+     * else failed; {@code destination} is the one it was refused for, null when refused before routing.
+     */
+    private PacketOutcome refuse(FramePacket packet, String destination, String errorClass, String reason) {
         rejected.inc();
         if (deadLetters == null) {
             return PacketOutcome.rejected(packet, reason);
         }
         Instant now = clock.instant();
-        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), packet, null, errorClass, reason, false, 0, now, now);
+        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), packet, destination, errorClass, reason, false, 0, now, now);
         try {
             Lane.parkUninterrupted(deadLetters, letter);
         } catch (IOException | RuntimeException e) {

@@ -11,6 +11,7 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.core.TargetClaims;
 import dev.fanout.core.WriterFailures;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterSink;
@@ -28,6 +29,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -71,6 +73,14 @@ import java.util.stream.Collectors;
  * counted by the circuit breaker, and in the end parked or failed with the open error as the reason,
  * for every part of the batch alike (no splitting). Once {@code open} returns, writes go on as usual.
  * {@link #health()} says whether the writer is open, and the last open error while it is not.
+ *
+ * <p><b>One writer per physical target.</b> The lane claims in {@link TargetClaims} every identity its
+ * writer reports ({@link BaseWriter#targetIdentity()}): before the first {@code open}, after
+ * {@code open} returned, and before later writes while the writer has not told one. An identity
+ * another destination of this process holds refuses this destination for good: its writer is not
+ * opened (or is closed again at once), and every part is parked or failed, permanently, with a
+ * reason naming both destinations. Lanes started together take their turns in start order (see
+ * {@link #claimAfter}), so the later destination is the refused one.
  *
  * <p><b>Circuit breaker.</b> Batches that still fail retryably after their retries count towards
  * the {@link CircuitPolicy}; once open, the lane takes parts as they arrive (no waiting for a batch)
@@ -208,6 +218,20 @@ final class Lane {
     /** Lane thread only: open attempts that failed since the writer last opened. */
     private int failedOpens;
 
+    private final TargetClaims claims;
+    private final TargetClaims.Holder holder;
+    /** Completed once this lane has claimed what its writer told before opening, or gave up. */
+    private final CompletableFuture<Void> claimedBeforeOpen = new CompletableFuture<>();
+    /** Completed once this lane's first open attempt, and the claim after it, are done. */
+    private final CompletableFuture<Void> claimedAfterOpen = new CompletableFuture<>();
+    /** The lanes before this one, whose claims go first; set before {@link #start()}. */
+    private CompletableFuture<Void> turnBeforeOpen = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> turnAfterOpen = CompletableFuture.completedFuture(null);
+    /** Lane thread only: set for good when another destination holds this writer's target. */
+    private Failure refusal;
+    /** Lane thread only: whether the writer told an identity since it opened (and it was claimed). */
+    private boolean identified;
+
     private final Function<String, Map<String, String>> tableOptions;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition partsWaiting = lock.newCondition();
@@ -223,9 +247,11 @@ final class Lane {
     /** Lane thread only: the parts taken off the queue and not yet completed. */
     private List<Part> inHand = List.of();
 
-    Lane(String destination, BaseWriter writer, DispatcherSettings settings, MetricRegistry metrics) {
+    Lane(String destination, BaseWriter writer, DispatcherSettings settings, MetricRegistry metrics, TargetClaims claims) {
         this.destination = destination;
         this.writer = writer;
+        this.claims = claims;
+        this.holder = new TargetClaims.Holder(destination);
         this.maxRows = settings.batch().maxRows();
         this.maxAgeNanos = RetryPolicy.saturatedNanos(settings.batch().maxAge());
         this.retryPolicy = settings.retry();
@@ -278,6 +304,22 @@ final class Lane {
         thread.start();
     }
 
+    /**
+     * Makes this lane claim its writer's identities after {@code previous} claimed its own — before
+     * opening, and after its first open attempt — so that of two destinations on one target the one
+     * started first keeps it. Opens still run in parallel. Call before {@link #start()}.
+     */
+    void claimAfter(Lane previous) {
+        this.turnBeforeOpen = previous.claimedBeforeOpen;
+        this.turnAfterOpen = previous.claimedAfterOpen;
+    }
+
+    /** For a lane whose thread never started: lets the lanes after it take their turns. */
+    void passTurns() {
+        claimedBeforeOpen.complete(null);
+        claimedAfterOpen.complete(null);
+    }
+
     /** Waits for the lane thread's first attempt to open the writer; the failure message, or null when it opened. */
     String awaitFirstOpen() {
         return firstOpen.join();
@@ -288,8 +330,8 @@ final class Lane {
      * retryably after its retries (with that failure); else up.
      */
     DestinationHealth health() {
-        if (!writerOpen) {
-            return new DestinationHealth(destination, false, false, openError, openErrorAt);
+        if (!writerOpen || openError != null) {
+            return new DestinationHealth(destination, false, writerOpen, openError, openErrorAt);
         }
         String error = writeError;
         Instant at = writeErrorAt;
@@ -400,8 +442,18 @@ final class Lane {
     private void run() {
         log.debug("lane {} started", destination);
         try {
-            Failure notOpened = openWriter();
-            if (notOpened != null) {
+            Failure notOpened;
+            try {
+                try {
+                    claimBeforeOpen();
+                } finally {
+                    claimedBeforeOpen.complete(null);
+                }
+                notOpened = openWriter();
+            } finally {
+                claimedAfterOpen.complete(null);
+            }
+            if (notOpened != null && refusal == null) {
                 log.warn("destination {}: the writer did not open; its packets are {} until it does: {}", destination,
                         deadLetters == null ? "retried, then failed," : "retried, then parked,", notOpened.message(),
                         traceOf(notOpened));
@@ -419,6 +471,8 @@ final class Lane {
             } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
                 // after an open that failed on a missing class, close usually fails the same way
                 log.warn("destination {}: writer did not close cleanly: {}", destination, WriterFailures.describe(e));
+            } finally {
+                claims.release(holder);
             }
             log.debug("lane {} stopped", destination);
         }
@@ -431,19 +485,29 @@ final class Lane {
      * not a dead lane.
      */
     private Failure openWriter() {
-        if (writerOpen) {
+        if (refusal != null) {
+            return refusal;
+        }
+        if (writerOpen && identified) {
             return null;
         }
+        Failure failure;
         try {
-            writer.open();
+            if (!writerOpen) {
+                writer.open();
+                writerOpen = true;
+            }
+            turnAfterOpen.join();
+            failure = claim(writer.targetIdentity());
         } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
-            Failure failure = Failure.ofOpen(e);
+            failure = Failure.ofOpen(e);
+        }
+        if (failure != null) {
             failedOpens++;
             openError = failure.message();
             openErrorAt = clock.instant();
             return failure;
         }
-        writerOpen = true;
         if (failedOpens > 0) {
             log.info("destination {}: the writer opened after {} failed attempt(s)", destination, failedOpens);
         }
@@ -451,6 +515,57 @@ final class Lane {
         openError = null;
         openErrorAt = null;
         return null;
+    }
+
+    /**
+     * Claims what the unopened writer tells of its target, after the lanes before this one did; a
+     * refusal is kept, so the writer is never opened. A writer that cannot tell yet claims after it opened.
+     */
+    private void claimBeforeOpen() {
+        Optional<String> identity;
+        try {
+            identity = writer.targetIdentity();
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+            log.debug("destination {}: the writer could not tell its target before opening: {}", destination, e.toString());
+            identity = Optional.empty();
+        } finally {
+            turnBeforeOpen.join();
+        }
+        if (identity.isPresent()) {
+            Optional<String> refused = claims.claim(identity.get(), holder);
+            refused.ifPresent(this::refuse);
+        }
+    }
+
+    /**
+     * Claims {@code identity} told by the opened writer; null when it is claimed or not told yet (then
+     * asked again before the next write), else the refusal, after which the writer is closed.
+     */
+    private Failure claim(Optional<String> identity) {
+        if (identity.isEmpty()) {
+            return null;
+        }
+        Optional<String> refused = claims.claim(identity.get(), holder);
+        if (refused.isEmpty()) {
+            identified = true;
+            return null;
+        }
+        refuse(refused.get());
+        try {
+            writer.close();
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+            log.warn("destination {}: writer did not close cleanly: {}", destination, e.toString());
+        }
+        writerOpen = false;
+        return refusal;
+    }
+
+    private void refuse(String reason) {
+        refusal = new Failure(reason, false, "TargetInUse", null, true);
+        openError = reason;
+        openErrorAt = clock.instant();
+        log.warn("destination {}: not opened; its packets are {} with the reason: {}", destination,
+                deadLetters == null ? "failed" : "parked", reason);
     }
 
     private void serve() {

@@ -18,7 +18,8 @@ import java.util.stream.Collectors;
  * either at its destination or in the dead-letter queue, so a producer may commit its source offsets.
  * {@link Status#FAILED} means some part is in neither place and the producer must resend it.
  * {@link #destinations()} says what happened where, {@link #reason()} says why in one line. A packet
- * refused before routing (invalid data, a routing error) has no destination results; when parked,
+ * refused before any lane took it (invalid data, a routing error, a name that differs only by case
+ * from one already sent to a case-insensitive destination) has no destination results; when parked,
  * {@link #deadLetterId()} names its record.
  */
 public final class PacketOutcome {
@@ -122,7 +123,7 @@ public final class PacketOutcome {
         return status != Status.FAILED;
     }
 
-    /** Per destination, in routing order; empty when the packet was refused before routing. */
+    /** Per destination, in routing order; empty when the packet was refused before any lane took it. */
     public Map<String, DestinationResult> destinations() {
         return destinations;
     }

@@ -10,6 +10,7 @@ import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import dev.fanout.core.TargetClaims;
 import dev.fanout.core.WriterFailures;
 import dev.fanout.core.dispatch.RetryPolicy;
 import dev.fanout.core.dispatch.Sleeper;
@@ -47,7 +48,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p><b>One writer per target.</b> Each physical target involved — as a source, a target or both — is
  * opened once, through its plugin, and so takes its lock (a DuckDB file held by an ingest process is
  * refused with that process's PID). A local file that does not exist is a source with no rows and is
- * not created. Moves run one after another on the calling thread; each scan runs on a thread of its
+ * not created. A writer is claimed in {@link TargetClaims} by what it tells of its target, so a
+ * source and a target that are one file under two names (a hard link) are refused, not copied onto
+ * themselves and then deleted. Moves run one after another on the calling thread; each scan runs on a thread of its
  * own, so no writer is ever used by two threads at once.
  *
  * <p>Not thread-safe. Close it to close every writer it opened.
@@ -434,11 +437,29 @@ public final class Migration implements AutoCloseable {
     /** One physical target's writer, created and opened at first use; an open failure is kept and reported to every move needing it. */
     private final class Endpoint {
         private final Destination destination;
+        private final TargetClaims.Holder holder;
         private BaseWriter writer;
         private String failure;
 
         Endpoint(Destination destination) {
             this.destination = destination;
+            this.holder = new TargetClaims.Holder(destination.name());
+        }
+
+        /**
+         * Claims what the writer tells of its target ({@link BaseWriter#targetIdentity()}) for this
+         * endpoint: a source and a target that are one file under two names, or a target some other
+         * destination of this process holds, is refused before anything is written to it.
+         */
+        private void claim(BaseWriter created) throws WriteException {
+            Optional<String> identity = created.targetIdentity();
+            if (identity.isPresent()) {
+                Optional<String> refused = TargetClaims.process().claim(identity.get(), holder);
+                if (refused.isPresent()) {
+                    throw WriteException.permanent(refused.get() + "; moving rows between one target's two names would copy them"
+                            + " onto themselves and then delete them: nothing of this move was copied or deleted", null);
+                }
+            }
         }
 
         BaseWriter opened() {
@@ -449,10 +470,13 @@ public final class Migration implements AutoCloseable {
                 BaseWriter created = null;
                 try {
                     created = provider(destination).create(destination);
+                    claim(created);
                     created.open();
+                    claim(created);
                     writer = created;
                 } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                     closeQuietly(created);
+                    TargetClaims.process().release(holder);
                     failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why(e), destination);
                     throw new MoveFailure(failure);
                 }
@@ -464,7 +488,10 @@ public final class Migration implements AutoCloseable {
     /** Closes every writer opened. */
     @Override
     public void close() {
-        endpoints.values().forEach(e -> closeQuietly(e.writer));
+        endpoints.values().forEach(e -> {
+            closeQuietly(e.writer);
+            TargetClaims.process().release(e.holder);
+        });
         endpoints.clear();
     }
 

@@ -299,9 +299,12 @@ public final class PluginCheck {
     }
 
     private static String openWriteReadBack(BaseWriter writer, String target, boolean reads, Path dir) throws Failed {
+        step(writer::targetIdentity, "telling which target " + target + " is, before opening", dir);
         if (connectionRefused(() -> writer.open(), "opening " + target, dir)) {
             return target + " refused to open " + NOTHING_LISTENS;
         }
+        // a client of a server asks it here; refused like the write below, which reports it
+        connectionRefused(() -> writer.targetIdentity(), "telling which target " + target + " is, once opened", dir);
         FramePacket packet = FramePacket.builder(TABLE, EVERY_TYPE).addRow(ROW.toArray()).build();
         if (connectionRefused(() -> writer.write(WriteBatch.of(packet)), "writing to " + target, dir)) {
             return target + " opened, its write refused " + NOTHING_LISTENS;

@@ -1,7 +1,11 @@
 package dev.fanout.core.topology;
 
+import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
+import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import dev.fanout.core.TargetClaims;
+import dev.fanout.core.WriterFailures;
 import dev.fanout.core.plugin.WriterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -110,6 +115,48 @@ public final class TopologyValidator {
                         + spec.name() + "' name the same physical target " + redact(target, destination)
                         + "; each target takes exactly one writer: point one of them elsewhere, or route their tables"
                         + " to one destination"));
+            }
+        }
+        problems.sort(Problem.FILE_ORDER);
+        return List.copyOf(problems);
+    }
+
+    /**
+     * Two destinations whose unopened writers tell one {@link BaseWriter#targetIdentity() target
+     * identity} — one DuckDB file under a hard link's second name, which no path normalisation joins
+     * — each pair as a problem at the later one, naming both. Each writer is created only to ask, and
+     * closed unopened: nothing is connected or created. A writer that cannot tell is a problem too.
+     * Destinations {@link #problems} refuses are skipped. Ingest does not ask this before it starts:
+     * its lanes refuse such a destination at open (see {@link TargetClaims}), so the others still run.
+     *
+     * @return the problems in file order; empty when no two destinations are known to share a target
+     */
+    public List<Problem> identityProblems(Topology topology) {
+        Objects.requireNonNull(topology, "topology is null");
+        List<Problem> problems = new ArrayList<>();
+        Map<String, DestinationSpec> byIdentity = new HashMap<>();
+        for (DestinationSpec spec : topology.destinations().values()) {
+            Destination destination = topology.destination(spec.name(), registry);
+            Optional<WriterProvider> provider = registry.provider(destination.scheme());
+            if (provider.isEmpty()) {
+                continue;
+            }
+            Optional<String> identity;
+            try (BaseWriter writer = provider.get().create(destination)) {
+                identity = writer.targetIdentity();
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+                String why = e instanceof WriteException ? String.valueOf(e.getMessage()) : WriterFailures.describe(e);
+                problems.add(new Problem(spec.where(), redact("the " + destination.scheme() + " plugin cannot tell which target destination '"
+                        + spec.name() + "' is: " + why, destination)));
+                continue;
+            }
+            if (identity.isEmpty()) {
+                continue;
+            }
+            DestinationSpec first = byIdentity.putIfAbsent(identity.get(), spec);
+            if (first != null) {
+                problems.add(new Problem(spec.where(), redact(TargetClaims.refusal(first.name(), spec.name(), identity.get())
+                        + " (" + first.name() + " is at " + first.where() + ")", destination)));
             }
         }
         problems.sort(Problem.FILE_ORDER);

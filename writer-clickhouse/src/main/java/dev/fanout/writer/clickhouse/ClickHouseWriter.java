@@ -74,6 +74,8 @@ public final class ClickHouseWriter implements BaseWriter {
     private ClickHouseServerVersion serverVersion;
     private boolean opened;
     private boolean closed;
+    /** What the server said of the database, once asked: see {@link #targetIdentity()}. */
+    private String identity;
 
     ClickHouseWriter(ClickHouseDestination destination) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
@@ -120,6 +122,38 @@ public final class ClickHouseWriter implements BaseWriter {
             }
             throw e;
         }
+    }
+
+    /**
+     * Empty before {@link #open()}: a host name does not tell which server answers to it. After it,
+     * what the server says — {@code ClickHouse database market (server host db1, data path
+     * /var/lib/clickhouse/data/market/)}: its {@code hostName()} and the database's {@code data_path}
+     * from {@code system.databases} (an absolute path on that host, so two servers of one host
+     * differ) — asked once, connecting first when the server was away at open, so one server under
+     * {@code localhost}, {@code 127.0.0.1} or its host name is one target. Retryable while the server
+     * does not answer, like a write.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        if (!opened || closed) {
+            return Optional.empty();
+        }
+        if (identity == null) {
+            ClickHouseHttp client = requireConnection("ask the server which it is");
+            try {
+                List<String[]> rows = client.rows("SELECT hostName(), data_path FROM system.databases WHERE name = "
+                        + literal(destination.database()));
+                if (rows.isEmpty() || rows.get(0).length < 2) {
+                    throw WriteException.retryable("destination " + destination.name() + ": the server at " + destination.hostPort()
+                            + " does not list database " + destination.database() + " in system.databases — was it dropped meanwhile?", null);
+                }
+                identity = "ClickHouse database " + destination.database() + " (server host " + rows.get(0)[0] + ", data path "
+                        + rows.get(0)[1] + ")";
+            } catch (RuntimeException e) {
+                throw ClickHouseFailure.of(destination, null, "asking the server which it is", e);
+            }
+        }
+        return Optional.of(identity);
     }
 
     /** Reads the server version, chooses compression, creates the database if missing; sets {@link #http}. */

@@ -2,6 +2,7 @@ package dev.fanout.writer.clickhouse;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
@@ -41,6 +42,12 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return ClickHouseDestination.OPTIONS;
+    }
+
+    /** ClickHouse names are case-sensitive: {@code Trades} and {@code trades} are two tables, {@code Price} and {@code price} two columns. */
+    @Override
+    public IdentifierComparison identifierComparison() {
+        return IdentifierComparison.EXACT;
     }
 
     /** Reads back with FINAL for migration ({@link ClickHouseReader}) and evolves schemas as {@link ClickHouseWriter} describes. */

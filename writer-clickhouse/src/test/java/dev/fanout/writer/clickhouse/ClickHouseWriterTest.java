@@ -175,6 +175,41 @@ class ClickHouseWriterTest {
     }
 
     @Test
+    void targetIdentityIsTheServersOnceConnectedWhateverTheHostIsCalled() throws Exception {
+        String byName = "ch://localhost:" + server.httpPort() + "/" + database;
+        try (BaseWriter ip = provider.create(destination());
+             BaseWriter name = provider.create(destination(byName, Map.of()));
+             BaseWriter other = provider.create(destination(server.uri(database + "_other"), Map.of()))) {
+            assertThat(ip.targetIdentity()).as("a host name does not tell which server answers").isEmpty();
+            ip.open();
+            name.open();
+            other.open();
+
+            assertThat(ip.targetIdentity()).get().asString().startsWith("ClickHouse database " + database + " (server host ")
+                    .contains("data path /");
+            assertThat(name.targetIdentity()).isEqualTo(ip.targetIdentity());
+            assertThat(other.targetIdentity()).isPresent().isNotEqualTo(ip.targetIdentity());
+            assertThat(provider.physicalTarget(destination(byName, Map.of()))).isNotEqualTo(provider.physicalTarget(destination()));
+        }
+    }
+
+    @Test
+    void targetIdentityWhileTheServerIsAwayIsARetryableFailureNamingWhere() throws Exception {
+        int free;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            free = socket.getLocalPort();
+        }
+        try (BaseWriter w = provider.create(destination("ch://127.0.0.1:" + free + "/" + database, Map.of()))) {
+            w.open();
+
+            WriteException e = catchThrowableOfType(WriteException.class, w::targetIdentity);
+
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).contains("127.0.0.1:" + free);
+        }
+    }
+
+    @Test
     void oneTableUriTakesItsTableAndRefusesOthersNamingBoth() throws Exception {
         Destination d = destination(server.uri(database) + "/trades", Map.of());
         assertThat(provider.physicalTarget(d)).isEqualTo("127.0.0.1:" + server.httpPort() + "/" + database);

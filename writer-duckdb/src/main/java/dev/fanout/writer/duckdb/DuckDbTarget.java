@@ -1,6 +1,7 @@
 package dev.fanout.writer.duckdb;
 
 import dev.fanout.api.WriteException;
+import java.util.Optional;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -21,6 +22,17 @@ public interface DuckDbTarget {
      * {@code MotherDuck database md:market}. Never holds a secret.
      */
     String describe();
+
+    /**
+     * The identity of the thing itself, for {@link dev.fanout.api.BaseWriter#targetIdentity()}: what
+     * the file system says of a local file (asked before and after opening), empty where nothing
+     * beyond the name can be told.
+     *
+     * @throws WriteException classified like {@link #connect}; never holds a secret
+     */
+    default Optional<String> identity() throws WriteException {
+        return Optional.empty();
+    }
 
     /**
      * Opens a new connection on which unqualified table names resolve to where this target's tables

@@ -34,6 +34,12 @@ import org.duckdb.DuckDBConnection;
  * the guarded upsert runs. A winning row replaces the stored row whole: columns the table has and
  * the batch lacks become NULL, on insert and on update alike.
  *
+ * <p><b>Names</b>: DuckDB keeps the case of a name but compares names case-insensitively (ASCII
+ * letters), also quoted ones, where fanout's names are case-sensitive. So a table that differs only
+ * by case from a stored table ({@code trades} against {@code Trades}), a column that differs only by
+ * case from a stored column of its table, and a batch holding two columns that differ only by case
+ * fail permanently, naming both, and nothing of the batch is written: the stored name stays intact.
+ *
  * <p><b>Schema</b>: the table is created on first write with the batch's columns, a
  * {@code _fanout_version BIGINT NOT NULL} column and the batch's primary key; its shape is read from
  * the catalog once and cached. New columns are added as nullable; int32 → int64 → float64 and
@@ -95,6 +101,16 @@ public final class DuckDbWriter implements BaseWriter {
         reopenPending = false;
     }
 
+    /**
+     * What the target tells of itself ({@link DuckDbTarget#identity()}): for a local file its device
+     * and inode, or those of its nearest existing directory while it does not exist; the same before
+     * and after {@link #open()}, from the file system, without DuckDB.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        return target.identity();
+    }
+
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
@@ -107,6 +123,7 @@ public final class DuckDbWriter implements BaseWriter {
                         + c.name() + ": the name is reserved for fanout's row version — rename the column");
             }
         }
+        StoredTable.refuseColumnsDifferingOnlyByCase(destination, table, schema);
         LatestPerKey winners;
         try {
             winners = LatestPerKey.of(batch);
@@ -241,6 +258,7 @@ public final class DuckDbWriter implements BaseWriter {
             }
             tables.put(fold(table), stored);
         }
+        stored.refuseOtherSpelling(destination, table);
         StoredTable.Evolution evolution = stored.plan(destination, table, schema);
         if (evolution.isEmpty()) {
             return;

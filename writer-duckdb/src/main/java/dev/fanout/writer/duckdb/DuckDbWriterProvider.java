@@ -2,6 +2,7 @@ package dev.fanout.writer.duckdb;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
@@ -56,6 +57,12 @@ public final class DuckDbWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return OPTIONS;
+    }
+
+    /** DuckDB matches names case-insensitively (ASCII letters), quoted or not: {@code Trades} and {@code trades} are one table. */
+    @Override
+    public IdentifierComparison identifierComparison() {
+        return IdentifierComparison.CASE_INSENSITIVE;
     }
 
     /** Reads back for migration ({@link DuckDbReader}) and evolves schemas as {@link DuckDbWriter} describes. */

@@ -3,10 +3,14 @@ package dev.fanout.writer.duckdb;
 import dev.fanout.api.WriteException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.SQLException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
@@ -17,6 +21,9 @@ import org.duckdb.DuckDBDriver;
  * retryably with the holder's PID (the holder may finish; the core retries the open, then parks),
  * and a file this process already has open with other settings fails permanently, since one file
  * takes one writer.
+ *
+ * <p>Its {@link #identity()} is the file's, not its name's: one file under two names (a hard link, a
+ * symlink) has one identity, which the core lets one destination hold at a time.
  */
 public final class LocalFileTarget implements DuckDbTarget {
 
@@ -49,6 +56,53 @@ public final class LocalFileTarget implements DuckDbTarget {
             }
         }
         return file;
+    }
+
+    /**
+     * {@code DuckDB file (device D, inode I)} for an existing file, through symlinks; for a file not
+     * there yet, its nearest existing directory's device and inode and the rest of the path
+     * ({@code new DuckDB file x.duckdb in the directory (device D, inode I)}), so two names of one
+     * new file agree as well. Empty where the file system has no file keys.
+     *
+     * @throws WriteException permanent when the file system refuses to say (e.g. permission denied)
+     */
+    @Override
+    public Optional<String> identity() throws WriteException {
+        return fileIdentity(file);
+    }
+
+    /** {@link #identity()} of {@code file}, for targets that stand on a local file. */
+    public static Optional<String> fileIdentity(Path file) throws WriteException {
+        Path absolute = file.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null) {
+            try {
+                Object key = Files.readAttributes(existing, BasicFileAttributes.class).fileKey();
+                if (key == null) {
+                    return Optional.empty();
+                }
+                String where = describe(existing, key);
+                return Optional.of(existing.equals(absolute) ? "DuckDB file " + where
+                        : "new DuckDB file " + existing.relativize(absolute) + " in the directory " + where);
+            } catch (NoSuchFileException e) {
+                existing = existing.getParent();
+            } catch (IOException e) {
+                throw WriteException.permanent("cannot read the attributes of " + existing + " to tell which file DuckDB file "
+                        + file + " is: " + e.getMessage() + " — check the permissions of its directories", e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code (device D, inode I)} where the platform says them, else the file key as it prints. */
+    private static String describe(Path existing, Object key) {
+        try {
+            Object device = Files.getAttribute(existing, "unix:dev");
+            Object inode = Files.getAttribute(existing, "unix:ino");
+            return "(device " + device + ", inode " + inode + ")";
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "(file key " + key + ")";
+        }
     }
 
     public Path file() {

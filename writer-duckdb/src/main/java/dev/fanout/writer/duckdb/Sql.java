@@ -1,5 +1,6 @@
 package dev.fanout.writer.duckdb;
 
+import dev.fanout.api.IdentifierComparison;
 import java.util.Collection;
 import java.util.stream.Collectors;
 
@@ -24,14 +25,10 @@ final class Sql {
 
     /**
      * The form in which DuckDB compares identifiers: it keeps their case but matches them
-     * case-insensitively (ASCII letters only), also when quoted.
+     * case-insensitively (ASCII letters only), also when quoted —
+     * {@link IdentifierComparison#CASE_INSENSITIVE}.
      */
     static String fold(String name) {
-        StringBuilder b = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char ch = name.charAt(i);
-            b.append(ch >= 'A' && ch <= 'Z' ? (char) (ch + 32) : ch);
-        }
-        return b.toString();
+        return IdentifierComparison.CASE_INSENSITIVE.key(name);
     }
 }

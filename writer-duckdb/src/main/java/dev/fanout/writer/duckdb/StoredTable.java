@@ -121,6 +121,41 @@ final class StoredTable {
         return name;
     }
 
+    /**
+     * Refuses a batch whose schema holds two columns DuckDB cannot tell apart ({@code Price} and
+     * {@code price}): it would store them as one.
+     *
+     * @throws WriteException (permanent) naming both columns
+     */
+    static void refuseColumnsDifferingOnlyByCase(String destination, String table, Schema schema) throws WriteException {
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (Column c : schema.columns()) {
+            String other = seen.putIfAbsent(fold(c.name()), c.name());
+            if (other != null) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination + ": table " + table + ": columns '"
+                        + other + "' and '" + c.name() + "' differ only by case, and DuckDB compares names case-insensitively,"
+                        + " so it would store them as one column — rename one of them, or route table " + table
+                        + " to a destination that tells them apart");
+            }
+        }
+    }
+
+    /**
+     * Refuses writing table {@code table} into this stored table when their names differ only by case:
+     * DuckDB would take one for the other, so rows of {@code table} would land in (or be dropped as
+     * stale against) another table's rows.
+     *
+     * @throws WriteException (permanent) naming both tables
+     */
+    void refuseOtherSpelling(String destination, String table) throws WriteException {
+        if (!name.equals(table)) {
+            throw WriteException.permanent(table, null, "destination " + destination + ": table '" + table
+                    + "' differs only by case from the stored table '" + name + "', and DuckDB compares names case-insensitively,"
+                    + " so '" + table + "' would be written into '" + name + "' — rename one of the two tables, or route '" + table
+                    + "' to another destination");
+        }
+    }
+
     List<String> primaryKey() {
         return primaryKey;
     }
@@ -132,9 +167,19 @@ final class StoredTable {
     /**
      * Checks {@code schema} against the stored table and says what must change first.
      *
-     * @throws WriteException (permanent) for a key change or a type fanout does not widen
+     * @throws WriteException (permanent) for a key change, a type fanout does not widen, or a column
+     *                        that differs only by case from a stored one
      */
     Evolution plan(String destination, String table, Schema schema) throws WriteException {
+        for (Column c : schema.columns()) {
+            StoredColumn s = columns.get(fold(c.name()));
+            if (s != null && !s.name().equals(c.name())) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination + ": table " + table + ": column '"
+                        + c.name() + "' differs only by case from the stored column '" + s.name() + "', and DuckDB compares names"
+                        + " case-insensitively, so '" + c.name() + "' would be written into '" + s.name()
+                        + "' — rename one of the two columns, or route table " + table + " to another destination");
+            }
+        }
         if (primaryKey.isEmpty()) {
             throw WriteException.permanent(table, null, "destination " + destination + ": table " + table
                     + " exists without a primary key, so fanout cannot upsert into it — rename or drop that table, or route "

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBDriver;
@@ -45,6 +46,12 @@ final class MotherDuckTarget implements DuckDbTarget {
                 ? "MotherDuck database " + destination.databaseId()
                 : "local DuckDB file " + destination.testLocalFile() + " (test mode standing in for MotherDuck database "
                         + destination.databaseId() + ")";
+    }
+
+    /** In test mode the local file's ({@link LocalFileTarget#identity()}); none for MotherDuck itself. */
+    @Override
+    public Optional<String> identity() throws WriteException {
+        return local != null ? local.identity() : Optional.empty();
     }
 
     /** {@code jdbc:duckdb:md:<database>} with MotherDuck's non-secret connection parameters; never the token. */

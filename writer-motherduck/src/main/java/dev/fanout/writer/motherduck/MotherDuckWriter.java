@@ -29,6 +29,15 @@ final class MotherDuckWriter implements BaseWriter {
         writer.open();
     }
 
+    /**
+     * In test mode the local file's identity (a DuckDB destination on that file is the same target);
+     * for MotherDuck itself empty: its database name ({@code physicalTarget}) is all fanout can tell.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        return writer.targetIdentity();
+    }
+
     @Override
     public void write(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");

@@ -2,6 +2,7 @@ package dev.fanout.writer.motherduck;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.Destination;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriteException;
@@ -51,6 +52,12 @@ public final class MotherDuckWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return MotherDuckDestination.OPTIONS;
+    }
+
+    /** DuckDB's, since MotherDuck runs DuckDB: {@code Trades} and {@code trades} are one table. */
+    @Override
+    public IdentifierComparison identifierComparison() {
+        return IdentifierComparison.CASE_INSENSITIVE;
     }
 
     /** The DuckDB writer's: reads back for migration and evolves schemas. */

@@ -1,6 +1,7 @@
 package dev.fanout.examples.sqlite;
 
 import dev.fanout.api.Column;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteException;
@@ -34,8 +35,24 @@ record SqliteTable(String name, Map<String, LogicalType> columns, List<String> p
         return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
-    /** The stored table {@code name}, empty when it does not exist. */
-    static Optional<SqliteTable> load(Connection c, String name) throws SQLException {
+    /**
+     * The stored table that SQLite takes {@code requested} for, under its stored name — which differs
+     * from {@code requested} when the two differ only by case, since SQLite matches names
+     * case-insensitively (ASCII letters) — or empty when there is none.
+     */
+    static Optional<SqliteTable> load(Connection c, String requested) throws SQLException {
+        String name = null;
+        try (PreparedStatement stored = c.prepareStatement("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE")) {
+            stored.setString(1, requested);
+            try (ResultSet rs = stored.executeQuery()) {
+                if (rs.next()) {
+                    name = rs.getString(1);
+                }
+            }
+        }
+        if (name == null) {
+            return Optional.empty();
+        }
         List<String> key = new ArrayList<>();
         Map<Integer, String> keyByPosition = new TreeMap<>();
         boolean exists = false;
@@ -97,6 +114,16 @@ record SqliteTable(String name, Map<String, LogicalType> columns, List<String> p
         if (!primaryKey.equals(schema.primaryKey())) {
             throw new WriteException("destination " + destination + ": table " + name + " has primary key " + primaryKey
                     + " and the batch has " + schema.primaryKey() + "; a key cannot change: write to a new table", false, name, null, null);
+        }
+        for (Column col : schema.columns()) {
+            for (String storedColumn : columns.keySet()) {
+                if (IdentifierComparison.CASE_INSENSITIVE.differOnlyByCase(storedColumn, col.name())) {
+                    throw new WriteException("destination " + destination + ": table " + name + ": column '" + col.name()
+                            + "' differs only by case from the stored column '" + storedColumn + "', and SQLite compares names"
+                            + " case-insensitively, so it would be written into '" + storedColumn + "'; rename one of the two columns",
+                            false, name, col.name(), null);
+                }
+            }
         }
         Map<String, LogicalType> evolved = new LinkedHashMap<>(columns);
         for (Column col : schema.columns()) {

@@ -3,13 +3,16 @@ package dev.fanout.examples.sqlite;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -27,6 +30,10 @@ import org.sqlite.SQLiteException;
  * table is created or evolved, the batch's winning row per key ({@link LatestPerKey}) goes through
  * {@code INSERT … ON CONFLICT (key) DO UPDATE SET … WHERE excluded._fanout_version >= _fanout_version},
  * and a winning row replaces the stored one whole (columns its batch lacks become NULL).
+ *
+ * <p>SQLite compares names case-insensitively (ASCII letters), fanout does not: a table or column
+ * that differs only by case from a stored one, or a batch with two such columns, fails permanently
+ * naming both, instead of being written into the other.
  *
  * <p>A busy or locked database, and I/O errors, are retryable; everything else is permanent. Called
  * from one thread (the lane), as {@link BaseWriter} promises.
@@ -76,14 +83,49 @@ final class SqliteWriter implements BaseWriter {
         }
     }
 
+    /**
+     * The file's own identity, from the file system, before and after {@link #open()}: {@code SQLite
+     * file (file key K)} for an existing file (a hard link or symlink to it has the same key), for one
+     * not there yet its nearest existing directory's key and the rest of its path. So the core lets
+     * one destination of a process write the file, whatever it is called.
+     */
+    @Override
+    public Optional<String> targetIdentity() throws WriteException {
+        Path absolute = file.toAbsolutePath().normalize();
+        for (Path existing = absolute; existing != null; existing = existing.getParent()) {
+            Object key;
+            try {
+                key = Files.readAttributes(existing, BasicFileAttributes.class).fileKey();
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                throw WriteException.permanent("destination " + destination.name() + ": cannot read the attributes of " + existing
+                        + " to tell which file SQLite file " + file + " is: " + e.getMessage(), e);
+            }
+            if (key == null) {
+                return Optional.empty();
+            }
+            return Optional.of(existing.equals(absolute) ? "SQLite file (file key " + key + ")"
+                    : "new SQLite file " + existing.relativize(absolute) + " in the directory (file key " + key + ")");
+        }
+        return Optional.empty();
+    }
+
     @Override
     public void write(WriteBatch batch) throws WriteException {
         if (connection == null) {
             throw WriteException.permanent("destination " + destination.name() + ": write before open", null);
         }
         String table = batch.table();
+        refuseColumnsDifferingOnlyByCase(table, batch.schema());
         try {
             Optional<SqliteTable> existing = SqliteTable.load(connection, table);
+            if (existing.isPresent() && !existing.get().name().equals(table)) {
+                throw new WriteException("destination " + destination.name() + ": table '" + table + "' differs only by case from the"
+                        + " stored table '" + existing.get().name() + "' in SQLite file " + file + ", and SQLite compares names"
+                        + " case-insensitively, so it would be written into '" + existing.get().name()
+                        + "'; rename one of the two tables, or route '" + table + "' to another destination", false, table, null, null);
+            }
             SqliteTable stored = existing.isPresent() ? existing.get().evolve(connection, batch.schema(), destination.name())
                     : SqliteTable.create(connection, table, batch.schema());
             upsert(stored, batch);
@@ -101,6 +143,20 @@ final class SqliteWriter implements BaseWriter {
             // stay in the open transaction, or the next batch's commit would commit it
             rollback();
             throw WriteException.permanent("destination " + destination.name() + ": table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Two columns of one schema that SQLite cannot tell apart ({@code Price}, {@code price}) would be one: refused, naming both. */
+    private void refuseColumnsDifferingOnlyByCase(String table, Schema schema) throws WriteException {
+        List<Column> columns = schema.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (IdentifierComparison.CASE_INSENSITIVE.differOnlyByCase(columns.get(j).name(), columns.get(i).name())) {
+                    throw new WriteException("destination " + destination.name() + ": table " + table + ": columns '" + columns.get(j).name()
+                            + "' and '" + columns.get(i).name() + "' differ only by case, and SQLite compares names case-insensitively;"
+                            + " rename one of them", false, table, columns.get(i).name(), null);
+                }
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.fanout.examples.sqlite;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.OptionSpec;
 import dev.fanout.api.WriterProvider;
 import java.nio.file.Path;
@@ -61,6 +62,12 @@ public final class SqliteWriterProvider implements WriterProvider {
     @Override
     public List<OptionSpec> options() {
         return List.of(OptionSpec.optional(BUSY_TIMEOUT, "milliseconds a write waits for another connection's lock", DEFAULT_BUSY_TIMEOUT));
+    }
+
+    /** SQLite matches names case-insensitively (ASCII letters), quoted or not: {@code Trades} and {@code trades} are one table. */
+    @Override
+    public IdentifierComparison identifierComparison() {
+        return IdentifierComparison.CASE_INSENSITIVE;
     }
 
     @Override

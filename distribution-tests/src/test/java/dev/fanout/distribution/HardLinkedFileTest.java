@@ -1,0 +1,118 @@
+package dev.fanout.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One DuckDB file under two names (a hard link) from the unpacked tarball: {@code bin/fanout
+ * validate} refuses the pair naming both destinations (exit 2), and {@code bin/fanout ingest} parks
+ * the later destination's packets with that reason (exit 1) while the earlier one commits — the file
+ * holds exactly the earlier destination's table with every row, nothing written through the link.
+ */
+class HardLinkedFileTest {
+
+    private static final int TRADES = 500;
+    private static final int QUOTES = 70;
+
+    private static Installation installation;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void unpack() throws Exception {
+        installation = Installation.unpack();
+    }
+
+    @Test
+    void validateRefusesAndIngestParksTheSecondNameOfOneFile() throws Exception {
+        Map<String, String> env = SampleWork.environment(null);
+        Files.writeString(work.resolve("one.yaml"), """
+                version: 1
+                destinations:
+                  a: { uri: "duckdb:data/a.duckdb" }
+                default: a
+                """);
+        Installation.Run created = installation.fanout(work, env, "validate", "--connect", "one.yaml");
+        assertThat(created.code()).as(created.output()).isZero();
+        Files.createLink(work.resolve("data/h.duckdb"), work.resolve("data/a.duckdb"));
+        Files.writeString(work.resolve("linked.yaml"), """
+                version: 1
+                destinations:
+                  a: { uri: "duckdb:data/a.duckdb" }
+                  h: { uri: "duckdb:data/h.duckdb" }
+                routes:
+                  - { match: { table: trades }, to: a }
+                  - { match: { table: quotes }, to: h }
+                tables:
+                  trades: { primary_key: [trade_id], version_column: v }
+                  quotes: { primary_key: [symbol], version_column: v }
+                dlq: { path: data/dlq }
+                """);
+        StringBuilder trades = new StringBuilder("trade_id,price,v\n");
+        for (int i = 1; i <= TRADES; i++) {
+            trades.append(i).append(',').append(i * 1.5).append(",1\n");
+        }
+        StringBuilder quotes = new StringBuilder("symbol,bid,v\n");
+        for (int i = 1; i <= QUOTES; i++) {
+            quotes.append('S').append(i).append(',').append(i * 0.25).append(",1\n");
+        }
+        Files.writeString(work.resolve("trades.csv"), trades);
+        Files.writeString(work.resolve("quotes.csv"), quotes);
+
+        Installation.Run validate = installation.fanout(work, env, "validate", "linked.yaml");
+
+        assertThat(validate.code()).as(validate.output()).isEqualTo(2);
+        assertThat(validate.err()).as(validate.output()).contains("linked.yaml:", "destinations 'a' and 'h' are one DuckDB file (device ",
+                "point one of them elsewhere");
+
+        Installation.Run ingest = installation.fanout(work, env, "ingest", "--no-progress", "--topology", "linked.yaml",
+                "trades.csv", "quotes.csv");
+
+        assertThat(ingest.code()).as(ingest.output()).isEqualTo(1);
+        assertThat(ingest.out()).as(ingest.output()).containsPattern("a +up ").containsPattern("h +down ");
+        assertThat(ingest.err()).as(ingest.output()).contains("destinations 'a' and 'h' are one DuckDB file", "fanout dlq replay");
+        assertThat(tables(work.resolve("data/a.duckdb"))).isEqualTo(Map.of("trades", (long) TRADES));
+
+        Installation.Run parked = installation.fanout(work, env, "dlq", "list", "--topology", "linked.yaml");
+        assertThat(parked.code()).as(parked.output()).isZero();
+        assertThat(parked.out()).as(parked.output()).contains("quotes").contains(Integer.toString(QUOTES))
+                .doesNotContain("trades");
+    }
+
+    /** Table → row count, read through the file's first name, read-only. */
+    private static Map<String, Long> tables(Path file) throws Exception {
+        Properties readOnly = new Properties();
+        readOnly.setProperty("duckdb.read_only", "true");
+        Map<String, Long> tables = new TreeMap<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOnly); Statement s = c.createStatement()) {
+            List<String> names = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+            for (String name : names) {
+                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + name + "\"")) {
+                    rs.next();
+                    tables.put(name, rs.getLong(1));
+                }
+            }
+        }
+        return tables;
+    }
+}
