@@ -99,6 +99,22 @@ class TablesCommandTest {
     }
 
     @Test
+    void aDestinationWhosePluginCannotReadIsNamedAndTheOthersCount() throws Exception {
+        Path topology = mainJob();
+        Examples.Tables expected = Examples.expectation(Examples.inputs("day1", "day2"));
+        Path unreadable = Files.writeString(work.resolve("unreadable.yaml"), Files.readString(topology)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/trades.duckdb", "flaky:${FANOUT_DATA_DIR:-data}/trades.duckdb"));
+
+        CliRun run = fanout("tables", "--topology", unreadable.toString());
+
+        assertThat(run.code()).isEqualTo(2);
+        assertThat(run.err().lines()).containsExactly("destination trades_db (flaky) cannot be read, so fanout cannot show what it stores");
+        Map<String, String> cells = cells(run.out());
+        assertThat(cells.get("trades trades_db")).isEqualTo("unavailable");
+        assertThat(cells.get("instruments main_db")).isEqualTo(String.format("%,d", expected.get("main.duckdb").get("instruments").size()));
+    }
+
+    @Test
     void anInvalidTopologyIsAUsageError() throws Exception {
         Path topology = work.resolve("bad.yaml");
         Files.writeString(topology, "version: 1\ndestinations: {}\n");

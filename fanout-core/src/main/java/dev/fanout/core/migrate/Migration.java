@@ -135,7 +135,7 @@ public final class Migration implements AutoCloseable {
      */
     public static Migration reading(Topology topology, WriterRegistry registry) {
         Migration reading = new Migration(topology, topology, registry, 1, Sleeper.SYSTEM);
-        reading.unreadableSource = "so fanout cannot read what it stores";
+        reading.unreadableSource = "so fanout cannot show what it stores";
         return reading;
     }
 
