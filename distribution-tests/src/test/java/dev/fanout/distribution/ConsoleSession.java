@@ -16,6 +16,9 @@ import java.util.stream.Stream;
  * {@code scripts/}, {@code distribution/target/fanout} linked to the unpacked tarball and its
  * {@code bin/} on {@code PATH}. Commands run one at a time in {@code bash}; what one exports (say,
  * {@code eval "$(scripts/clickhouse start)"}) is there for the next, as in one shell.
+ *
+ * <p>The directory is a git repository whose one commit holds those files and the repository's
+ * {@code .gitignore}, so {@link #changes()} shows what the commands left that git would not ignore.
  */
 final class ConsoleSession {
 
@@ -44,9 +47,29 @@ final class ConsoleSession {
         Installation.copyTree(Installation.REPOSITORY.resolve("examples/input"), dir.resolve("examples/input"));
         Files.createDirectories(dir.resolve("distribution/target"));
         Files.createSymbolicLink(dir.resolve("distribution/target/fanout"), installation.home());
+        Files.copy(Installation.REPOSITORY.resolve(".gitignore"), dir.resolve(".gitignore"));
+        git(dir, "init", "-q");
+        Files.writeString(dir.resolve(".git/info/exclude"), "# the test's own shell state, not the page's\n/.console-environment\n");
+        git(dir, "add", "-A");
+        git(dir, "-c", "user.name=fanout tests", "-c", "user.email=tests@fanout.invalid", "commit", "-q", "-m", "a fresh clone");
         Path environment = dir.resolve(".console-environment");
         Files.writeString(environment, "export PATH=\"" + installation.home().resolve("bin") + ":$PATH\"\n");
         return new ConsoleSession(dir, installation.home(), environment);
+    }
+
+    private static String git(Path dir, String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of("git"));
+        command.addAll(List.of(args));
+        Installation.Run r = Installation.run(dir, Map.of(), command);
+        if (r.code() != 0) {
+            throw new IOException(String.join(" ", command) + " in " + dir + ": " + r.output());
+        }
+        return r.out();
+    }
+
+    /** {@code git status --porcelain --untracked-files=all}: every file the commands created, changed or deleted that git does not ignore. */
+    String changes() throws IOException {
+        return git(directory, "status", "--porcelain", "--untracked-files=all");
     }
 
     Path directory() {

@@ -73,6 +73,7 @@ class MigrationWalkthroughTest {
                 + "the commands print now into the page)").isEmpty();
         assertThat(checked).as("the data checked after the moves").containsExactly(
                 "1 phase 2 files after migrate 1 -> 2", "2 phase 3 after dlq replay", "3 phase 4 after migrate 3 -> 4");
+        assertThat(session.changes()).as("git status --porcelain in the clone after the page's commands: files .gitignore misses").isEmpty();
     }
 
     private static Tables duckDbFiles(String... names) throws Exception {

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The README's {@code ```console} blocks (the main job and its output), run from a fresh clone
  * with the unpacked tarball as {@code distribution/target/fanout} ({@link Walkthrough}); the five
- * DuckDB files it leaves are then compared row by row with the input files' expectation.
+ * DuckDB files it leaves are then compared row by row with the input files' expectation, and
+ * {@code git status} in the clone is clean (the repository's {@code .gitignore} covers all it created).
  */
 class ReadmeExamplesTest {
 
@@ -27,5 +28,6 @@ class ReadmeExamplesTest {
                 + "the commands print now into it)").isEmpty();
         Examples.assertMatches(Examples.expectation(Examples.inputs("day1", "day2")),
                 Examples.readAll(session.directory().resolve("examples/data")));
+        assertThat(session.changes()).as("git status --porcelain in the clone after the README's commands: files .gitignore misses").isEmpty();
     }
 }

@@ -47,8 +47,8 @@ import java.util.stream.Stream;
  * clickhouse-client's bulk insert ({@link ClickHouseBench}), so the ratios hold on a noisy shared machine.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = MemoryBench.class,
-        description = {"Measure rows/s of the DuckDB writer and the dispatcher against a raw DuckDB Appender, in one run;",
-                "with --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
+        description = {"Measure rows/s of the DuckDB writer, the dispatcher and migrate against raw DuckDB references, in one run.",
+                "With --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
 final class BenchCommand implements Callable<Integer> {
 
     /** The benchmark's trade rows; the ClickHouse cases and their tests use the same shape. */
@@ -65,18 +65,18 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--rows", description = "Rows per case (default: ${DEFAULT-VALUE}).", defaultValue = "2000000")
+    @Option(names = "--rows", paramLabel = "N", description = "Rows per case (default: ${DEFAULT-VALUE}).", defaultValue = "2000000")
     private int rows;
 
-    @Option(names = "--batch-rows", description = "Rows per packet and per writer batch (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--batch-rows", paramLabel = "N", description = "Rows per packet and per writer batch (default: ${DEFAULT-VALUE}).",
             defaultValue = "100000")
     private int batchRows;
 
-    @Option(names = "--rounds", description = "Measured rounds; each case reports its median (default: ${DEFAULT-VALUE}).",
+    @Option(names = "--rounds", paramLabel = "N", description = "Measured rounds; each case reports its median (default: ${DEFAULT-VALUE}).",
             defaultValue = "3")
     private int rounds;
 
-    @Option(names = "--dir", description = "Directory for the benchmark's DuckDB files (default: a new temporary directory, removed afterwards).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Directory for the benchmark's DuckDB files (default: a new temporary directory, removed afterwards).")
     private Path dir;
 
     @Option(names = "--clickhouse", paramLabel = "URI",
@@ -106,8 +106,8 @@ final class BenchCommand implements Callable<Integer> {
         try (ClickHouseBench clickHouse = clickhouse == null ? null : ClickHouseBench.connect(registry, clickhouse,
                 List.of(clickhouseClient.trim().split("\\s+")), clickhouseNativePort, work);
              LockedDestinationBench locked = LockedDestinationBench.start(work)) {
-            out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %d rounds after a warm-up, files in %s%n",
-                    rows, batchRows, rounds, work);
+            out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %s after a warm-up, files in %s%n",
+                    rows, batchRows, Plural.of(rounds, "round"), work);
             if (clickHouse != null) {
                 out.println("  " + clickHouse.describe());
             }

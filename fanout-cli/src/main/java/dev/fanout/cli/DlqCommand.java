@@ -14,7 +14,10 @@ import dev.fanout.dlq.DeadLetterStoreLockedException;
 import dev.fanout.dlq.PacketJson;
 import dev.fanout.dlq.TableCompaction;
 import dev.fanout.dlq.TableStats;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,24 +43,36 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /** {@code fanout dlq}: look at, replay, export, purge and compact what the dead-letter queue holds. */
 @Command(name = "dlq", mixinStandardHelpOptions = true,
-        description = "Inspect and recover the dead-letter queue at the topology's dlq.path.",
+        description = "Inspect, replay, export, purge and compact the dead-letter queue of a topology.",
         subcommands = {DlqCommand.ListRecords.class, DlqCommand.Show.class, DlqCommand.Replay.class,
                 DlqCommand.Purge.class, DlqCommand.Export.class, DlqCommand.Compact.class})
-final class DlqCommand implements Runnable {
+final class DlqCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-t", "--topology"}, required = true, scope = picocli.CommandLine.ScopeType.INHERIT,
-            paramLabel = "FILE", description = "The topology YAML file; its dlq.path is the store.")
+    /**
+     * Required by every subcommand, checked there ({@link #topology}) rather than by picocli, so that
+     * {@code fanout dlq} alone can list the subcommands instead of asking for it.
+     */
+    @Option(names = {"-t", "--topology"}, scope = picocli.CommandLine.ScopeType.INHERIT,
+            paramLabel = "FILE", description = "The topology YAML file, required by every subcommand; its dlq.path is the store.")
     private Path topologyFile;
 
+    /** {@code fanout dlq} without a subcommand: its usage, which lists them, on standard error; exit 2. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().getErr().println("fanout dlq: name a subcommand");
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCode.USAGE;
     }
 
     private Topology topology(WriterRegistry registry) {
+        if (topologyFile == null) {
+            ParseResult parsed = spec.commandLine().getParseResult();
+            CommandLine subcommand = parsed != null && parsed.subcommand() != null ? parsed.subcommand().commandSpec().commandLine() : spec.commandLine();
+            throw new ParameterException(subcommand, "Missing required option: '--topology=FILE'");
+        }
         try {
             return Fanout.check(topologyFile, registry);
         } catch (TopologyException e) {

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 /** The {@code fanout} command: subcommands only, and the options every one of them takes. */
 @Command(name = "fanout", mixinStandardHelpOptions = true, versionProvider = FanoutVersion.class,
         description = "Route normalized frames to DuckDB, MotherDuck and ClickHouse with idempotent upserts.",
-        subcommands = {ValidateCommand.class, PlanCommand.class, MigrateCommand.class, IngestCommand.class, DlqCommand.class, PluginsCommand.class, BenchCommand.class},
+        subcommands = {ValidateCommand.class, PlanCommand.class, TablesCommand.class, ShowCommand.class, MigrateCommand.class, IngestCommand.class, DlqCommand.class, PluginsCommand.class, BenchCommand.class, CompletionCommand.class, VersionCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:everything committed / valid", "1:something failed (see the summary)", "2:usage or configuration error"})
 final class FanoutCommand implements Runnable {

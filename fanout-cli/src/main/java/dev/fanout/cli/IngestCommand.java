@@ -51,7 +51,7 @@ import java.util.concurrent.Callable;
  * summary lists it with the reason; the run exits 1.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
-        description = "Upsert CSV, Parquet or newline-delimited JSON files through a topology.")
+        description = "Upsert CSV, TSV, Parquet or newline-delimited JSON files through a topology.")
 final class IngestCommand implements Callable<Integer> {
 
     @Spec

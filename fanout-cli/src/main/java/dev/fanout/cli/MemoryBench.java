@@ -44,39 +44,39 @@ import java.util.concurrent.atomic.LongAdder;
  * use, what each destination committed, and how long producers waited for admission.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true,
-        description = {"Ingest generated rows into two DuckDB files while one destination stalls, and report the process's peak",
-                "resident memory (Linux VmHWM) against a budget. Run with a heap cap, e.g. FANOUT_JAVA_OPTS=-Xmx192m."})
+        description = {"Ingest generated rows into two DuckDB files while one stalls, and report the peak resident memory.",
+                "The peak is the process's Linux VmHWM, reported against a budget. Run with a heap cap, e.g. FANOUT_JAVA_OPTS=-Xmx192m."})
 final class MemoryBench implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--rows", defaultValue = "10000000", description = "Rows in all, half per table (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "10000000", description = "Rows in all, half per table (default: ${DEFAULT-VALUE}).")
     private long rows;
 
-    @Option(names = "--packet-rows", defaultValue = "10000", description = "Rows per packet (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--packet-rows", paramLabel = "N", defaultValue = "10000", description = "Rows per packet (default: ${DEFAULT-VALUE}).")
     private int packetRows;
 
-    @Option(names = "--stall", defaultValue = "20s", converter = ProgressOptions.DurationConverter.class,
+    @Option(names = "--stall", paramLabel = "DURATION", defaultValue = "20s", converter = ProgressOptions.DurationConverter.class,
             description = "How long the cold destination's writer stops (default: ${DEFAULT-VALUE}).")
     private Duration stall;
 
-    @Option(names = "--stall-after", defaultValue = "1000000",
+    @Option(names = "--stall-after", paramLabel = "N", defaultValue = "1000000",
             description = "Rows the cold destination commits before it stalls (default: ${DEFAULT-VALUE}).")
     private long stallAfter;
 
-    @Option(names = "--max-in-flight-rows", defaultValue = "400000",
+    @Option(names = "--max-in-flight-rows", paramLabel = "N", defaultValue = "400000",
             description = "flow.max_in_flight_rows of the run; per destination half of it (default: ${DEFAULT-VALUE}).")
     private long maxInFlightRows;
 
-    @Option(names = "--duckdb-memory-limit", defaultValue = "96MB",
+    @Option(names = "--duckdb-memory-limit", paramLabel = "SIZE", defaultValue = "96MB",
             description = "memory_limit option of each DuckDB destination (default: ${DEFAULT-VALUE}).")
     private String duckdbMemoryLimit;
 
-    @Option(names = "--budget-mib", defaultValue = "512", description = "The peak RSS budget to report against (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--budget-mib", paramLabel = "MIB", defaultValue = "512", description = "The peak RSS budget to report against (default: ${DEFAULT-VALUE}).")
     private long budgetMib;
 
-    @Option(names = "--dir", description = "Directory for the DuckDB files (default: a new temporary directory, removed afterwards).")
+    @Option(names = "--dir", paramLabel = "DIR", description = "Directory for the DuckDB files (default: a new temporary directory, removed afterwards).")
     private Path dir;
 
     @Override

@@ -29,21 +29,21 @@ import java.util.concurrent.Callable;
  * checkpoints in the state directory; running it again when everything is done only verifies again.
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-        description = {"Copy the stored rows of every table (or date-range part) whose destination changes from FROM to TO,",
-                "through TO's writers with each row's version kept, then verify each move at both ends.",
+        description = {"Copy the stored rows whose destination changes from FROM to TO, then verify each move at both ends.",
+                "Every table (or date-range part) that moves is copied through TO's writers with each row's version kept.",
                 "Point producers at TO first: rows they write there in a newer version are never overwritten."})
 final class MigrateCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--from", required = true, paramLabel = "FROM.yaml", description = "The topology the rows were written with.")
+    @Option(names = "--from", required = true, paramLabel = "FROM", description = "The topology the rows were written with.")
     private Path fromFile;
 
-    @Option(names = "--to", required = true, paramLabel = "TO.yaml", description = "The topology the rows belong to now.")
+    @Option(names = "--to", required = true, paramLabel = "TO", description = "The topology the rows belong to now.")
     private Path toFile;
 
-    @Option(names = "--table", paramLabel = "TABLE", description = "Only this table (repeatable; default: every table that moves).")
+    @Option(names = "--table", paramLabel = "NAME", description = "Only this table (repeatable; default: every table that moves).")
     private List<String> tables = new ArrayList<>();
 
     @Option(names = "--dry-run", description = "Print the moves with their rows at the source; write nothing.")
@@ -179,8 +179,10 @@ final class MigrateCommand implements Callable<Integer> {
         public void finished(MoveResult r) {
             String what = r.failure().isPresent() && r.verification().isEmpty() ? "failed"
                     : r.passed() ? "verified" : "does not verify";
-            out.printf("  %s: %,d rows copied%s, %s%n", r.move(), r.copiedNow(),
-                    r.resumed() ? " (resumed; " + String.format("%,d", r.copiedInAll()) + " in all)" : "", what);
+            String copied = !r.resumed() ? String.format("%,d rows copied", r.copiedNow())
+                    : r.copiedNow() == 0 ? "already copied (" + Plural.of(r.copiedInAll(), "row") + ")"
+                    : String.format("%,d rows copied (resumed; %,d in all)", r.copiedNow(), r.copiedInAll());
+            out.printf("  %s: %s, %s%n", r.move(), copied, what);
             out.flush();
         }
     }

@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
  * exits 0. Nothing is written.
  */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "Show, per table and date-range part, where its rows go under FROM and under TO, which move, and how many rows each moving part holds at its source.")
+        description = {"Show, per table and date-range part, where its rows go under FROM and under TO, and which move.",
+                "Each moving part's rows are counted at its source; nothing is written."})
 final class PlanCommand implements Callable<Integer> {
 
     private static final String NO_ROUTE = "(no route)";

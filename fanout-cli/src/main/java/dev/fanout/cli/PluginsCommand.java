@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
  * and 2 (a configuration error: the installation is incomplete) when one does not.
  */
 @Command(name = "plugins", mixinStandardHelpOptions = true,
-        description = "List the writer plugins found, by URI scheme: plugin, version, API version built for, capabilities, directory. "
-                + "Plugins are read from --plugin-dir, else $FANOUT_PLUGIN_DIR, else <fanout home>/plugins.")
+        description = {"List the writer plugins found, by URI scheme: plugin, version, API version built for, capabilities, directory.",
+                "Plugins are read from --plugin-dir, else $FANOUT_PLUGIN_DIR, else <fanout home>/plugins."})
 final class PluginsCommand implements Callable<Integer> {
 
     @Spec

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
  * destination fanout prints.
  */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a topology file: syntax, keys, routes, plugins, one writer per physical target.")
+        description = "Check a topology file: syntax, keys, routes, plugins and one writer per physical target.")
 final class ValidateCommand implements Callable<Integer> {
 
     @Spec
@@ -65,9 +65,10 @@ final class ValidateCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.USAGE;
         }
-        out.printf("%s: valid (version %d%s): %d destinations, %d routes, %d tables configured%s%n",
+        out.printf("%s: valid (version %d%s): %s, %s, %s configured%s%n",
                 topologyFile, topology.version(), (topology.phase() == null ? "" : ", phase " + topology.phase()),
-                topology.destinations().size(), topology.routes().size(), topology.tables().size(),
+                Plural.of(topology.destinations().size(), "destination"), Plural.of(topology.routes().size(), "route"),
+                Plural.of(topology.tables().size(), "table"),
                 topology.defaultDestination().map(d -> ", default " + d).orElse(", no default"));
         TextTable table = new TextTable("destination", "scheme", "uri");
         topology.destinations().keySet().forEach(name -> {
@@ -91,7 +92,7 @@ final class ValidateCommand implements Callable<Integer> {
             failed += problem == null ? 0 : 1;
         }
         if (failed > 0) {
-            err.printf("%d of %d destinations could not be opened%n", failed, topology.destinations().size());
+            err.printf("%d of %s could not be opened%n", failed, Plural.of(topology.destinations().size(), "destination"));
             err.flush();
             return ExitCode.USAGE;
         }

@@ -98,6 +98,8 @@ class MigrateEndToEndTest {
         assertThat(second.code()).as(second.out() + second.err()).isEqualTo(0);
         assertThat(second.out()).contains("6 of 6 moves verified");
         assertThat(line(second, "trades", "all rows").get(4)).as("rows copied by the second run").isEqualTo("0");
+        assertThat(second.out()).as("a finished move run again").containsPattern("trades \\(all rows\\): market -> trades_db: already copied \\([0-9,]+ rows\\), verified")
+                .doesNotContain("resumed;");
         assertThat(phase2Files()).as("every table after the second migrate, _fanout_version included").isEqualTo(moved);
     }
 

@@ -105,6 +105,8 @@ public final class Migration implements AutoCloseable {
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    /** What a source whose plugin cannot read means for the caller. */
+    private String unreadableSource = "so it cannot be a migration source";
 
     private Migration(Topology from, Topology to, WriterRegistry registry, int batchRows, Sleeper sleeper) {
         this.from = Objects.requireNonNull(from, "from is null");
@@ -124,6 +126,17 @@ public final class Migration implements AutoCloseable {
      */
     public static Migration between(Topology from, Topology to, WriterRegistry registry, int batchRows) {
         return new Migration(from, to, registry, batchRows, Sleeper.SYSTEM);
+    }
+
+    /**
+     * A migration from {@code topology} to itself, which has no moves: what reads the rows its
+     * destinations store now ({@link #storedTables}, {@link #count(String, String, RowFilter)},
+     * {@link #scan}), each physical target opened once, a missing local file not created.
+     */
+    public static Migration reading(Topology topology, WriterRegistry registry) {
+        Migration reading = new Migration(topology, topology, registry, 1, Sleeper.SYSTEM);
+        reading.unreadableSource = "so fanout cannot show what it stores";
+        return reading;
     }
 
     /** The same, waiting between retries with {@code sleeper}. */
@@ -189,12 +202,57 @@ public final class Migration implements AutoCloseable {
 
     /** The rows of {@code move} at its source, or why they cannot be counted. */
     public SourceCount count(Move move) {
+        return count(move.fromDestination(), move.table(), move.filter(), move.toDestination());
+    }
+
+    /**
+     * The rows of {@code table} inside {@code rows} stored at FROM's destination {@code source}, or why
+     * they cannot be counted (secrets masked) — how {@code plan}, {@code migrate --dry-run} and
+     * {@code tables} count.
+     */
+    public SourceCount count(String source, String table, RowFilter rows) {
+        return count(source, table, rows, null);
+    }
+
+    private SourceCount count(String source, String table, RowFilter rows, String target) {
         try {
-            return SourceCount.of(reader(from, move.fromDestination(), true).count(move.table(), move.filter()));
+            return SourceCount.of(reader(from, source, true).count(table, rows));
         } catch (MoveFailure e) {
             return SourceCount.unavailable(e.getMessage());
         } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
-            return SourceCount.unavailable(redact(why(e), move));
+            return SourceCount.unavailable(redact(why(e), source, target));
+        }
+    }
+
+    /**
+     * The tables stored at FROM's destination {@code source} (none for a local file that does not exist).
+     *
+     * @throws MigrationException naming the destination and why it cannot be read, secrets masked
+     */
+    public List<String> storedTables(String source) {
+        try {
+            return reader(from, source, true).tables();
+        } catch (MoveFailure e) {
+            throw new MigrationException(e.getMessage());
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+            throw new MigrationException("destination " + source + ": " + redact(why(e), source, null));
+        }
+    }
+
+    /**
+     * Streams the rows of {@code table} inside {@code rows} stored at FROM's destination {@code source}
+     * in primary-key order, on the calling thread, through its writer's reader ({@code FINAL} on
+     * ClickHouse). Stops when {@code sink} returns false.
+     *
+     * @throws MigrationException naming the destination and why it cannot be read, secrets masked
+     */
+    public void scan(String source, String table, RowFilter rows, int batchRows, TableReader.PacketSink sink) {
+        try {
+            reader(from, source, true).scan(table, rows, Optional.empty(), batchRows, sink);
+        } catch (MoveFailure e) {
+            throw new MigrationException(e.getMessage());
+        } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+            throw new MigrationException("destination " + source + ": " + redact(why(e), source, null));
         }
     }
 
@@ -325,14 +383,14 @@ public final class Migration implements AutoCloseable {
     private TableReader reader(Topology topology, String name, boolean asSource) throws WriteException {
         Destination destination = topology.destination(name, registry);
         if (!provider(destination).capabilities().contains(Capability.READ)) {
-            throw new MoveFailure(unreadable(destination, "so it cannot be a migration source"));
+            throw new MoveFailure(unreadable(destination, unreadableSource));
         }
         Endpoint endpoint = endpoint(topology, name, asSource);
         if (endpoint == null) {
             return NOTHING;
         }
         return endpoint.opened().reader().orElseThrow(() ->
-                new MoveFailure(unreadable(endpoint.destination, "so it cannot be a migration source")));
+                new MoveFailure(unreadable(endpoint.destination, unreadableSource)));
     }
 
     /** The endpoint of destination {@code name}, opened once per physical target; null for a source file that does not exist. */
@@ -367,8 +425,13 @@ public final class Migration implements AutoCloseable {
     }
 
     private String redact(String message, Move move) {
-        String out = TopologyValidator.redact(message, from.destination(move.fromDestination(), registry));
-        return TopologyValidator.redact(out, to.destination(move.toDestination(), registry));
+        return redact(message, move.fromDestination(), move.toDestination());
+    }
+
+    /** {@code message} with the secrets of FROM's {@code source} and, when given, TO's {@code target} masked. */
+    private String redact(String message, String source, String target) {
+        String out = TopologyValidator.redact(message, from.destination(source, registry));
+        return target == null ? out : TopologyValidator.redact(out, to.destination(target, registry));
     }
 
     /** One physical target's writer, created and opened at first use; an open failure is kept and reported to every move needing it. */
