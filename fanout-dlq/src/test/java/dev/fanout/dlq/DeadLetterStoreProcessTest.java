@@ -136,7 +136,8 @@ class DeadLetterStoreProcessTest {
             }
         }
         int leftoversSeen = 0;
-        for (int trial = 0; trial < 4; trial++) {
+        // at least 4 kills, and on until one has landed mid-copy: where a kill lands is chance
+        for (int trial = 0; trial < 4 || (leftoversSeen == 0 && trial < 40); trial++) {
             Process compactor = start("compact", dir, "trades");
             try {
                 BufferedReader out = stdout(compactor);
@@ -168,7 +169,7 @@ class DeadLetterStoreProcessTest {
                 assertThat(store.records("trades")).hasSize(live.size());
             }
         }
-        assertThat(leftoversSeen).as("kills that landed before the rename, leaving a half-written copy").isPositive();
+        assertThat(leftoversSeen).as("of up to 40 kills, those that landed before the rename, leaving a half-written copy").isPositive();
     }
 
     private Process start(String mode, Path dir, String... more) throws IOException {
