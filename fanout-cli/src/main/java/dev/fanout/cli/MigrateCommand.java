@@ -179,7 +179,8 @@ final class MigrateCommand implements Callable<Integer> {
         public void finished(MoveResult r) {
             String what = r.failure().isPresent() && r.verification().isEmpty() ? "failed"
                     : r.passed() ? "verified" : "does not verify";
-            out.printf("  %s: %,d rows copied%s, %s%n", r.move(), r.copiedNow(),
+            out.printf("  %s: %,d rows copied%s%s, %s%n", r.move(), r.copiedNow(),
+                    r.inEngine() ? " inside " + r.move().target().substring(0, r.move().target().indexOf(':') + 1).replace(":", "") : "",
                     r.resumed() ? " (resumed; " + String.format("%,d", r.copiedInAll()) + " in all)" : "", what);
             out.flush();
         }
