@@ -174,7 +174,8 @@ class MigrateEndToEndTest {
 
     /**
      * The same kill in the middle of a copy inside DuckDB: source and target both of the pausing
-     * scheme, which copies inside DuckDB and stops before its third range of three rows.
+     * scheme, which copies inside DuckDB and stops before its third range of three rows; the rerun
+     * continues in ranges of four.
      */
     @Test
     void aMigrateKilledInTheMiddleOfACopyInsideDuckDbConvergesWhenRunAgain() throws Exception {
@@ -182,10 +183,10 @@ class MigrateEndToEndTest {
         List<Path> inputs = Examples.inputs("day1", "day2");
         assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
         long trades = rowsIn("market.duckdb", "trades");
-        int batchRows = 3;
+        int rangeRows = 3;
         int pauseBefore = 3;
-        long committedAtKill = (long) batchRows * (pauseBefore - 1);
-        assertThat(trades).as("trades to copy").isGreaterThan(committedAtKill + batchRows);
+        long committedAtKill = (long) rangeRows * (pauseBefore - 1);
+        assertThat(trades).as("trades to copy").isGreaterThan(committedAtKill + rangeRows);
         Path pausedFrom = Files.writeString(work.resolve("paused-from.yaml"), Files.readString(phase1)
                 .replace("duckdb:${FANOUT_DATA_DIR:-data}/market.duckdb", "paused:${FANOUT_DATA_DIR:-data}/market.duckdb"));
         Path pausedTo = Files.writeString(work.resolve("paused-to.yaml"), Files.readString(phase2)
@@ -197,7 +198,7 @@ class MigrateEndToEndTest {
                 "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress", "--table", "trades",
                 "--from", pausedFrom.toString(), "--to", pausedTo.toString(), "--state", state.toString(),
-                "--batch-rows", String.valueOf(batchRows))
+                "--range-rows", String.valueOf(rangeRows))
                 .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
         try {
             awaitPause(child, control, work.resolve("child.log"));
@@ -212,7 +213,7 @@ class MigrateEndToEndTest {
         assertThat(checkpoint.get("done").asBoolean()).isFalse();
         assertThat(rowsIn("trades.duckdb", "trades")).as("committed at the target when killed").isEqualTo(committedAtKill);
 
-        CliRun again = migrate(pausedFrom, pausedTo, "--table", "trades", "--state", state.toString(), "--batch-rows", "4");
+        CliRun again = migrate(pausedFrom, pausedTo, "--table", "trades", "--state", state.toString(), "--range-rows", "4");
         assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);
         assertThat(again.out()).contains(String.format("rows copied inside paused (resumed; %,d in all), verified", trades))
                 .contains("1 of 1 move verified");

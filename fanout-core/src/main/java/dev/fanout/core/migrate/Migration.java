@@ -41,9 +41,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * the TO topology's table options and retry policy — then verifies the part at both ends
  * ({@link Verification}) and, when asked, deletes it at the source, only once it verified.
  *
- * <p><b>Resumable.</b> After every committed batch the move's {@link Checkpoint} (last copied key)
- * is stored durably; a new run continues after that key, and a finished move is only verified again.
- * Upserts make the overlap of a crash between a commit and its checkpoint harmless.
+ * <p><b>Inside the engine.</b> When source and target are destinations of one plugin that declares
+ * {@link Capability#COPY_FROM_SAME_ENGINE}, the target's writer copies and compares the rows itself
+ * ({@link SameEngineCopy}), in ranges of {@link #rangeRows} keys, with the same guarantees; this
+ * migration's own writer of the source is closed first, and the source is opened again only to
+ * delete. A retryable failure there is not retried within the run: the next run resumes.
+ *
+ * <p><b>Resumable.</b> After every committed batch (or range) the move's {@link Checkpoint} (last
+ * copied key) is stored durably; a new run continues after that key, and a finished move is only
+ * verified again. Upserts make the overlap of a crash between a commit and its checkpoint harmless.
  *
  * <p><b>One writer per target.</b> Each physical target involved — as a source, a target or both — is
  * opened once, through its plugin, and so takes its lock (a DuckDB file held by an ingest process is
@@ -99,7 +105,11 @@ public final class Migration implements AutoCloseable {
     private final Topology from;
     private final Topology to;
     private final WriterRegistry registry;
+    /** Rows per transaction of a copy inside the engine, {@link #DEFAULT_RANGE_ROWS} unless set. */
+    public static final int DEFAULT_RANGE_ROWS = 1_000_000;
+
     private final int batchRows;
+    private int rangeRows = DEFAULT_RANGE_ROWS;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final Map<String, Endpoint> endpoints = new HashMap<>();
@@ -127,6 +137,19 @@ public final class Migration implements AutoCloseable {
     /** The same, waiting between retries with {@code sleeper}. */
     public static Migration between(Topology from, Topology to, WriterRegistry registry, int batchRows, Sleeper sleeper) {
         return new Migration(from, to, registry, batchRows, sleeper);
+    }
+
+    /**
+     * Sets the rows of each range a copy inside the engine commits and checkpoints at once
+     * ({@link SameEngineCopy.Attached#copyRange}): larger ranges let the engine work on several
+     * cores and cost fewer commits; a killed run copies at most one range again.
+     */
+    public Migration rangeRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("range rows must be at least 1, got " + rows);
+        }
+        this.rangeRows = rows;
+        return this;
     }
 
     /**
@@ -330,7 +353,7 @@ public final class Migration implements AutoCloseable {
                         while (true) {
                             Optional<List<Object>> resumeAfter = after;
                             Optional<SameEngineCopy.CopiedRange> range = inEngine("copying",
-                                    () -> source.copyRange(move.table(), move.filter(), resumeAfter, batchRows));
+                                    () -> source.copyRange(move.table(), move.filter(), resumeAfter, rangeRows));
                             if (range.isEmpty()) {
                                 break;
                             }

@@ -20,11 +20,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
@@ -35,8 +37,9 @@ import java.util.StringJoiner;
  * database instance per file — DuckDB refuses to attach a file another instance of the process has
  * open ("Unique file handle conflict"), so the caller closes its own writer of the source first.
  *
- * <p><b>Copy</b>: each range is the next {@code maxRows} source keys after the resume key; one
- * {@code INSERT … SELECT} from the attached table, in one transaction, moves it — a plain insert
+ * <p><b>Copy</b>: each range is the next {@code maxRows} source keys after the resume key — the ends
+ * of all ranges are planned by one query when the copy starts or resumes; one
+ * {@code INSERT … SELECT} from the attached table, in one transaction, moves a range — a plain insert
  * while the target had none of the range's keys, else {@code ON CONFLICT (key) DO UPDATE … WHERE
  * excluded._fanout_version >= stored._fanout_version}, the writer's own upsert, so newer rows at the
  * target are kept and a range copied twice (a crash before its checkpoint) changes nothing. The
@@ -63,6 +66,7 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
     private final Set<String> prepared = new HashSet<>();
     /** Tables (folded) whose last range hit existing keys: they go straight to the upsert. */
     private final Set<String> upserting = new HashSet<>();
+    private Plan plan;
     private boolean closed;
 
     private AttachedDuckDbFile(DuckDbWriter writer, String destination, DuckDbTarget target, String sourceName, String threadsBefore) {
@@ -123,8 +127,9 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
         }
         String step = "preparing the table";
         try {
-            if (prepared.add(fold(table))) {
+            if (!prepared.contains(fold(table))) {
                 writer.prepareTable(table, s.schema());
+                prepared.add(fold(table));
             }
             Connection c = writer.connectionForReading();
             DuckDbReader.Where where = source.where(s, rows);
@@ -132,30 +137,17 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
             List<Object> after = afterKey.map(k -> s.schema().keyValues(s.name(), k)).orElse(null);
             String inRange = where.sql() + (after == null ? "" : (where.sql().isEmpty() ? " WHERE " : " AND ") + keyBound(key, ">"));
 
-            step = "finding the range's last key";
-            StringJoiner keyNames = new StringJoiner(", ");
-            StringJoiner keySelected = new StringJoiner(", ");
-            StringJoiner keyDescending = new StringJoiner(", ");
-            for (Column k : key) {
-                keyNames.add(quote(k.name()));
-                keySelected.add(DuckDbReader.selected(k));
-                keyDescending.add(quote(k.name()) + " DESC");
+            step = "planning the ranges";
+            if (plan == null || !plan.continues(table, rows, after, maxRows)) {
+                plan = plan(c, s, key, where, inRange, after, table, rows, maxRows);
             }
-            String endSql = "WITH r AS (SELECT " + keyNames + " FROM " + source.qualified(s.name()) + inRange + " ORDER BY " + keyNames
-                    + " LIMIT " + maxRows + ") SELECT " + keySelected + ", (SELECT count(*) FROM r) FROM r ORDER BY " + keyDescending
-                    + " LIMIT 1";
-            List<Object> end;
-            long count;
-            try (PreparedStatement ps = c.prepareStatement(endSql)) {
-                bindRange(ps, where, key, after, null);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    end = List.of(DuckDbReader.decode(rs, Schema.of(key, key.stream().map(Column::name).toList())));
-                    count = rs.getLong(key.size() + 1);
-                }
+            SameEngineCopy.CopiedRange next = plan.ranges.poll();
+            if (next == null) {
+                return Optional.empty();
             }
+            plan.cursor = next.lastKey();
+            List<Object> end = next.lastKey();
+            long count = next.rows();
 
             step = "copying rows";
             List<String> columns = new ArrayList<>(s.schema().columns().stream().map(Column::name).toList());
@@ -177,7 +169,76 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
             return Optional.of(new SameEngineCopy.CopiedRange(end, count));
         } catch (SQLException e) {
             prepared.remove(fold(table));
+            plan = null;
             throw writer.failed(table, step + " from destination " + sourceName + " inside DuckDB", e);
+        }
+    }
+
+    /**
+     * Where each of the next ranges ends, from one query: no rows; one range when at most
+     * {@code maxRows} are left (its end is the last key); else every {@code maxRows}-th key in key
+     * order and the last, numbered by one sort of the keys alone.
+     */
+    private Plan plan(Connection c, DuckDbReader.Readable s, List<Column> key, DuckDbReader.Where where, String inRange,
+                      List<Object> after, String table, RowFilter rows, int maxRows) throws SQLException {
+        Plan planned = new Plan(fold(table), rows, maxRows, after);
+        long left;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + source.qualified(s.name()) + inRange)) {
+            bindRange(ps, where, key, after, null);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                left = rs.getLong(1);
+            }
+        }
+        if (left == 0) {
+            return planned;
+        }
+        StringJoiner keyNames = new StringJoiner(", ");
+        StringJoiner keySelected = new StringJoiner(", ");
+        StringJoiner keyDescending = new StringJoiner(", ");
+        for (Column k : key) {
+            keyNames.add(quote(k.name()));
+            keySelected.add(DuckDbReader.selected(k));
+            keyDescending.add(quote(k.name()) + " DESC");
+        }
+        String sql = left <= maxRows
+                ? "SELECT " + keySelected + ", " + left + " FROM " + source.qualified(s.name()) + inRange + " ORDER BY " + keyDescending
+                        + " LIMIT 1"
+                : "SELECT " + keySelected + ", _fanout_n FROM (SELECT " + keyNames + ", row_number() OVER (ORDER BY " + keyNames
+                        + ") AS _fanout_n FROM " + source.qualified(s.name()) + inRange + ") WHERE _fanout_n % " + maxRows + " = 0"
+                        + " OR _fanout_n = " + left + " ORDER BY _fanout_n";
+        Schema keySchema = Schema.of(key, key.stream().map(Column::name).toList());
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindRange(ps, where, key, after, null);
+            try (ResultSet rs = ps.executeQuery()) {
+                long before = 0;
+                while (rs.next()) {
+                    long n = rs.getLong(key.size() + 1);
+                    planned.ranges.add(new SameEngineCopy.CopiedRange(List.of(DuckDbReader.decode(rs, keySchema)), n - before));
+                    before = n;
+                }
+            }
+        }
+        return planned;
+    }
+
+    /** The ranges still to copy of the copy under way, valid while it continues from {@link #cursor}. */
+    private static final class Plan {
+        private final String table;
+        private final RowFilter rows;
+        private final int maxRows;
+        private List<Object> cursor;
+        private final ArrayDeque<SameEngineCopy.CopiedRange> ranges = new ArrayDeque<>();
+
+        Plan(String table, RowFilter rows, int maxRows, List<Object> cursor) {
+            this.table = table;
+            this.rows = rows;
+            this.maxRows = maxRows;
+            this.cursor = cursor;
+        }
+
+        boolean continues(String table, RowFilter rows, List<Object> after, int maxRows) {
+            return this.table.equals(fold(table)) && this.rows.equals(rows) && this.maxRows == maxRows && Objects.equals(cursor, after);
         }
     }
 
