@@ -282,22 +282,26 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
     }
 
     /**
-     * {@code key op (?, …)}: the leading column's own bound lets DuckDB skip row groups by their
-     * min/max, the row comparison orders a compound key.
+     * {@code key op (?, …)} in key order: the leading column's own bound lets DuckDB skip row groups
+     * by their min/max; a compound key is spelled out column by column, as DuckDB turns a pair of row
+     * comparisons into a BETWEEN that it refuses for rows. {@link #bindKey} binds it.
      */
     private static String keyBound(List<Column> key, String op) {
         if (key.size() == 1) {
             return quote(key.get(0).name()) + " " + op + " " + DuckDbReader.placeholder(key.get(0).type());
         }
-        String lead = op.equals(">") ? ">=" : op;
-        StringJoiner names = new StringJoiner(", ", "(", ")");
-        StringJoiner values = new StringJoiner(", ", "(", ")");
-        for (Column k : key) {
-            names.add(quote(k.name()));
-            values.add(DuckDbReader.placeholder(k.type()));
+        String strict = op.substring(0, 1);
+        String lead = strict.equals(">") ? ">=" : "<=";
+        StringJoiner terms = new StringJoiner(" OR ", "(", ")");
+        for (int i = 0; i < key.size(); i++) {
+            StringJoiner term = new StringJoiner(" AND ", "(", ")");
+            for (int j = 0; j < i; j++) {
+                term.add(quote(key.get(j).name()) + " = " + DuckDbReader.placeholder(key.get(j).type()));
+            }
+            term.add(quote(key.get(i).name()) + " " + (i == key.size() - 1 ? op : strict) + " " + DuckDbReader.placeholder(key.get(i).type()));
+            terms.add(term.toString());
         }
-        return quote(key.get(0).name()) + " " + lead + " " + DuckDbReader.placeholder(key.get(0).type()) + " AND " + names + " " + op
-                + " " + values;
+        return quote(key.get(0).name()) + " " + lead + " " + DuckDbReader.placeholder(key.get(0).type()) + " AND " + terms;
     }
 
     private static void bindRange(PreparedStatement ps, DuckDbReader.Where where, List<Column> key, List<Object> after, List<Object> end)
@@ -307,16 +311,21 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
         bindKey(ps, p, key, end);
     }
 
+    /** Binds {@code values} to the placeholders of a {@link #keyBound}, from {@code first}; returns the next free index. */
     private static int bindKey(PreparedStatement ps, int first, List<Column> key, List<Object> values) throws SQLException {
         if (values == null) {
             return first;
         }
         int p = first;
-        if (key.size() > 1) {
+        if (key.size() == 1) {
             DuckDbReader.bindKeyValue(ps, p++, key.get(0).type(), values.get(0));
+            return p;
         }
-        for (int k = 0; k < key.size(); k++) {
-            DuckDbReader.bindKeyValue(ps, p++, key.get(k).type(), values.get(k));
+        DuckDbReader.bindKeyValue(ps, p++, key.get(0).type(), values.get(0));
+        for (int i = 0; i < key.size(); i++) {
+            for (int j = 0; j <= i; j++) {
+                DuckDbReader.bindKeyValue(ps, p++, key.get(j).type(), values.get(j));
+            }
         }
         return p;
     }
