@@ -37,8 +37,8 @@ import java.util.StringJoiner;
  * database instance per file — DuckDB refuses to attach a file another instance of the process has
  * open ("Unique file handle conflict"), so the caller closes its own writer of the source first.
  *
- * <p><b>Copy</b>: each range is the next {@code maxRows} source keys after the resume key — the ends
- * of all ranges are planned by one query when the copy starts or resumes; one
+ * <p><b>Copy</b>: each range is about the next {@code maxRows} source keys after the resume key —
+ * the ends of all ranges are planned from a sample of the keys when the copy starts or resumes; one
  * {@code INSERT … SELECT} from the attached table, in one transaction, moves a range — a plain insert
  * while the target had none of the range's keys, else {@code ON CONFLICT (key) DO UPDATE … WHERE
  * excluded._fanout_version >= stored._fanout_version}, the writer's own upsert, so newer rows at the
@@ -55,6 +55,9 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
 
     static final String ALIAS = "_fanout_migration_source";
     static final int BUCKETS = 1024;
+    /** Sampled keys per planned range: enough that ranges come out within a few percent of their size. */
+    private static final long SAMPLE_PER_RANGE = 1_000;
+    private static final long SAMPLE_MAX = 1_000_000;
     private static final String STORED = "_fanout_stored";
 
     private final DuckDbWriter writer;
@@ -141,23 +144,40 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
             if (plan == null || !plan.continues(table, rows, after, maxRows)) {
                 plan = plan(c, s, key, where, inRange, after, table, rows, maxRows);
             }
-            SameEngineCopy.CopiedRange next = plan.ranges.poll();
-            if (next == null) {
+            Optional<List<Object>> planned = plan.ends.poll();
+            if (planned == null) {
                 return Optional.empty();
             }
-            plan.cursor = next.lastKey();
-            List<Object> end = next.lastKey();
-            long count = next.rows();
+            List<Object> end = planned.orElse(null);
+            String ranged = inRange + (end == null ? "" : (inRange.isEmpty() ? " WHERE " : " AND ") + keyBound(key, "<="));
+            step = "counting the range's rows";
+            long count;
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + source.qualified(s.name()) + ranged)) {
+                bindRange(ps, where, key, after, end);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    count = rs.getLong(1);
+                }
+            }
+            if (count == 0) {
+                plan = null;
+                return Optional.empty();
+            }
+            if (end == null) {
+                end = lastKey(c, s, key, where, ranged, after);
+            }
+            plan.cursor = end;
 
             step = "copying rows";
             List<String> columns = new ArrayList<>(s.schema().columns().stream().map(Column::name).toList());
             columns.add(VERSION_COLUMN);
             String select = " SELECT " + quoteAll(columns) + " FROM " + source.qualified(s.name()) + inRange
                     + (inRange.isEmpty() ? " WHERE " : " AND ") + keyBound(key, "<=");
+            List<Object> last = end;
             if (!upserting.contains(fold(table))) {
                 try {
-                    copy(c, "INSERT INTO " + quote(table) + " (" + quoteAll(columns) + ")" + select, where, key, after, end);
-                    return Optional.of(new SameEngineCopy.CopiedRange(end, count));
+                    copy(c, "INSERT INTO " + quote(table) + " (" + quoteAll(columns) + ")" + select, where, key, after, last);
+                    return Optional.of(new SameEngineCopy.CopiedRange(last, count));
                 } catch (SQLException e) {
                     if (!DuckDbFailure.isDuplicateKey(e.getMessage())) {
                         throw e;
@@ -165,8 +185,8 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
                     upserting.add(fold(table));
                 }
             }
-            copy(c, upsertSql(table, columns, s.schema(), select), where, key, after, end);
-            return Optional.of(new SameEngineCopy.CopiedRange(end, count));
+            copy(c, upsertSql(table, columns, s.schema(), select), where, key, after, last);
+            return Optional.of(new SameEngineCopy.CopiedRange(last, count));
         } catch (SQLException e) {
             prepared.remove(fold(table));
             plan = null;
@@ -175,9 +195,10 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
     }
 
     /**
-     * Where each of the next ranges ends, from one query: no rows; one range when at most
-     * {@code maxRows} are left (its end is the last key); else every {@code maxRows}-th key in key
-     * order and the last, numbered by one sort of the keys alone.
+     * Where each of the next ranges ends: one range when at most {@code maxRows} rows are left, else
+     * keys of a reservoir sample of the keys left, sorted, taken at even steps so that each range
+     * holds about {@code maxRows} rows — one pass over the key columns, memory bounded by the sample,
+     * no sort of the whole table. The last range runs to the end (an empty {@code Optional}).
      */
     private Plan plan(Connection c, DuckDbReader.Readable s, List<Column> key, DuckDbReader.Where where, String inRange,
                       List<Object> after, String table, RowFilter rows, int maxRows) throws SQLException {
@@ -193,33 +214,53 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
         if (left == 0) {
             return planned;
         }
-        StringJoiner keyNames = new StringJoiner(", ");
+        long pieces = (left + maxRows - 1) / maxRows;
+        if (pieces > 1) {
+            long sample = Math.min(left, Math.min(pieces * SAMPLE_PER_RANGE, SAMPLE_MAX));
+            StringJoiner keyNames = new StringJoiner(", ");
+            StringJoiner keySelected = new StringJoiner(", ");
+            for (Column k : key) {
+                keyNames.add(quote(k.name()));
+                keySelected.add(DuckDbReader.selected(k));
+            }
+            String sql = "SELECT " + keySelected + " FROM (SELECT " + keyNames + " FROM " + source.qualified(s.name()) + inRange
+                    + ") USING SAMPLE reservoir(" + sample + " ROWS) ORDER BY " + keyNames;
+            Schema keySchema = Schema.of(key, key.stream().map(Column::name).toList());
+            List<List<Object>> keys = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                bindRange(ps, where, key, after, null);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        keys.add(List.of(DuckDbReader.decode(rs, keySchema)));
+                    }
+                }
+            }
+            int step = (int) Math.max(1, (keys.size() + pieces - 1) / pieces);
+            for (int i = step - 1; i < keys.size() - 1; i += step) {
+                planned.ends.add(Optional.of(keys.get(i)));
+            }
+        }
+        planned.ends.add(Optional.empty());
+        return planned;
+    }
+
+    /** The last key, in key order, of the source rows that {@code ranged} selects. */
+    private List<Object> lastKey(Connection c, DuckDbReader.Readable s, List<Column> key, DuckDbReader.Where where, String ranged,
+                                 List<Object> after) throws SQLException {
         StringJoiner keySelected = new StringJoiner(", ");
         StringJoiner keyDescending = new StringJoiner(", ");
         for (Column k : key) {
-            keyNames.add(quote(k.name()));
             keySelected.add(DuckDbReader.selected(k));
             keyDescending.add(quote(k.name()) + " DESC");
         }
-        String sql = left <= maxRows
-                ? "SELECT " + keySelected + ", " + left + " FROM " + source.qualified(s.name()) + inRange + " ORDER BY " + keyDescending
-                        + " LIMIT 1"
-                : "SELECT " + keySelected + ", _fanout_n FROM (SELECT " + keyNames + ", row_number() OVER (ORDER BY " + keyNames
-                        + ") AS _fanout_n FROM " + source.qualified(s.name()) + inRange + ") WHERE _fanout_n % " + maxRows + " = 0"
-                        + " OR _fanout_n = " + left + " ORDER BY _fanout_n";
-        Schema keySchema = Schema.of(key, key.stream().map(Column::name).toList());
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + keySelected + " FROM " + source.qualified(s.name()) + ranged
+                + " ORDER BY " + keyDescending + " LIMIT 1")) {
             bindRange(ps, where, key, after, null);
             try (ResultSet rs = ps.executeQuery()) {
-                long before = 0;
-                while (rs.next()) {
-                    long n = rs.getLong(key.size() + 1);
-                    planned.ranges.add(new SameEngineCopy.CopiedRange(List.of(DuckDbReader.decode(rs, keySchema)), n - before));
-                    before = n;
-                }
+                rs.next();
+                return List.of(DuckDbReader.decode(rs, Schema.of(key, key.stream().map(Column::name).toList())));
             }
         }
-        return planned;
     }
 
     /** The ranges still to copy of the copy under way, valid while it continues from {@link #cursor}. */
@@ -228,7 +269,8 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
         private final RowFilter rows;
         private final int maxRows;
         private List<Object> cursor;
-        private final ArrayDeque<SameEngineCopy.CopiedRange> ranges = new ArrayDeque<>();
+        /** Where each range ends, in order; empty for the last, which runs to the end. */
+        private final ArrayDeque<Optional<List<Object>>> ends = new ArrayDeque<>();
 
         Plan(String table, RowFilter rows, int maxRows, List<Object> cursor) {
             this.table = table;

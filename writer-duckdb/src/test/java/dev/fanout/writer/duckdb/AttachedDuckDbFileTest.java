@@ -107,6 +107,34 @@ class AttachedDuckDbFileTest {
     }
 
     @Test
+    void rangesPlannedFromASampleOfALargeTableCoverEveryRowOnce() throws Exception {
+        int rows = 300_000;
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + dir.resolve("source.duckdb")); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE \"odd \"\"name\"\"\" (grp INTEGER NOT NULL, id BIGINT NOT NULL, qty BIGINT, note VARCHAR,"
+                    + " _fanout_version BIGINT NOT NULL, PRIMARY KEY (grp, id))");
+            s.execute("INSERT INTO \"odd \"\"name\"\"\" SELECT i % 7, i, i, NULL, 1 FROM range(" + rows + ") r(i) ORDER BY random()");
+        }
+        List<SameEngineCopy.CopiedRange> ranges = new ArrayList<>();
+        try (BaseWriter target = opened("target");
+             SameEngineCopy.Attached attached = target.sameEngineCopy().orElseThrow()
+                     .attach(Destination.of("source", "duckdb:source.duckdb", dir))) {
+            Optional<List<Object>> after = Optional.empty();
+            Optional<SameEngineCopy.CopiedRange> range;
+            while ((range = attached.copyRange(TABLE, RowFilter.all(), after, 50_000)).isPresent()) {
+                ranges.add(range.get());
+                after = Optional.of(range.get().lastKey());
+            }
+            SameEngineCopy.RowComparison compared = attached.compare(TABLE, RowFilter.all());
+            assertThat(compared.equal()).isEqualTo(rows);
+            assertThat(compared.targetRows()).isEqualTo(rows);
+        }
+        assertThat(ranges).hasSizeBetween(5, 8);
+        assertThat(ranges.stream().mapToLong(SameEngineCopy.CopiedRange::rows).sum()).isEqualTo(rows);
+        assertThat(ranges).allSatisfy(r -> assertThat(r.rows()).isBetween(1L, 65_000L));
+        assertThat(ranges.get(ranges.size() - 1).lastKey()).as("the largest id with id % 7 = 6").isEqualTo(List.of(6, 299_998L));
+    }
+
+    @Test
     void resumingAfterARangeCopiesOnlyTheRest() throws Exception {
         write("source", SOURCE, 5, new Object[] {0, 1L, 1L, "a"}, new Object[] {0, 2L, 2L, "b"}, new Object[] {1, 1L, 3L, "c"});
         try (BaseWriter target = opened("target");
