@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The verification inside DuckDB ({@link SameEngineCopy.Attached#compare}) against the streaming
  * {@link Verifier} on the same two real DuckDB files, which hold every kind of row: equal, equal
  * through a widened column and a column only the target has (NULL), newer at the target, missing,
- * older at the target, changed in the same version, and rows only the target has.
+ * older at the target, changed in the same version, and rows only the target has. In fanout-core's
+ * package for {@link Verifier}, among fanout-cli's tests for the DuckDB plugin on the class path.
  */
 class InEngineVerificationTest {
 
