@@ -283,6 +283,10 @@ class MigrateEndToEndTest {
                     .contains("locked by another process (PID " + holder.pid() + ")");
         }
         try (DuckDbLockHolder holder = DuckDbLockHolder.start(work.resolve("data/market.duckdb"))) {
+            CliRun run = migrate(phase1, phase2, "--table", "trades");
+            assertThat(run.code()).as("a source held by another process cannot be attached inside DuckDB either").isEqualTo(1);
+            assertThat(run.err()).contains("table trades").contains("attaching the source").contains("market.duckdb")
+                    .contains("locked by another process (PID " + holder.pid() + ")");
             CliRun plan = fanout("plan", phase1.toString(), phase2.toString());
             assertThat(plan.code()).as(plan.err()).isEqualTo(0);
             assertThat(plan.out()).contains("unavailable: destination market: ").contains("(PID " + holder.pid() + ")")
