@@ -117,6 +117,16 @@ public interface BaseWriter extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The optional {@link Capability#COPY_FROM_SAME_ENGINE} capability: copies and compares rows of
+     * another destination of this writer's plugin inside the engine, over this writer's connection,
+     * between {@link #open()} and {@link #close()}, on the writer's thread. Empty (the default) for
+     * writers that cannot; a migration then streams rows through {@link #reader()} and {@link #write}.
+     */
+    default Optional<SameEngineCopy> sameEngineCopy() {
+        return Optional.empty();
+    }
+
     /** Step 4: releases everything; safe to call after a failed {@link #open()} and more than once. */
     @Override
     void close() throws WriteException;

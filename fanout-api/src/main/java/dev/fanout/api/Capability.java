@@ -9,5 +9,11 @@ public enum Capability {
     /** Its writers return a {@link TableReader}: tables can be scanned, counted and deleted, so a destination can be a migration source. */
     READ,
     /** Adds new columns and widens int32 → int64 → float64 in place, as {@link BaseWriter} describes. */
-    SCHEMA_EVOLUTION
+    SCHEMA_EVOLUTION,
+    /**
+     * Its writers copy and verify rows from another destination of the same plugin inside the engine
+     * ({@link BaseWriter#sameEngineCopy()}), so a migration between two of its destinations moves no
+     * row through the JVM. Declared only together with {@link #READ}.
+     */
+    COPY_FROM_SAME_ENGINE
 }

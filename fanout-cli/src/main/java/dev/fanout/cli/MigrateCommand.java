@@ -60,6 +60,11 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Rows per batch read and written (default: ${DEFAULT-VALUE}).")
     private int batchRows;
 
+    @Option(names = "--range-rows", paramLabel = "N", defaultValue = "" + Migration.DEFAULT_RANGE_ROWS,
+            description = "Rows per transaction and checkpoint when the engine copies between two of its own destinations,"
+                    + " e.g. DuckDB file to DuckDB file (default: ${DEFAULT-VALUE}).")
+    private int rangeRows;
+
     @Mixin
     private ProgressOptions progress;
 
@@ -70,13 +75,16 @@ final class MigrateCommand implements Callable<Integer> {
         if (batchRows < 1) {
             throw new ConfigurationProblem("--batch-rows must be at least 1");
         }
+        if (rangeRows < 1) {
+            throw new ConfigurationProblem("--range-rows must be at least 1");
+        }
         WriterRegistry registry = InstalledPlugins.registry();
         Optional<Topology> from = PlanCommand.check("FROM", fromFile, registry, err);
         Optional<Topology> to = PlanCommand.check("TO", toFile, registry, err);
         if (from.isEmpty() || to.isEmpty()) {
             return ExitCode.USAGE;
         }
-        try (Migration migration = Migration.between(from.get(), to.get(), registry, batchRows)) {
+        try (Migration migration = Migration.between(from.get(), to.get(), registry, batchRows).rangeRows(rangeRows)) {
             List<Move> moves = migration.moves(tables);
             try {
                 migration.checkReadable(moves);
@@ -179,9 +187,10 @@ final class MigrateCommand implements Callable<Integer> {
         public void finished(MoveResult r) {
             String what = r.failure().isPresent() && r.verification().isEmpty() ? "failed"
                     : r.passed() ? "verified" : "does not verify";
-            String copied = !r.resumed() ? String.format("%,d rows copied", r.copiedNow())
+            String inside = r.inEngine() ? " inside " + r.move().target().substring(0, r.move().target().indexOf(':')) : "";
+            String copied = !r.resumed() ? String.format("%,d rows copied%s", r.copiedNow(), inside)
                     : r.copiedNow() == 0 ? "already copied (" + Plural.of(r.copiedInAll(), "row") + ")"
-                    : String.format("%,d rows copied (resumed; %,d in all)", r.copiedNow(), r.copiedInAll());
+                    : String.format("%,d rows copied%s (resumed; %,d in all)", r.copiedNow(), inside, r.copiedInAll());
             out.printf("  %s: %s, %s%n", r.move(), copied, what);
             out.flush();
         }

@@ -88,6 +88,9 @@ class MigrateEndToEndTest {
 
         CliRun first = migrate(phase1, phase2);
         assertThat(first.code()).as(first.out() + first.err()).isEqualTo(0);
+        assertThat(first.out()).as("DuckDB file to DuckDB file is copied inside DuckDB")
+                .contains(String.format("trades (all rows): market -> trades_db: %,d rows copied inside duckdb, verified",
+                        expected.get("trades.duckdb").get("trades").size()));
         assertThat(first.out()).contains("6 of 6 moves verified").contains("checkpoints in " + work.resolve("data/dlq/migrate"));
         assertThat(line(first, "bars", "day < 2026-01-01")).containsSequence("market", "bars_archive",
                 String.valueOf(expected.get("bars_2025.duckdb").get("bars").size()));
@@ -171,6 +174,61 @@ class MigrateEndToEndTest {
         Examples.assertMatches(Examples.expectation(inputs), phase2Files());
     }
 
+    /**
+     * The same kill in the middle of a copy inside DuckDB: source and target both of the pausing
+     * scheme, which copies inside DuckDB and stops before its third range of three rows; the rerun
+     * continues in ranges of four.
+     */
+    @Test
+    void aMigrateKilledInTheMiddleOfACopyInsideDuckDbConvergesWhenRunAgain() throws Exception {
+        shipped();
+        List<Path> inputs = Examples.inputs("day1", "day2");
+        assertThat(ingest(phase1, inputs).code()).isEqualTo(0);
+        long trades = rowsIn("market.duckdb", "trades");
+        int rangeRows = 3;
+        int pauseBefore = 3;
+        long committedAtKill = (long) rangeRows * (pauseBefore - 1);
+        assertThat(trades).as("trades to copy").isGreaterThan(committedAtKill + rangeRows);
+        Path pausedFrom = Files.writeString(work.resolve("paused-from.yaml"), Files.readString(phase1)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/market.duckdb", "paused:${FANOUT_DATA_DIR:-data}/market.duckdb"));
+        Path pausedTo = Files.writeString(work.resolve("paused-to.yaml"), Files.readString(phase2)
+                .replace("duckdb:${FANOUT_DATA_DIR:-data}/trades.duckdb", "paused:${FANOUT_DATA_DIR:-data}/trades.duckdb"));
+        Path state = work.resolve("state");
+        Path control = Files.createDirectory(work.resolve("control"));
+
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress", "--table", "trades",
+                "--from", pausedFrom.toString(), "--to", pausedTo.toString(), "--state", state.toString(),
+                "--range-rows", String.valueOf(rangeRows))
+                .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+        try {
+            awaitPause(child, control, work.resolve("child.log"));
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+
+        JsonNode checkpoint = checkpoint(state, "trades");
+        assertThat(checkpoint.get("copiedRows").asLong()).as("checkpointed when killed: " + checkpoint).isEqualTo(committedAtKill);
+        assertThat(checkpoint.get("done").asBoolean()).isFalse();
+        assertThat(rowsIn("trades.duckdb", "trades")).as("committed at the target when killed").isEqualTo(committedAtKill);
+
+        CliRun again = migrate(pausedFrom, pausedTo, "--table", "trades", "--state", state.toString(), "--range-rows", "4");
+        assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);
+        assertThat(again.out()).contains(String.format("rows copied inside paused (resumed; %,d in all), verified", trades))
+                .contains("1 of 1 move verified");
+        assertThat(line(again, "trades", "all rows").get(4)).as("rows copied after resuming")
+                .isEqualTo(String.format("%,d", trades - committedAtKill));
+        assertThat(line(again, "trades", "all rows").get(7)).as("equal").isEqualTo(String.format("%,d", trades));
+        Examples.Tables want = new Examples.Tables();
+        want.put("trades.duckdb", Examples.expectation(inputs).get("trades.duckdb"));
+        Examples.Tables got = new Examples.Tables();
+        got.put("trades.duckdb", Examples.readAll(work.resolve("data")).get("trades.duckdb"));
+        Examples.assertMatches(want, got);
+    }
+
     /** Waits until {@code child} reached its {@link PausingDuckDbProvider} pause point; fails if it ended first. */
     static void awaitPause(Process child, Path control, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -227,6 +285,10 @@ class MigrateEndToEndTest {
                     .contains("locked by another process (PID " + holder.pid() + ")");
         }
         try (DuckDbLockHolder holder = DuckDbLockHolder.start(work.resolve("data/market.duckdb"))) {
+            CliRun run = migrate(phase1, phase2, "--table", "trades");
+            assertThat(run.code()).as("a source held by another process cannot be attached inside DuckDB either").isEqualTo(1);
+            assertThat(run.err()).contains("table trades").contains("attaching the source").contains("market.duckdb")
+                    .contains("locked by another process (PID " + holder.pid() + ")");
             CliRun plan = fanout("plan", phase1.toString(), phase2.toString());
             assertThat(plan.code()).as(plan.err()).isEqualTo(0);
             assertThat(plan.out()).contains("unavailable: destination market: ").contains("(PID " + holder.pid() + ")")

@@ -2,6 +2,7 @@ package dev.fanout.core;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
+import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
@@ -81,6 +82,11 @@ final class SecretMaskingWriter implements BaseWriter {
     @Override
     public Optional<TableReader> reader() {
         return writer.reader();
+    }
+
+    @Override
+    public Optional<SameEngineCopy> sameEngineCopy() {
+        return writer.sameEngineCopy();
     }
 
     @Override

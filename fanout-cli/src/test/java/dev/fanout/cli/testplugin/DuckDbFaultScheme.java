@@ -25,7 +25,7 @@ abstract class DuckDbFaultScheme implements WriterProvider {
     /** The real DuckDB writer of {@code destination}, wrapped. */
     protected abstract BaseWriter wrap(Destination destination, BaseWriter real);
 
-    private static Destination asDuckDb(Destination d) {
+    static Destination asDuckDb(Destination d) {
         return new Destination(d.name(), "duckdb:" + d.schemeSpecificPart(), d.options(), d.baseDirectory(), Set.of());
     }
 

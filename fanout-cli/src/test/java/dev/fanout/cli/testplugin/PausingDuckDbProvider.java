@@ -3,6 +3,9 @@ package dev.fanout.cli.testplugin;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
+import dev.fanout.api.RowFilter;
+import dev.fanout.api.SameEngineCopy;
+import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 
@@ -10,6 +13,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * before that one have returned, and nothing is being written. With {@code -D}{@value #REFUSE}{@code =true}
  * every write fails permanently instead of writing, so its packets are parked. Without {@value #DIR}
  * the scheme is plain DuckDB.
+ *
+ * <p>Like the real scheme it copies from another destination of its own scheme inside DuckDB
+ * ({@link Capability#COPY_FROM_SAME_ENGINE}); each range copied counts as a write and pauses likewise.
  */
 public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
@@ -40,7 +48,7 @@ public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
     }
 
     @Override
@@ -54,6 +62,38 @@ public final class PausingDuckDbProvider extends DuckDbFaultScheme {
                             + batch.table(), null);
                 }
                 real.write(batch);
+            }
+
+            @Override
+            public Optional<SameEngineCopy> sameEngineCopy() {
+                return real.sameEngineCopy().map(engine -> source -> pausing(engine.attach(asDuckDb(source))));
+            }
+        };
+    }
+
+    /** {@code attached}, pausing before a range as before a write. */
+    private static SameEngineCopy.Attached pausing(SameEngineCopy.Attached attached) {
+        return new SameEngineCopy.Attached() {
+            @Override
+            public Optional<Schema> schema(String table) throws WriteException {
+                return attached.schema(table);
+            }
+
+            @Override
+            public Optional<SameEngineCopy.CopiedRange> copyRange(String table, RowFilter rows, Optional<List<Object>> afterKey,
+                                                                  int maxRows) throws WriteException {
+                pauseIfDue();
+                return attached.copyRange(table, rows, afterKey, maxRows);
+            }
+
+            @Override
+            public SameEngineCopy.RowComparison compare(String table, RowFilter rows) throws WriteException {
+                return attached.compare(table, rows);
+            }
+
+            @Override
+            public void close() throws WriteException {
+                attached.close();
             }
         };
     }

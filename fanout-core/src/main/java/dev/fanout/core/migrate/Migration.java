@@ -5,6 +5,7 @@ import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.RowFilter;
+import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
@@ -41,9 +42,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * the TO topology's table options and retry policy — then verifies the part at both ends
  * ({@link Verification}) and, when asked, deletes it at the source, only once it verified.
  *
- * <p><b>Resumable.</b> After every committed batch the move's {@link Checkpoint} (last copied key)
- * is stored durably; a new run continues after that key, and a finished move is only verified again.
- * Upserts make the overlap of a crash between a commit and its checkpoint harmless.
+ * <p><b>Inside the engine.</b> When source and target are destinations of one plugin that declares
+ * {@link Capability#COPY_FROM_SAME_ENGINE}, the target's writer copies and compares the rows itself
+ * ({@link SameEngineCopy}), in ranges of {@link #rangeRows} keys, with the same guarantees; this
+ * migration's own writer of the source is closed first, and the source is opened again only to
+ * delete. A retryable failure there is not retried within the run: the next run resumes.
+ *
+ * <p><b>Resumable.</b> After every committed batch (or range) the move's {@link Checkpoint} (last
+ * copied key) is stored durably; a new run continues after that key, and a finished move is only
+ * verified again. Upserts make the overlap of a crash between a commit and its checkpoint harmless.
  *
  * <p><b>One writer per target.</b> Each physical target involved — as a source, a target or both — is
  * opened once, through its plugin, and so takes its lock (a DuckDB file held by an ingest process is
@@ -101,7 +108,11 @@ public final class Migration implements AutoCloseable {
     private final Topology from;
     private final Topology to;
     private final WriterRegistry registry;
+    /** Rows per transaction of a copy inside the engine, {@link #DEFAULT_RANGE_ROWS} unless set. */
+    public static final int DEFAULT_RANGE_ROWS = 1_000_000;
+
     private final int batchRows;
+    private int rangeRows = DEFAULT_RANGE_ROWS;
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final Map<String, Endpoint> endpoints = new HashMap<>();
@@ -142,6 +153,19 @@ public final class Migration implements AutoCloseable {
     /** The same, waiting between retries with {@code sleeper}. */
     public static Migration between(Topology from, Topology to, WriterRegistry registry, int batchRows, Sleeper sleeper) {
         return new Migration(from, to, registry, batchRows, sleeper);
+    }
+
+    /**
+     * Sets the rows of each range a copy inside the engine commits and checkpoints at once
+     * ({@link SameEngineCopy.Attached#copyRange}): larger ranges let the engine work on several
+     * cores and cost fewer commits; a killed run copies at most one range again.
+     */
+    public Migration rangeRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("range rows must be at least 1, got " + rows);
+        }
+        this.rangeRows = rows;
+        return this;
     }
 
     /**
@@ -301,43 +325,112 @@ public final class Migration implements AutoCloseable {
 
         MoveResult run(boolean deleteSource) {
             if (unusableCheckpoint != null) {
-                return MoveResult.failed(move, 0, 0, false, unusableCheckpoint);
+                return MoveResult.failed(move, 0, 0, false, unusableCheckpoint, false);
             }
+            boolean inEngine = false;
             String step = "opening";
             try {
-                TableReader source = reader(from, move.fromDestination(), true);
-                Endpoint targetEndpoint = endpoint(to, move.toDestination(), false);
-                BaseWriter target = targetEndpoint.opened();
-                TableReader targetReader = target.reader().orElseThrow(() ->
-                        new MoveFailure(unreadable(targetEndpoint.destination, "so fanout cannot verify what it copies there")));
-                if (!checkpoint.done()) {
-                    step = "copying";
-                    Optional<Schema> schema = source.schema(move.table());
-                    if (schema.isPresent()) {
-                        copy(source, target, schema.get());
+                Verification verification;
+                if (sameEngine()) {
+                    inEngine = true;
+                    verification = copyAndVerifyInEngine();
+                } else {
+                    TableReader source = reader(from, move.fromDestination(), true);
+                    Endpoint targetEndpoint = endpoint(to, move.toDestination(), false);
+                    BaseWriter target = targetEndpoint.opened();
+                    TableReader targetReader = target.reader().orElseThrow(() ->
+                            new MoveFailure(unreadable(targetEndpoint.destination, "so fanout cannot verify what it copies there")));
+                    if (!checkpoint.done()) {
+                        step = "copying";
+                        Optional<Schema> schema = source.schema(move.table());
+                        if (schema.isPresent()) {
+                            copy(source, target, schema.get());
+                        }
+                        checkpoint = checkpoint.finished();
+                        checkpoints.save(move, checkpoint);
                     }
-                    checkpoint = checkpoint.finished();
-                    checkpoints.save(move, checkpoint);
+                    step = "verifying";
+                    verification = Verifier.verify(move.table(), move.filter(), source, targetReader, batchRows);
                 }
-                step = "verifying";
-                Verification verification = Verifier.verify(move.table(), move.filter(), source, targetReader, batchRows);
                 checkpoint = verification.passed() ? checkpoint.passedVerification() : Checkpoint.start(move);
                 checkpoints.save(move, checkpoint);
                 long deleted = 0;
                 if (deleteSource && verification.passed() && verification.sourceRows() > 0) {
                     step = "deleting at the source";
-                    deleted = source.delete(move.table(), move.filter());
+                    deleted = reader(from, move.fromDestination(), true).delete(move.table(), move.filter());
                     checkpoint = checkpoint.deleted();
                     checkpoints.save(move, checkpoint);
                 }
                 return new MoveResult(move, copiedNow, checkpoint.copiedRows(), resumed, Optional.of(verification), deleted,
                         verification.passed() ? Optional.empty() : Optional.of(verification.mismatched()
                                 + " source rows are missing at the target or differ there; the move's checkpoint was reset,"
-                                + " so the next migrate copies it again"));
+                                + " so the next migrate copies it again"), inEngine);
             } catch (MoveFailure e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage());
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage(), inEngine);
+            } catch (InEngineFailure e) {
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.step + ": " + redact(why(e.getCause()), move),
+                        inEngine);
             } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move));
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move), inEngine);
+            }
+        }
+
+        /**
+         * Whether the target's engine can copy this move itself: source and target of one plugin that
+         * declares {@link Capability#COPY_FROM_SAME_ENGINE}, and a source that exists (a missing file
+         * is a source with no rows, which the streaming path handles).
+         */
+        private boolean sameEngine() {
+            Destination source = from.destination(move.fromDestination(), registry);
+            Destination target = to.destination(move.toDestination(), registry);
+            return source.scheme().equals(target.scheme())
+                    && provider(source).capabilities().contains(Capability.COPY_FROM_SAME_ENGINE)
+                    && !isMissingFile(move.source());
+        }
+
+        /**
+         * The move inside the target's engine ({@link SameEngineCopy}): this migration's own writer of
+         * the source is closed first, as the engine reaches the source through the target's connection
+         * (DuckDB refuses a file that another instance of the process holds); a later use reopens it.
+         */
+        private Verification copyAndVerifyInEngine() throws WriteException {
+            closeEndpoint(move.source());
+            Endpoint targetEndpoint = endpoint(to, move.toDestination(), false);
+            BaseWriter target = targetEndpoint.opened();
+            SameEngineCopy engine = target.sameEngineCopy().orElseThrow(() -> new MoveFailure("destination "
+                    + targetEndpoint.destination.name() + " (" + targetEndpoint.destination.scheme()
+                    + ") declares copies inside its engine but its writer offers none; report this to the plugin's authors"));
+            SameEngineCopy.Attached source;
+            try {
+                source = engine.attach(from.destination(move.fromDestination(), registry));
+            } catch (WriteException | RuntimeException e) {
+                throw new InEngineFailure("attaching the source", e);
+            }
+            try (source) {
+                if (!checkpoint.done()) {
+                    Optional<Schema> schema = inEngine("copying", () -> source.schema(move.table()));
+                    if (schema.isPresent()) {
+                        Optional<List<Object>> after = checkpoint.keyValues(schema.get());
+                        while (true) {
+                            Optional<List<Object>> resumeAfter = after;
+                            Optional<SameEngineCopy.CopiedRange> range = inEngine("copying",
+                                    () -> source.copyRange(move.table(), move.filter(), resumeAfter, rangeRows));
+                            if (range.isEmpty()) {
+                                break;
+                            }
+                            checkpoint = checkpoint.copied(range.get().lastKey(), range.get().rows());
+                            checkpoints.save(move, checkpoint);
+                            copiedNow += range.get().rows();
+                            progress.copied(move, checkpoint.copiedRows());
+                            after = Optional.of(range.get().lastKey());
+                        }
+                    }
+                    checkpoint = checkpoint.finished();
+                    checkpoints.save(move, checkpoint);
+                }
+                SameEngineCopy.RowComparison c = inEngine("verifying", () -> source.compare(move.table(), move.filter()));
+                return new Verification(c.sourceRows(), c.targetRows(), c.equal(), c.newerAtTarget(), c.missing(), c.older(),
+                        c.different(), c.sourceChecksum(), c.targetChecksum());
             }
         }
 
@@ -357,6 +450,37 @@ public final class Migration implements AutoCloseable {
                     progress.copied(move, checkpoint.copiedRows());
                 }
             }
+        }
+    }
+
+    /** A step of the in-engine path that failed, with what failed. */
+    private static final class InEngineFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String step;
+
+        InEngineFailure(String step, Throwable cause) {
+            super(cause);
+            this.step = step;
+        }
+    }
+
+    private interface EngineStep<T> {
+        T run() throws WriteException;
+    }
+
+    private static <T> T inEngine(String step, EngineStep<T> action) {
+        try {
+            return action.run();
+        } catch (WriteException | RuntimeException e) {
+            throw e instanceof InEngineFailure f ? f : new InEngineFailure(step, e);
+        }
+    }
+
+    /** Closes and forgets this migration's writer of physical target {@code identity}, if it opened one; a later use opens it again. */
+    private void closeEndpoint(String identity) {
+        Endpoint open = endpoints.remove(identity);
+        if (open != null) {
+            closeQuietly(open.writer);
         }
     }
 

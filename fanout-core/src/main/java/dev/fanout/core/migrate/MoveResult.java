@@ -13,17 +13,25 @@ import java.util.Optional;
  * @param verification  the comparison of source and target, when it ran
  * @param deletedRows   rows deleted at the source in this run ({@code --delete-source}, after verification)
  * @param failure       why the move did not complete, secrets masked; empty when it did
+ * @param inEngine      whether the target's engine copied and verified the rows itself ({@link dev.fanout.api.SameEngineCopy}),
+ *                      rather than fanout streaming them through its reader and writer
  */
 public record MoveResult(Move move, long copiedNow, long copiedInAll, boolean resumed, Optional<Verification> verification,
-                         long deletedRows, Optional<String> failure) {
+                         long deletedRows, Optional<String> failure, boolean inEngine) {
     public MoveResult {
         Objects.requireNonNull(move, "move is null");
         Objects.requireNonNull(verification, "verification is null");
         Objects.requireNonNull(failure, "failure is null");
     }
 
-    static MoveResult failed(Move move, long copiedNow, long copiedInAll, boolean resumed, String failure) {
-        return new MoveResult(move, copiedNow, copiedInAll, resumed, Optional.empty(), 0, Optional.of(failure));
+    /** A result of the streaming path. */
+    public MoveResult(Move move, long copiedNow, long copiedInAll, boolean resumed, Optional<Verification> verification,
+                      long deletedRows, Optional<String> failure) {
+        this(move, copiedNow, copiedInAll, resumed, verification, deletedRows, failure, false);
+    }
+
+    static MoveResult failed(Move move, long copiedNow, long copiedInAll, boolean resumed, String failure, boolean inEngine) {
+        return new MoveResult(move, copiedNow, copiedInAll, resumed, Optional.empty(), 0, Optional.of(failure), inEngine);
     }
 
     /** Copied, and verified: every source row is at the target, the same or newer. */

@@ -60,11 +60,24 @@ final class DuckDbReader implements TableReader {
     private final DuckDbWriter writer;
     private final String destination;
     private final DuckDbTarget target;
+    /** The attached database read (its main schema), null for the connection's current schema. */
+    private final String catalog;
 
     DuckDbReader(DuckDbWriter writer, String destination, DuckDbTarget target) {
+        this(writer, destination, target, null);
+    }
+
+    /** A reader of the tables of database {@code catalog} attached to {@code writer}'s connection (null: its own). */
+    DuckDbReader(DuckDbWriter writer, String destination, DuckDbTarget target, String catalog) {
         this.writer = Objects.requireNonNull(writer, "writer is null");
         this.destination = Objects.requireNonNull(destination, "destination is null");
         this.target = Objects.requireNonNull(target, "target is null");
+        this.catalog = catalog;
+    }
+
+    /** {@code table}'s name as SQL, qualified with the attached database when this reader reads one. */
+    String qualified(String table) {
+        return catalog == null ? quote(table) : quote(catalog) + ".main." + quote(table);
     }
 
     @Override
@@ -98,7 +111,7 @@ final class DuckDbReader implements TableReader {
             return 0;
         }
         Where where = where(t, rows);
-        try (PreparedStatement ps = writer.connectionForReading().prepareStatement("SELECT count(*) FROM " + quote(t.name) + where.sql)) {
+        try (PreparedStatement ps = writer.connectionForReading().prepareStatement("SELECT count(*) FROM " + qualified(t.name) + where.sql)) {
             where.bind(ps, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -117,7 +130,7 @@ final class DuckDbReader implements TableReader {
             return 0;
         }
         Where where = where(t, rows);
-        try (PreparedStatement ps = writer.connectionForReading().prepareStatement("DELETE FROM " + quote(t.name) + where.sql)) {
+        try (PreparedStatement ps = writer.connectionForReading().prepareStatement("DELETE FROM " + qualified(t.name) + where.sql)) {
             where.bind(ps, 1);
             return ps.executeLargeUpdate();
         } catch (SQLException e) {
@@ -220,18 +233,18 @@ final class DuckDbReader implements TableReader {
     }
 
     /** A table as it can be read: its stored name and the schema it is read with. */
-    private record Readable(String name, Schema schema) {
+    record Readable(String name, Schema schema) {
     }
 
     /** The readable table, null when it does not exist (or is not this target's). */
-    private Readable readable(String table) throws WriteException {
+    Readable readable(String table) throws WriteException {
         Objects.requireNonNull(table, "table is null");
         if (!target.holds(table)) {
             return null;
         }
         StoredTable stored;
         try {
-            stored = StoredTable.load(writer.connectionForReading(), table);
+            stored = StoredTable.load(writer.connectionForReading(), catalog, table);
         } catch (SQLException e) {
             throw writer.failed(table, "reading the table's columns", e);
         }
@@ -266,12 +279,12 @@ final class DuckDbReader implements TableReader {
         return "destination " + destination + ": table " + table;
     }
 
-    private static String pageSql(Readable t, Where where, boolean afterCursor, int page) {
+    private String pageSql(Readable t, Where where, boolean afterCursor, int page) {
         StringBuilder sql = new StringBuilder("SELECT ");
         for (Column c : t.schema.columns()) {
             sql.append(selected(c)).append(", ");
         }
-        sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(quote(t.name)).append(where.sql);
+        sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(qualified(t.name)).append(where.sql);
         List<Column> key = t.schema.primaryKey().stream().map(k -> t.schema.column(k).orElseThrow()).toList();
         if (afterCursor) {
             sql.append(where.sql.isEmpty() ? " WHERE " : " AND ");
@@ -289,7 +302,7 @@ final class DuckDbReader implements TableReader {
     }
 
     /** How a column is selected: strings as UTF-8 bytes, timestamps as epoch microseconds, dates as epoch days. */
-    private static String selected(Column c) {
+    static String selected(Column c) {
         String q = quote(c.name());
         return switch (c.type().kind()) {
             case STRING, JSON -> "encode(" + q + ")";
@@ -299,7 +312,7 @@ final class DuckDbReader implements TableReader {
         };
     }
 
-    private static Object[] decode(ResultSet rs, Schema schema) throws SQLException {
+    static Object[] decode(ResultSet rs, Schema schema) throws SQLException {
         Object[] values = new Object[schema.width()];
         for (int c = 0; c < values.length; c++) {
             int i = c + 1;
@@ -326,7 +339,7 @@ final class DuckDbReader implements TableReader {
     }
 
     /** A parameter placeholder typed like a column of {@code type}, for {@link #bindKeyValue}. */
-    private static String placeholder(LogicalType type) {
+    static String placeholder(LogicalType type) {
         return switch (type.kind()) {
             case DATE -> "(DATE '1970-01-01' + CAST(? AS INTEGER))";
             case TIMESTAMP -> "make_timestamp(CAST(? AS BIGINT))";
@@ -335,7 +348,7 @@ final class DuckDbReader implements TableReader {
         };
     }
 
-    private static void bindKeyValue(PreparedStatement ps, int index, LogicalType type, Object value) throws SQLException {
+    static void bindKeyValue(PreparedStatement ps, int index, LogicalType type, Object value) throws SQLException {
         switch (type.kind()) {
             case BOOLEAN -> ps.setBoolean(index, (Boolean) value);
             case INT32 -> ps.setInt(index, (Integer) value);
@@ -361,7 +374,7 @@ final class DuckDbReader implements TableReader {
     }
 
     /** A WHERE clause (empty, or starting with " WHERE ") and the values its placeholders take, in order. */
-    private record Where(String sql, List<Long> params) {
+    record Where(String sql, List<Long> params) {
         /** Binds the parameters from {@code first}; returns the next free index. */
         int bind(PreparedStatement ps, int first) throws SQLException {
             int i = first;
@@ -378,7 +391,7 @@ final class DuckDbReader implements TableReader {
      *
      * @throws WriteException (permanent) for a bound on a column that is missing or not a date or timestamp
      */
-    private Where where(Readable t, RowFilter rows) throws WriteException {
+    Where where(Readable t, RowFilter rows) throws WriteException {
         List<String> conditions = new ArrayList<>();
         List<Long> params = new ArrayList<>();
         for (RowFilter.Bound b : rows.columns()) {

@@ -8,6 +8,7 @@ import dev.fanout.api.Capability;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LatestPerKey;
+import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
@@ -160,6 +161,19 @@ public final class DuckDbWriter implements BaseWriter {
         return Optional.of(reader);
     }
 
+    /**
+     * The {@link Capability#COPY_FROM_SAME_ENGINE} side, for a local file only: another DuckDB file
+     * attached read-only to this writer's connection ({@link AttachedDuckDbFile}). A MotherDuck
+     * database has none, and migrates by streaming.
+     */
+    @Override
+    public Optional<SameEngineCopy> sameEngineCopy() {
+        if (!(target instanceof LocalFileTarget)) {
+            return Optional.empty();
+        }
+        return Optional.of(source -> AttachedDuckDbFile.attach(this, destination, target, source));
+    }
+
     /** The open connection, reconnecting when DuckDB invalidated the database since; for {@code what} the caller does. */
     private DuckDBConnection requireConnection(String what) throws WriteException {
         if (connection == null) {
@@ -168,6 +182,11 @@ public final class DuckDbWriter implements BaseWriter {
             }
             open();
         }
+        return connection;
+    }
+
+    /** The connection as it is, null when closed or dropped; for releasing what was set up on it. */
+    DuckDBConnection connectionForReadingUnchecked() {
         return connection;
     }
 
@@ -248,7 +267,7 @@ public final class DuckDbWriter implements BaseWriter {
     }
 
     /** Creates or evolves the table so that {@code schema} fits it. */
-    private void prepareTable(String table, Schema schema) throws SQLException, WriteException {
+    void prepareTable(String table, Schema schema) throws SQLException, WriteException {
         StoredTable stored = tables.get(fold(table));
         if (stored == null) {
             stored = StoredTable.load(connection, table);
@@ -302,7 +321,7 @@ public final class DuckDbWriter implements BaseWriter {
         return stage;
     }
 
-    private void inTransaction(List<String> statements) throws SQLException {
+    void inTransaction(List<String> statements) throws SQLException {
         connection.setAutoCommit(false);
         Throwable primary = null;
         try {

@@ -65,10 +65,13 @@ public final class DuckDbWriterProvider implements WriterProvider {
         return IdentifierComparison.CASE_INSENSITIVE;
     }
 
-    /** Reads back for migration ({@link DuckDbReader}) and evolves schemas as {@link DuckDbWriter} describes. */
+    /**
+     * Reads back for migration ({@link DuckDbReader}), evolves schemas as {@link DuckDbWriter} describes,
+     * and copies from another DuckDB file inside DuckDB ({@link AttachedDuckDbFile}).
+     */
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
     }
 
     @Override

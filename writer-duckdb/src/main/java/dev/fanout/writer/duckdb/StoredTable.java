@@ -46,11 +46,11 @@ final class StoredTable {
     }
 
     private static final String COLUMNS_SQL = "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-            + "WHERE table_catalog = current_database() AND table_schema = current_schema() AND lower(table_name) = lower(?) "
-            + "ORDER BY ordinal_position";
+            + "WHERE table_catalog = coalesce(?, current_database()) AND table_schema = coalesce(?, current_schema()) "
+            + "AND lower(table_name) = lower(?) ORDER BY ordinal_position";
     private static final String KEY_SQL = "SELECT table_name, constraint_column_names FROM duckdb_constraints() "
-            + "WHERE database_name = current_database() AND schema_name = current_schema() AND lower(table_name) = lower(?) "
-            + "AND constraint_type = 'PRIMARY KEY'";
+            + "WHERE database_name = coalesce(?, current_database()) AND schema_name = coalesce(?, current_schema()) "
+            + "AND lower(table_name) = lower(?) AND constraint_type = 'PRIMARY KEY'";
 
     private final String name;
     private final Map<String, StoredColumn> columns;
@@ -79,10 +79,18 @@ final class StoredTable {
 
     /** Reads the table from the catalog; null when it does not exist. */
     static StoredTable load(Connection connection, String table) throws SQLException {
+        return load(connection, null, table);
+    }
+
+    /** Reads the table from the main schema of attached database {@code catalog} (null: the current schema); null when it does not exist. */
+    static StoredTable load(Connection connection, String catalog, String table) throws SQLException {
+        String schema = catalog == null ? null : "main";
         Map<String, StoredColumn> cols = new LinkedHashMap<>();
         String storedName = null;
         try (PreparedStatement ps = connection.prepareStatement(COLUMNS_SQL)) {
-            ps.setString(1, table);
+            ps.setString(1, catalog);
+            ps.setString(2, schema);
+            ps.setString(3, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (!fold(rs.getString(1)).equals(fold(table))) {
@@ -100,7 +108,9 @@ final class StoredTable {
         }
         List<String> key = List.of();
         try (PreparedStatement ps = connection.prepareStatement(KEY_SQL)) {
-            ps.setString(1, table);
+            ps.setString(1, catalog);
+            ps.setString(2, schema);
+            ps.setString(3, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (fold(rs.getString(1)).equals(fold(table))) {
