@@ -8,7 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's {@code ```console} blocks (the main job and its output), run from a fresh clone
+ * The README's {@code ```console} blocks (the tour: the main job, {@code fanout tables}, {@code fanout show}
+ * and {@code fanout plan}, with what they print), run from a fresh clone
  * with the unpacked tarball as {@code distribution/target/fanout} ({@link Walkthrough}); the five
  * DuckDB files it leaves are then compared row by row with the input files' expectation, and
  * {@code git status} in the clone is clean (the repository's {@code .gitignore} covers all it created).
