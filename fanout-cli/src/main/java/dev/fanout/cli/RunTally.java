@@ -64,7 +64,6 @@ final class RunTally implements AutoCloseable {
     private final ProgressScreen screen;
     /** The terminal the screen's width is read from, or null. */
     private final Terminal terminal;
-    private final String task;
     private final long started = System.nanoTime();
     private final long totalRows;
     private final MetricRegistry metrics;
@@ -77,7 +76,6 @@ final class RunTally implements AutoCloseable {
 
     private RunTally(String task, Terminal terminal, long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out,
                      Duration every) {
-        this.task = task;
         this.terminal = terminal;
         this.screen = terminal == null ? null : new ProgressScreen(task, out, terminal::getWidth);
         this.totalRows = totalRows;
