@@ -301,7 +301,6 @@ final class DlqCommand implements Callable<Integer> {
                     }
                     fanout.flush();
                     CompletableFuture.allOf(resolutions.toArray(CompletableFuture[]::new)).join();
-                    tally.close();
                     tally.printSummary(out, fanout.summary());
                     resolveErrors.forEach(e -> spec.commandLine().getErr().println("committed but still listed (replay again is harmless): " + e));
                     if (!tally.allCommitted()) {

@@ -165,7 +165,6 @@ final class IngestCommand implements Callable<Integer> {
                 }
             }
             fanout.flush();
-            tally.close();
             tally.printSummary(out, fanout.summary());
             printTargets(out, topology, registry);
             if (readFailure != null) {

@@ -5,10 +5,10 @@ import dev.fanout.api.FramePacket;
 import dev.fanout.core.Fanout;
 import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,10 +30,13 @@ import java.util.concurrent.atomic.LongAdder;
  * What became of the packets a command submitted: counts as acknowledgements arrive (on lane
  * threads), progress while it runs, and the closing summary. Thread-safe.
  *
- * <p>Progress, unless turned off: on a terminal, a bar over the rows acknowledged with each
- * destination's committed rows per second beside it, refreshed every second; otherwise (a log file,
- * a CI job) a plain line every {@link ProgressOptions#every} with the same figures, so a long run is
- * never silent and never floods its log. Rates come from the destinations' {@code rows} meters.
+ * <p>Progress, unless turned off: on a terminal ({@code TERM} set and not {@code dumb}), a
+ * {@link ProgressScreen} — a bar over the rows acknowledged and a line per destination with its
+ * committed rows and rows per second since the previous redraw — redrawn every second, and drawn a
+ * last time by {@link #printSummary} from the same figures as the summary (rates there are over the
+ * whole run), before the summary and never after it; otherwise (a log file, a CI job) a plain line
+ * every {@link ProgressOptions#every} with the same figures, so a long run is never silent and never
+ * floods its log. Rates while running come from the destinations' {@code rows} meters.
  *
  * <p>Input files refused whole ({@link #refuse}) end the summary, each with its reason, and are
  * repeated on standard error with the other problems.
@@ -57,7 +60,10 @@ final class RunTally implements AutoCloseable {
     private final LongAdder acknowledgedRows = new LongAdder();
     /** Files refused whole, with the reason, in the order refused; guarded by itself. */
     private final Map<Path, String> refusedFiles = new LinkedHashMap<>();
-    private final ProgressBar bar;
+    /** The terminal display, or null when progress is plain lines or off; guarded by itself. */
+    private final ProgressScreen screen;
+    /** The terminal the screen's width is read from, or null. */
+    private final Terminal terminal;
     private final long started = System.nanoTime();
     private final long totalRows;
     private final MetricRegistry metrics;
@@ -68,9 +74,10 @@ final class RunTally implements AutoCloseable {
     private final Map<String, Long> rowsAtLastTick = new HashMap<>();
     private long lastTickNanos = started;
 
-    private RunTally(ProgressBar bar, long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out,
+    private RunTally(String task, Terminal terminal, long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out,
                      Duration every) {
-        this.bar = bar;
+        this.terminal = terminal;
+        this.screen = terminal == null ? null : new ProgressScreen(task, out, terminal::getWidth);
         this.totalRows = totalRows;
         this.metrics = metrics;
         this.destinations = List.copyOf(destinations);
@@ -79,44 +86,47 @@ final class RunTally implements AutoCloseable {
             this.ticker = null;
             return;
         }
+        if (screen != null) {
+            tick();
+        }
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fanout-progress");
             t.setDaemon(true);
             return t;
         });
-        long periodMillis = bar != null ? 1000 : Math.max(1, every.toMillis());
+        long periodMillis = screen != null ? 1000 : Math.max(1, every.toMillis());
         ticker.scheduleAtFixedRate(this::tick, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * A tally for a run of {@code totalRows} rows through {@code fanout}: a progress bar when stdout
-     * is a terminal, else a line on {@code out} every {@code progress.every}; neither when
+     * A tally for a run of {@code totalRows} rows through {@code fanout}: a {@link ProgressScreen} when
+     * stdout is a terminal, else a line on {@code out} every {@code progress.every}; neither when
      * {@code progress.off}.
      */
     static RunTally start(String task, long totalRows, ProgressOptions progress, Fanout fanout, PrintWriter out) {
-        boolean terminal = !progress.off && onTerminal();
-        ProgressBar bar = terminal
-                ? new ProgressBarBuilder().setTaskName(task).setInitialMax(totalRows).setUnit(" rows", 1)
-                        .setStyle(ProgressBarStyle.ASCII).showSpeed().setUpdateIntervalMillis(250).build()
-                : null;
-        return new RunTally(bar, totalRows, fanout.metrics(), List.copyOf(fanout.topology().destinations().keySet()), out,
+        Terminal terminal = !progress.off && onTerminal() ? openTerminal() : null;
+        return new RunTally(task, terminal, totalRows, fanout.metrics(), List.copyOf(fanout.topology().destinations().keySet()), out,
                 progress.off ? null : progress.every);
     }
 
     /** A tally that shows no progress, for tests and callers that print their own. */
     static RunTally silent(long totalRows, MetricRegistry metrics, List<String> destinations, PrintWriter out) {
-        return new RunTally(null, totalRows, metrics, destinations, out, null);
+        return new RunTally("", null, totalRows, metrics, destinations, out, null);
     }
 
-    /** Refreshes the bar's per-destination rates, or prints a progress line when there is no bar. */
+    /** Redraws the screen, or prints a progress line when there is no screen. */
     void tick() {
         try {
-            String rates = destinationRates();
-            if (bar != null) {
-                bar.setExtraMessage(rates);
+            List<ProgressScreen.DestinationLine> rates = destinationRates();
+            if (screen != null) {
+                synchronized (screen) {
+                    screen.draw(acknowledgedRows.sum(), totalRows, elapsedSeconds(), rates);
+                }
             } else {
+                List<String> parts = rates.stream()
+                        .map(d -> String.format("%s %,d (%,.0f/s)", d.name(), d.rows(), d.rowsPerSecond())).toList();
                 synchronized (out) {
-                    out.println(progressLine(rates));
+                    out.println(progressLine(String.join(", ", parts)));
                     out.flush();
                 }
             }
@@ -125,24 +135,50 @@ final class RunTally implements AutoCloseable {
         }
     }
 
-    /** {@code name rows (rows/s since the last tick)} per destination, from its committed-rows meter. */
-    private String destinationRates() {
+    /** Each destination's committed rows (its {@code rows} meter) and rows per second since the last tick. */
+    private List<ProgressScreen.DestinationLine> destinationRates() {
         long now = System.nanoTime();
         double seconds = Math.max((now - lastTickNanos) / 1e9, 1e-9);
         lastTickNanos = now;
-        List<String> parts = new ArrayList<>();
+        List<ProgressScreen.DestinationLine> lines = new ArrayList<>();
         for (String d : destinations) {
             long rows = metrics.meter("fanout.destination." + d + ".rows").getCount();
             long before = rowsAtLastTick.getOrDefault(d, 0L);
             rowsAtLastTick.put(d, rows);
-            parts.add(String.format("%s %,d (%,.0f/s)", d, rows, (rows - before) / seconds));
+            lines.add(new ProgressScreen.DestinationLine(d, rows, (rows - before) / seconds));
         }
-        return String.join(", ", parts);
+        return lines;
+    }
+
+    private long elapsedSeconds() {
+        return (System.nanoTime() - started) / 1_000_000_000L;
+    }
+
+    /**
+     * The terminal standard output is on, through JLine (its width is read at each redraw), or null
+     * when {@code TERM} is unset or {@code dumb} — a terminal that cannot move the cursor up — or
+     * JLine cannot reach it: then progress is plain lines.
+     */
+    private static Terminal openTerminal() {
+        String type = System.getenv("TERM");
+        if (type == null || type.isBlank() || type.equals("dumb")) {
+            return null;
+        }
+        try {
+            Terminal t = TerminalBuilder.builder().system(true).dumb(true).build();
+            if (Terminal.TYPE_DUMB.equals(t.getType()) || Terminal.TYPE_DUMB_COLOR.equals(t.getType())) {
+                t.close();
+                return null;
+            }
+            return t;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private String progressLine(String rates) {
         long acknowledged = acknowledgedRows.sum();
-        long elapsed = (System.nanoTime() - started) / 1_000_000_000L;
+        long elapsed = elapsedSeconds();
         return String.format("progress %d:%02d:%02d: %,d of %,d rows acknowledged (%.0f%%); committed per destination: %s",
                 elapsed / 3600, elapsed / 60 % 60, elapsed % 60, acknowledged, totalRows,
                 totalRows == 0 ? 100.0 : 100.0 * acknowledged / totalRows, rates);
@@ -166,7 +202,7 @@ final class RunTally implements AutoCloseable {
     }
 
     boolean drawsProgress() {
-        return bar != null;
+        return screen != null;
     }
 
     /** Counts {@code packet} when its acknowledgement arrives; {@code origin} says where its rows came from. */
@@ -193,9 +229,6 @@ final class RunTally implements AutoCloseable {
                         origin + " (packet " + packet.packetId() + ", rows counted from 0 in the packet): " + why));
             }
             acknowledgedRows.add(packet.rowCount());
-            if (bar != null) {
-                bar.stepBy(packet.rowCount());
-            }
         });
     }
 
@@ -226,12 +259,14 @@ final class RunTally implements AutoCloseable {
     }
 
     /**
-     * The per-destination table — its {@code state} is {@code up} while the writer is open, {@code down}
+     * The screen's last frame, then the per-destination table — its {@code state} is {@code up} while the writer is open, {@code down}
      * while it could not be opened — a line per destination that is down with the last open error, and
      * the totals line.
      */
     void printSummary(PrintWriter out, List<LaneSummary> lanes) {
+        stopTicker();
         double seconds = (System.nanoTime() - started) / 1e9;
+        drawLastFrame(lanes, seconds);
         out.println();
         TextTable table = new TextTable("destination", "state", "rows", "packets", "batches", "retries", "dead-lettered", "failed",
                 "circuit", "p50 ms", "p95 ms", "p99 ms");
@@ -265,6 +300,26 @@ final class RunTally implements AutoCloseable {
             }
         }
         out.flush();
+    }
+
+    /**
+     * The screen's last frame, from {@code lanes} — the figures the summary prints — with each
+     * destination's rate over the whole run; the ticker is stopped first, so nothing redraws after.
+     */
+    private void drawLastFrame(List<LaneSummary> lanes, double seconds) {
+        if (screen == null) {
+            return;
+        }
+        Map<String, LaneSummary> byName = new HashMap<>();
+        lanes.forEach(s -> byName.put(s.destination(), s));
+        List<ProgressScreen.DestinationLine> lines = new ArrayList<>();
+        for (String d : destinations) {
+            long rows = byName.containsKey(d) ? byName.get(d).rows() : metrics.meter("fanout.destination." + d + ".rows").getCount();
+            lines.add(new ProgressScreen.DestinationLine(d, rows, rows / Math.max(seconds, 1e-9)));
+        }
+        synchronized (screen) {
+            screen.finish(acknowledgedRows.sum(), totalRows, (long) seconds, lines);
+        }
     }
 
     /** Keeps the {@link #MAX_REASONS_SHOWN} first reasons in report order, whichever order they arrive in. */
@@ -332,9 +387,28 @@ final class RunTally implements AutoCloseable {
         return Integer.compare(a.length() - i, b.length() - j);
     }
 
-    /** Stops progress: the ticker, then the bar. Idempotent. */
+    /**
+     * Stops progress: the ticker, and the screen, whose frame stays as last drawn (by
+     * {@link #printSummary}, when it ran). Idempotent.
+     */
     @Override
     public void close() {
+        stopTicker();
+        if (screen != null) {
+            synchronized (screen) {
+                screen.stop();
+            }
+        }
+        if (terminal != null) {
+            try {
+                terminal.close();
+            } catch (IOException e) {
+                // the terminal's settings were never changed; nothing to restore
+            }
+        }
+    }
+
+    private void stopTicker() {
         if (ticker != null) {
             ticker.shutdownNow();
             try {
@@ -342,9 +416,6 @@ final class RunTally implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-        if (bar != null) {
-            bar.close();
         }
     }
 }

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The shipped migration path: every {@code examples/*.yaml} passes {@code fanout validate}; phases 3
+ * The shipped migration path: every {@code examples/*.yaml} but the plugin example's passes {@code fanout validate}; phases 3
  * and 4 keep phase 2's tables (keys, version columns) and differ from it only where tables move to
  * ClickHouse — the DuckDB files that stay are phase 2's own.
  */
@@ -33,7 +33,9 @@ class ExampleTopologiesTest {
     void everyShippedTopologyValidates() throws IOException {
         List<Path> shipped;
         try (Stream<Path> files = Files.list(Examples.DIR)) {
-            shipped = files.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted().toList();
+            // *-sqlite.yaml needs the example plugin (examples/writer-sqlite), whose end-to-end test runs it
+            shipped = files.filter(p -> p.getFileName().toString().endsWith(".yaml") && !p.getFileName().toString().endsWith("-sqlite.yaml"))
+                    .sorted().toList();
         }
         assertThat(shipped).extracting(p -> p.getFileName().toString())
                 .contains("phase-1.yaml", "phase-2.yaml", "phase-3.yaml", "phase-4.yaml");

@@ -116,6 +116,12 @@ public final class Migration implements AutoCloseable {
     private final RetryPolicy retry;
     private final Sleeper sleeper;
     private final Map<String, Endpoint> endpoints = new HashMap<>();
+    /**
+     * Who holds each physical target's claim, by the name-based identity: kept when an endpoint's
+     * writer is closed for a copy inside the engine (the engine still reaches that file) and reused when
+     * it is reopened, so the target stays claimed by this migration until {@link #close()}.
+     */
+    private final Map<String, TargetClaims.Holder> holders = new HashMap<>();
     /** What a source whose plugin cannot read means for the caller. */
     private String unreadableSource = "so it cannot be a migration source";
 
@@ -394,6 +400,10 @@ public final class Migration implements AutoCloseable {
          * (DuckDB refuses a file that another instance of the process holds); a later use reopens it.
          */
         private Verification copyAndVerifyInEngine() throws WriteException {
+            Endpoint sourceEndpoint = endpoint(from, move.fromDestination(), true);
+            if (sourceEndpoint != null) {
+                sourceEndpoint.claimUnopened();
+            }
             closeEndpoint(move.source());
             Endpoint targetEndpoint = endpoint(to, move.toDestination(), false);
             BaseWriter target = targetEndpoint.opened();
@@ -481,7 +491,6 @@ public final class Migration implements AutoCloseable {
         Endpoint open = endpoints.remove(identity);
         if (open != null) {
             closeQuietly(open.writer);
-            TargetClaims.process().release(open.holder);
         }
     }
 
@@ -529,7 +538,7 @@ public final class Migration implements AutoCloseable {
             return null;
         }
         Destination destination = topology.destination(name, registry);
-        Endpoint created = new Endpoint(destination);
+        Endpoint created = new Endpoint(destination, holders.computeIfAbsent(identity, k -> new TargetClaims.Holder(name)));
         endpoints.put(identity, created);
         return created;
     }
@@ -566,9 +575,29 @@ public final class Migration implements AutoCloseable {
         private BaseWriter writer;
         private String failure;
 
-        Endpoint(Destination destination) {
+        Endpoint(Destination destination, TargetClaims.Holder holder) {
             this.destination = destination;
-            this.holder = new TargetClaims.Holder(destination.name());
+            this.holder = holder;
+        }
+
+        /**
+         * Claims the target as its unopened writer tells it (a DuckDB file from the file system),
+         * without opening it: before the engine attaches a source this migration has not opened.
+         */
+        void claimUnopened() {
+            if (writer != null) {
+                return;
+            }
+            BaseWriter created = null;
+            try {
+                created = provider(destination).create(destination);
+                claim(created);
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+                failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why(e), destination);
+                throw new MoveFailure(failure);
+            } finally {
+                closeQuietly(created);
+            }
         }
 
         /**
@@ -601,7 +630,6 @@ public final class Migration implements AutoCloseable {
                     writer = created;
                 } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
                     closeQuietly(created);
-                    TargetClaims.process().release(holder);
                     failure = "destination " + destination.name() + ": " + TopologyValidator.redact(why(e), destination);
                     throw new MoveFailure(failure);
                 }
@@ -613,11 +641,10 @@ public final class Migration implements AutoCloseable {
     /** Closes every writer opened. */
     @Override
     public void close() {
-        endpoints.values().forEach(e -> {
-            closeQuietly(e.writer);
-            TargetClaims.process().release(e.holder);
-        });
+        endpoints.values().forEach(e -> closeQuietly(e.writer));
         endpoints.clear();
+        holders.values().forEach(TargetClaims.process()::release);
+        holders.clear();
     }
 
     private static void closeQuietly(BaseWriter writer) {

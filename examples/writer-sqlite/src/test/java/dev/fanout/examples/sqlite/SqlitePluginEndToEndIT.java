@@ -27,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The plugin as a user installs it: {@code target/plugin/} copied into {@code plugins/sqlite/} of a
  * fanout distribution (the main build's {@code distribution/target/fanout}, mirrored into a temp
  * directory whose path has a space, so the build output is not changed: its lib/ and other plugin
- * directories linked, bin/ copied), a topology routing {@code trades} to {@code sqlite:}, the real
- * {@code bin/fanout ingest} of the sample trades of two days — started through a symbolic link, as
- * from a directory on the PATH — and the rows checked with sqlite-jdbc against the CSVs.
+ * directories linked, bin/ copied), {@code examples/phase-2-sqlite.yaml} (trades and quotes to
+ * {@code sqlite:}), the real {@code bin/fanout ingest} of the whole sample of two days — started
+ * through a symbolic link, as from a directory on the PATH — and the trades checked with sqlite-jdbc
+ * against the CSVs.
  */
 class SqlitePluginEndToEndIT {
 
@@ -106,30 +107,26 @@ class SqlitePluginEndToEndIT {
     }
 
     @Test
-    void ingestRoutesTradesToSqliteAndTheLatestVersionOfEveryTradeIsStored() throws Exception {
-        Path topology = Files.writeString(dir.resolve("topology.yaml"), """
-                version: 1
-                destinations:
-                  lite: { uri: "sqlite:data/market.sqlite", options: { busy_timeout_ms: "2000" } }
-                  main: { uri: "duckdb:data/main.duckdb" }
-                routes:
-                  - { match: { table: trades }, to: lite }
-                default: main
-                tables:
-                  trades:      { primary_key: [trade_id], version_column: updated_at }
-                  instruments: { primary_key: [symbol], version_column: updated_at }
-                """);
+    void ingestOfTheWholeSampleThroughTheExampleTopologyStoresTheLatestVersionOfEveryTradeInSqlite() throws Exception {
+        // examples/phase-2-sqlite.yaml, copied so that its data/ is the test's own
+        Path topology = Files.copy(Path.of(System.getProperty("fanout.example.topology")), dir.resolve("phase-2-sqlite.yaml"));
         Path day1 = samples.resolve("day1/trades.csv");
         Path day2 = samples.resolve("day2/trades.csv");
+        List<String> args = new ArrayList<>(List.of("ingest", "--no-progress", "--topology", topology.toString()));
+        for (String day : List.of("day1", "day2")) {
+            try (Stream<Path> files = Files.list(samples.resolve(day))) {
+                files.map(Path::toString).sorted().forEach(args::add);
+            }
+        }
 
-        Run r = fanout("ingest", "--no-progress", "--topology", topology.toString(), day1.toString(), day2.toString(),
-                samples.resolve("day1/instruments.csv").toString());
+        Run r = fanout(args.toArray(String[]::new));
 
         assertThat(r.code()).as(r.output()).isZero();
-        assertThat(r.output()).containsPattern("lite +up +2,350 ").containsPattern("main +up +10 ")
-                .contains(dir.resolve("data/market.sqlite").toString());
+        assertThat(r.output()).containsPattern("trades_lite +up +2,350 ").containsPattern("quotes_lite +up +900 ")
+                .containsPattern("main_db +up +\\d")
+                .contains(dir.resolve("data/trades.sqlite").toString(), dir.resolve("data/quotes.sqlite").toString());
         Map<String, String[]> expected = latestPerTrade(day1, day2);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/market.sqlite"));
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/trades.sqlite"));
              Statement s = c.createStatement()) {
             List<String> mismatches = new ArrayList<>();
             int rows = 0;
