@@ -285,12 +285,15 @@ public final class Dispatcher implements AutoCloseable {
                 log.warn("packet {} of table {} not routed: {}", packet.packetId(), packet.table(), routingProblem);
                 return CompletableFuture.completedFuture(refuse(packet, null, "Unroutable", routingProblem));
             }
-            SentNames.Clash clash = sentNames.claim(parts);
-            if (clash != null) {
-                log.warn("packet {} of table {} refused: {}", packet.packetId(), packet.table(), clash.reason());
-                return CompletableFuture.completedFuture(refuse(packet, clash.destination(), "NameClash", clash.reason()));
+            Map<Integer, SentNames.Clash> clashes = sentNames.claim(parts);
+            clashes.values().forEach(clash ->
+                    log.warn("packet {} of table {} refused at destination {}: {}", packet.packetId(), packet.table(), clash.destination(),
+                            clash.reason()));
+            if (clashes.size() == parts.size()) {
+                SentNames.Clash first = clashes.get(0);
+                return CompletableFuture.completedFuture(refuse(packet, first.destination(), "NameClash", first.reason()));
             }
-            return enqueue(packet, parts);
+            return enqueue(packet, parts, clashes);
         } finally {
             if (activeSubmits.decrementAndGet() == 0 && closed) {
                 synchronized (admissionMonitor) {
@@ -322,6 +325,27 @@ public final class Dispatcher implements AutoCloseable {
         return PacketOutcome.deadLettered(packet, letter.id(), reason);
     }
 
+    /** A part whose names clash at its destination: parked there with the reason (failed when there is no sink or parking fails). */
+    private DestinationResult refusePart(RoutedPart part, SentNames.Clash clash) {
+        rejected.inc();
+        String destination = part.destination();
+        if (deadLetters == null) {
+            return DestinationResult.failed(destination, clash.reason(), false);
+        }
+        Instant now = clock.instant();
+        DeadLetter letter = new DeadLetter(UUID.randomUUID().toString(), part.packet(), destination, "NameClash", clash.reason(), false, 0,
+                now, now);
+        try {
+            Lane.parkUninterrupted(deadLetters, letter);
+        } catch (IOException | RuntimeException e) {
+            log.warn("part of packet {} for destination {} was refused and could not be dead-lettered either: {}",
+                    part.packet().packetId(), destination, e.toString());
+            return DestinationResult.failed(destination, clash.reason() + "; parking it in the dead-letter queue failed too: " + e, false);
+        }
+        rejectedDeadLettered.inc();
+        return DestinationResult.deadLettered(destination, letter.id(), clash.reason(), false);
+    }
+
     private String routingProblem(FramePacket packet, List<RoutedPart> parts) {
         if (parts == null || parts.isEmpty()) {
             return "table " + packet.table() + ": no route leads to a destination";
@@ -342,10 +366,10 @@ public final class Dispatcher implements AutoCloseable {
         return null;
     }
 
-    private CompletableFuture<PacketOutcome> enqueue(FramePacket packet, List<RoutedPart> parts) {
+    private CompletableFuture<PacketOutcome> enqueue(FramePacket packet, List<RoutedPart> parts, Map<Integer, SentNames.Clash> clashes) {
         long waitStart = System.nanoTime();
         try {
-            return admit(packet, parts);
+            return admit(packet, parts, clashes);
         } finally {
             long waited = System.nanoTime() - waitStart;
             backpressureWait.update(waited, TimeUnit.NANOSECONDS);
@@ -353,29 +377,42 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<PacketOutcome> admit(FramePacket packet, List<RoutedPart> parts) {
-        long[] bytes = new long[parts.size()];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = PacketSizes.estimateBytes(parts.get(i).packet());
+    /**
+     * Admits the parts of {@code packet} into their lanes; a part in {@code clashes} (its name clashes
+     * at its destination) is parked there instead, once the other parts were admitted by flow control,
+     * while the others are written — one destination's refusal stops no other.
+     */
+    private CompletableFuture<PacketOutcome> admit(FramePacket packet, List<RoutedPart> parts, Map<Integer, SentNames.Clash> clashes) {
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            if (!clashes.containsKey(i)) {
+                slots.add(i);
+            }
         }
-        FlowController.Permit[] permits = new FlowController.Permit[parts.size()];
-        boolean admittedByFlow = acquirePermits(packet, parts, bytes, permits);
+        List<RoutedPart> admitting = slots.stream().map(parts::get).toList();
+        long[] bytes = new long[admitting.size()];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = PacketSizes.estimateBytes(admitting.get(i).packet());
+        }
+        FlowController.Permit[] permits = new FlowController.Permit[admitting.size()];
+        boolean admittedByFlow = acquirePermits(packet, admitting, bytes, permits);
         Tracker tracker = new Tracker(packet, parts);
         pending.add(tracker);
+        clashes.forEach((slot, clash) -> tracker.complete(slot, refusePart(parts.get(slot), clash)));
         if (!admittedByFlow) {
-            for (int j = 0; j < parts.size(); j++) {
-                tracker.complete(j, DestinationResult.failed(parts.get(j).destination(),
+            for (int slot : slots) {
+                tracker.complete(slot, DestinationResult.failed(parts.get(slot).destination(),
                         "interrupted while waiting for flow control; not written", true));
             }
             return tracker.future;
         }
-        for (int i = 0; i < parts.size(); i++) {
-            int slot = i;
-            String destination = parts.get(i).destination();
+        for (int i = 0; i < admitting.size(); i++) {
+            int slot = slots.get(i);
+            String destination = admitting.get(i).destination();
             FlowController.Permit permit = permits[i];
             boolean admitted;
             try {
-                admitted = lanes.get(destination).admit(new Lane.Part(parts.get(i).packet(), bytes[i], r -> {
+                admitted = lanes.get(destination).admit(new Lane.Part(admitting.get(i).packet(), bytes[i], r -> {
                     try {
                         release(permit, destination);
                     } finally {
@@ -384,9 +421,9 @@ public final class Dispatcher implements AutoCloseable {
                 }));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                for (int j = i; j < parts.size(); j++) {
-                    release(permits[j], parts.get(j).destination());
-                    tracker.complete(j, DestinationResult.failed(parts.get(j).destination(),
+                for (int j = i; j < admitting.size(); j++) {
+                    release(permits[j], admitting.get(j).destination());
+                    tracker.complete(slots.get(j), DestinationResult.failed(admitting.get(j).destination(),
                             "interrupted while waiting for room in the lane; not written", true));
                 }
                 break;

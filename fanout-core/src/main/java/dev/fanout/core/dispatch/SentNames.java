@@ -46,30 +46,33 @@ final class SentNames {
     }
 
     /**
-     * Checks every part of a packet against the names sent to its destination; claims the
-     * packet's names at every destination when none clashes.
+     * Checks every part of a packet against the names sent to its destination, and claims the names
+     * of each part that does not clash at its destination; a part that clashes claims nothing.
      *
-     * @return the first clash, or null when the packet may be written
+     * @return the clash of each part that clashes, by its index in {@code parts}; empty when every
+     *     part may be written
      */
-    Clash claim(List<RoutedPart> parts) {
+    Map<Integer, Clash> claim(List<RoutedPart> parts) {
         if (!tracking) {
-            return null;
+            return Map.of();
         }
         synchronized (sent) {
             return claimLocked(parts);
         }
     }
 
-    private Clash claimLocked(List<RoutedPart> parts) {
-        for (RoutedPart part : parts) {
-            Clash clash = clash(part.destination(), part.packet());
+    private Map<Integer, Clash> claimLocked(List<RoutedPart> parts) {
+        Map<Integer, Clash> clashes = new HashMap<>();
+        for (int i = 0; i < parts.size(); i++) {
+            Clash clash = clash(parts.get(i).destination(), parts.get(i).packet());
             if (clash != null) {
-                return clash;
+                clashes.put(i, clash);
             }
         }
-        for (RoutedPart part : parts) {
+        for (int i = 0; i < parts.size(); i++) {
+            RoutedPart part = parts.get(i);
             IdentifierComparison comparison = comparisons.get(part.destination());
-            if (comparison == null || comparison == IdentifierComparison.EXACT) {
+            if (clashes.containsKey(i) || comparison == null || comparison == IdentifierComparison.EXACT) {
                 continue;
             }
             Sent names = sent.computeIfAbsent(part.destination(), d -> new Sent());
@@ -81,7 +84,7 @@ final class SentNames {
                 columns.putIfAbsent(comparison.key(c.name()), c.name());
             }
         }
-        return null;
+        return clashes;
     }
 
     private Clash clash(String destination, FramePacket packet) {

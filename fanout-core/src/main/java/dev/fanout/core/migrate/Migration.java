@@ -481,6 +481,7 @@ public final class Migration implements AutoCloseable {
         Endpoint open = endpoints.remove(identity);
         if (open != null) {
             closeQuietly(open.writer);
+            TargetClaims.process().release(open.holder);
         }
     }
 

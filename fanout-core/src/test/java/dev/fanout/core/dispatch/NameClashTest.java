@@ -126,7 +126,7 @@ class NameClashTest {
     }
 
     @Test
-    void namesAreTrackedPerDestinationAndAPacketRefusedAtOneDestinationIsRefusedWhole() throws Exception {
+    void namesAreTrackedPerDestinationAndAPartRefusedAtOneDestinationStopsNoOther() throws Exception {
         RecordingWriter exact = new RecordingWriter();
         Map<String, BaseWriter> writers = new LinkedHashMap<>();
         writers.put("ci", writer);
@@ -145,7 +145,12 @@ class NameClashTest {
         }
 
         assertThat(split.status()).isEqualTo(PacketOutcome.Status.DEAD_LETTERED);
-        assertThat(exact.packetIds("xt")).as("nothing of the refused packet was written anywhere").isEmpty();
-        assertThat(sink.letters).singleElement().satisfies(d -> assertThat(d.destination()).isEqualTo("ci"));
+        assertThat(exact.packetIds("xt")).as("the exact destination took its part").containsExactly("ex-2");
+        assertThat(writer.packetIds("xt")).as("nothing of the refused part was written where it clashes").isEmpty();
+        assertThat(sink.letters).singleElement().satisfies(d -> {
+            assertThat(d.destination()).isEqualTo("ci");
+            assertThat(d.errorClass()).isEqualTo("NameClash");
+            assertThat(d.packet().table()).isEqualTo("xt");
+        });
     }
 }
