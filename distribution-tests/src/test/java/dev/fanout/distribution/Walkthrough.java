@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A documentation page whose {@code ```console} blocks are a session a user types: each line that
@@ -22,7 +23,10 @@ import java.util.regex.Pattern;
  * {@code H:MM:SS}); times of day; packet and record ids; retry delays (random jitter); process ids;
  * loopback ports (free ones are taken where the usual ones are busy); the widths of table columns
  * that follow from those, and the word a cell cut to its width ends in ({@code …}); the {@code batches} column of a run's summary (packets of one table that
- * arrive together may share a batch or not); the order of the {@code submitted} lines (one reader
+ * arrive together may share a batch or not), and with it its {@code applied} and {@code skipped}
+ * columns (a row superseded by a later packet's is skipped when the two share a batch, applied when
+ * not; {@code received} is compared, and {@code fanout-cli}'s {@code ExamplesEndToEndTest} checks the
+ * counts against the batches a run made); the order of the {@code submitted} lines (one reader
  * thread per table); and where log lines fall among the printed lines (other threads write them to
  * standard error; they are compared as a set). A count, a word, a checksum, a version or a line that
  * changes fails the comparison.
@@ -162,16 +166,20 @@ final class Walkthrough {
     /** {@code lines} without what differs from run to run (see the class comment). */
     static List<String> comparable(List<String> lines) {
         List<String> out = new ArrayList<>();
-        int batchesColumn = -1;
+        List<Integer> forgiven = List.of();
         for (String line : lines) {
             List<String> words = List.of(line.strip().split("\\s+"));
             if (line.isBlank()) {
-                batchesColumn = -1;
+                forgiven = List.of();
             } else if (words.contains("batches") && words.get(0).equals("destination")) {
-                batchesColumn = words.indexOf("batches");
-            } else if (batchesColumn >= 0 && words.size() > batchesColumn && !words.get(0).startsWith("--")) {
+                forgiven = Stream.of("batches", "applied", "skipped").map(words::indexOf).filter(i -> i >= 0).toList();
+            } else if (!forgiven.isEmpty() && !words.get(0).startsWith("--")) {
                 List<String> w = new ArrayList<>(words);
-                w.set(batchesColumn, "#");
+                for (int column : forgiven) {
+                    if (column < w.size()) {
+                        w.set(column, "#");
+                    }
+                }
                 line = String.join(" ", w);
             }
             String l = line

@@ -71,6 +71,25 @@ class WalkthroughTest {
     }
 
     @Test
+    void appliedAndSkippedWhichFollowTheBatchesAreForgivenAndReceivedIsNot() {
+        List<String> page = List.of(
+                "destination  state  received  applied  skipped  packets  batches",
+                "-----------  -----  --------  -------  -------  -------  -------",
+                "trades_db    up        2,350    2,300       50        2        2");
+        List<String> oneBatch = List.of(
+                "destination  state  received  applied  skipped  packets  batches",
+                "-----------  -----  --------  -------  -------  -------  -------",
+                "trades_db    up        2,350    2,100      250        2        1");
+        List<String> otherReceived = List.of(
+                "destination  state  received  applied  skipped  packets  batches",
+                "-----------  -----  --------  -------  -------  -------  -------",
+                "trades_db    up        2,351    2,300       50        2        2");
+
+        assertThat(Walkthrough.comparable(oneBatch)).isEqualTo(Walkthrough.comparable(page));
+        assertThat(Walkthrough.comparable(otherReceived)).isNotEqualTo(Walkthrough.comparable(page));
+    }
+
+    @Test
     void aCellCutShorterBecauseAPortHasMoreDigitsIsForgiven() {
         assertThat(Walkthrough.comparable(List.of("trades 1 350 1x WriteException: cannot reach ClickHouse at 127.0.0.1:28123 wh…")))
                 .isEqualTo(Walkthrough.comparable(List.of("trades 1 350 1x WriteException: cannot reach ClickHouse at 127.0.0.1:8123 whi…")));

@@ -33,7 +33,7 @@ import java.util.Optional;
  *             has its own identity now; a server client can ask its server), and, while it answers
  *             empty or throws, again before each later write until it answers.</li>
  *       </ol></li>
- *   <li>{@link #write(WriteBatch)} any number of times, one table per call, in the order the
+ *   <li>{@link #write(WriteBatch)} (the core calls it through {@link #writeCounted}) any number of times, one table per call, in the order the
  *       producer submitted packets for that table. When it returns, the batch is durable at the
  *       target. When it throws, nothing of the batch may be visible that a replay would not
  *       overwrite identically: writes are upserts keyed by the primary key and conditional on the
@@ -58,6 +58,31 @@ public interface BaseWriter extends AutoCloseable {
 
     /** Step 3: upserts one batch atomically, or throws and leaves replay-safe state. */
     void write(WriteBatch batch) throws WriteException;
+
+    /**
+     * Step 3 as the core calls it: {@link #write} that also tells what became of the batch's rows —
+     * applied (inserted or replacing a stored row) or skipped (superseded within the batch, or not
+     * newer than the stored row, a replay included) — for the run summary and the
+     * {@code fanout.destination.<d>.applied}/{@code .skipped} metrics. The same contract as
+     * {@code write} otherwise: when it throws, nothing is counted.
+     *
+     * <p>The default calls {@code write} and reports {@link WriteOutcome#unreported}: applied and
+     * skipped unknown, shown as {@code -}. A writer that can count (an engine returning affected-row
+     * counts from its upsert, plus the rows {@link LatestPerKey} dropped) overrides this, and its
+     * {@code write} calls it and ignores the outcome. A writer wrapping another forwards it.
+     *
+     * <p>Why a second method rather than a result from {@code write}: changing {@code write}'s
+     * return type would break every plugin compiled against this interface; a separate
+     * "last write's counts" accessor would be state kept between calls that a wrapper could lose; a
+     * separate optional interface would be hidden by every wrapper that does not implement it. A
+     * default method keeps old plugins working unchanged and lets wrappers forward it like any other.
+     *
+     * @return the batch's {@link WriteBatch#rowCount() rows} as received, and applied when counted
+     */
+    default WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
+        write(batch);
+        return WriteOutcome.unreported(batch.rowCount());
+    }
 
     /**
      * Step 2a: proves by a real round trip, with this writer's credentials, that the target answers

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -260,24 +261,32 @@ final class RunTally implements AutoCloseable {
 
     /**
      * The screen's last frame, then the per-destination table — its {@code state} is {@code up} while the writer is open, {@code down}
-     * while it could not be opened — a line per destination that is down with the last open error, and
-     * the totals line.
+     * while it could not be opened; of the rows it committed, {@code received}, those its writer
+     * {@code applied} (inserted or updated) and {@code skipped} (superseded within their batch, or not
+     * newer than the stored row), {@code -} where the writer does not count — a line per destination
+     * that is down with the last open error, and the totals line.
      */
     void printSummary(PrintWriter out, List<LaneSummary> lanes) {
         stopTicker();
         double seconds = (System.nanoTime() - started) / 1e9;
         drawLastFrame(lanes, seconds);
         out.println();
-        TextTable table = new TextTable("destination", "state", "rows", "packets", "batches", "retries", "dead-lettered", "failed",
-                "circuit", "p50 ms", "p95 ms", "p99 ms");
+        TextTable table = new TextTable("destination", "state", "received", "applied", "skipped", "packets", "batches", "retries",
+                "dead-lettered", "failed", "circuit", "p50 ms", "p95 ms", "p99 ms");
+        boolean uncounted = false;
         for (LaneSummary s : lanes) {
-            table.row(s.destination(), s.state(), String.format("%,d", s.rows()), String.format("%,d", s.packets()),
+            uncounted |= s.applied().isEmpty();
+            table.row(s.destination(), s.state(), String.format("%,d", s.rows()), counted(s.applied()), counted(s.skipped()),
+                    String.format("%,d", s.packets()),
                     String.format("%,d", s.batches()), String.format("%,d", s.retries()), String.format("%,d", s.deadLettered()),
                     String.format("%,d", s.failures()), s.circuit().name().toLowerCase(java.util.Locale.ROOT),
                     String.format("%.1f", s.p50FlushMillis()), String.format("%.1f", s.p95FlushMillis()),
                     String.format("%.1f", s.p99FlushMillis()));
         }
         table.print(out);
+        if (uncounted) {
+            out.println("(-: the destination's writer does not count applied and skipped rows)");
+        }
         for (LaneSummary s : lanes) {
             s.health().reason().ifPresent(reason -> out.printf(s.health().writerOpen() ? "%s is down, its last batch failed after its retries: %s%n"
                     : "%s is down, its writer did not open: %s%n", s.destination(), reason));
@@ -320,6 +329,10 @@ final class RunTally implements AutoCloseable {
         synchronized (screen) {
             screen.finish(acknowledgedRows.sum(), totalRows, (long) seconds, lines);
         }
+    }
+
+    private static String counted(OptionalLong n) {
+        return n.isPresent() ? String.format("%,d", n.getAsLong()) : "-";
     }
 
     /** Keeps the {@link #MAX_REASONS_SHOWN} first reasons in report order, whichever order they arrive in. */

@@ -147,6 +147,109 @@ public final class Examples {
     }
 
     /**
+     * What each phase-2 destination's writer must count of {@code inputs} ingested in one run into
+     * empty files: rows received, and of them applied — inserted, or replacing a stored row of a lower
+     * version, or of the same version with other values — the rest skipped. Each input file is one
+     * packet per destination; the packets of one table at a destination in {@code coalesced} share one
+     * batch (rows superseded within it are skipped), elsewhere each is a batch of its own.
+     *
+     * @return destination → {received, applied}
+     */
+    public static Map<String, long[]> counts(List<Path> inputs, java.util.Set<String> coalesced) throws IOException {
+        Map<String, Map<String, List<List<Keyed>>>> packets = new TreeMap<>();
+        for (Path f : inputs) {
+            Map<String, List<Keyed>> byDestination = new TreeMap<>();
+            for (Keyed r : keyedRows(f)) {
+                byDestination.computeIfAbsent(destinationOf(r), d -> new ArrayList<>()).add(r);
+            }
+            byDestination.forEach((d, rows) -> packets.computeIfAbsent(d, k -> new TreeMap<>())
+                    .computeIfAbsent(rows.get(0).table(), t -> new ArrayList<>()).add(rows));
+        }
+        Map<String, long[]> out = new TreeMap<>();
+        packets.forEach((destination, tables) -> {
+            long[] c = out.computeIfAbsent(destination, d -> new long[2]);
+            tables.forEach((table, tablePackets) -> {
+                List<List<Keyed>> batches = coalesced.contains(destination)
+                        ? List.of(tablePackets.stream().flatMap(List::stream).toList()) : tablePackets;
+                Map<List<Object>, Keyed> stored = new HashMap<>();
+                for (List<Keyed> batch : batches) {
+                    Map<List<Object>, Keyed> winners = new LinkedHashMap<>();
+                    for (Keyed r : batch) {
+                        c[0]++;
+                        Keyed old = winners.get(r.key());
+                        if (old == null || r.version().compareTo(old.version()) >= 0) {
+                            winners.put(r.key(), r);
+                        }
+                    }
+                    for (Keyed w : winners.values()) {
+                        Keyed old = stored.get(w.key());
+                        int newer = old == null ? 1 : w.version().compareTo(old.version());
+                        if (newer > 0 || newer == 0 && !w.row().equals(old.row())) {
+                            c[1]++;
+                            stored.put(w.key(), w);
+                        }
+                    }
+                }
+            });
+        });
+        return out;
+    }
+
+    /** A row of an input file with its table, key and version; later columns the file lacks are null in {@code row}. */
+    private record Keyed(String table, List<Object> key, LocalDateTime version, Map<String, Object> row) {
+    }
+
+    private static String destinationOf(Keyed r) {
+        return switch (r.table()) {
+            case "trades" -> "trades_db";
+            case "quotes_us", "quotes_eu" -> "quotes_db";
+            case "bars" -> ((LocalDate) r.key().get(1)).isBefore(ARCHIVE_BEFORE) ? "bars_archive" : "bars_db";
+            default -> "main_db";
+        };
+    }
+
+    /** The rows of one input file, parsed as {@link #expectation} parses them. */
+    private static List<Keyed> keyedRows(Path f) throws IOException {
+        String name = f.getFileName().toString();
+        List<Keyed> out = new ArrayList<>();
+        if (name.equals("trades.csv")) {
+            for (Map<String, Object> r : csv(f, Map.of("executed_at", IngestTypes::ts, "updated_at", IngestTypes::ts,
+                    "price", Double::parseDouble, "quantity", Long::parseLong))) {
+                r.putIfAbsent("venue", null);
+                out.add(new Keyed("trades", List.of(r.get("trade_id")), (LocalDateTime) r.get("updated_at"), r));
+            }
+        } else if (name.endsWith(".ndjson")) {
+            String table = name.substring(0, name.length() - ".ndjson".length());
+            ObjectMapper json = new ObjectMapper();
+            for (String line : Files.readAllLines(f)) {
+                JsonNode n = json.readTree(line);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("symbol", n.get("symbol").asText());
+                r.put("ts", IngestTypes.ts(n.get("ts").asText()));
+                r.put("bid", n.get("bid").asDouble());
+                r.put("ask", n.get("ask").asDouble());
+                r.put("bid_size", n.get("bid_size").asLong());
+                r.put("ask_size", n.get("ask_size").asLong());
+                out.add(new Keyed(table, List.of(r.get("symbol")), (LocalDateTime) r.get("ts"), r));
+            }
+        } else if (name.equals("bars.csv")) {
+            for (Map<String, Object> r : csv(f, Map.of("day", LocalDate::parse, "open", Double::parseDouble,
+                    "high", Double::parseDouble, "low", Double::parseDouble, "close", Double::parseDouble,
+                    "volume", Long::parseLong, "updated_at", IngestTypes::ts))) {
+                out.add(new Keyed("bars", List.of(r.get("symbol"), r.get("day")), (LocalDateTime) r.get("updated_at"), r));
+            }
+        } else if (name.equals("instruments.csv")) {
+            for (Map<String, Object> r : csv(f, Map.of("lot_size", Long::parseLong, "listed", Boolean::parseBoolean,
+                    "updated_at", IngestTypes::ts))) {
+                out.add(new Keyed("instruments", List.of(r.get("symbol")), (LocalDateTime) r.get("updated_at"), r));
+            }
+        } else {
+            throw new IllegalArgumentException("not an input of the sample: " + f);
+        }
+        return out;
+    }
+
+    /**
      * The phase-2 expectation ({@link #expectation}) placed as {@code phase-3.yaml} places it: trades,
      * both quotes tables and the bars from 2026-01-01 in ClickHouse; the 2025 bars in
      * {@code bars_2025.duckdb} and the instruments in {@code main.duckdb}, as in phase 2.

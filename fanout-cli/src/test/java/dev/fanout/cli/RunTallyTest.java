@@ -5,13 +5,17 @@ import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
+import dev.fanout.core.dispatch.CircuitState;
+import dev.fanout.core.dispatch.DestinationHealth;
 import dev.fanout.core.dispatch.DestinationResult;
+import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -128,5 +132,23 @@ class RunTallyTest {
                         "in/trades.csv data rows 7-7", "in/trades.csv data rows 8-8", "in/trades.csv data rows 9-9",
                         "in/trades.csv data rows 10-10");
         assertThat(lines).contains("  … and 2 more packets not committed (fanout dlq list shows the parked ones)");
+    }
+
+    @Test
+    void theSummaryShowsReceivedAppliedAndSkippedAndADashWhereTheWriterDoesNotCount() {
+        DestinationHealth up = new DestinationHealth("d", true, true, null, null);
+        LaneSummary counting = new LaneSummary("trades_db", 2_350, 2, 2, 0, 0, 0, CircuitState.CLOSED, 1, 1, 1, up,
+                OptionalLong.of(2_300), OptionalLong.of(50));
+        LaneSummary plugin = new LaneSummary("plugin_db", 900, 2, 2, 0, 0, 0, CircuitState.CLOSED, 1, 1, 1, up);
+        StringWriter out = new StringWriter();
+        try (RunTally tally = RunTally.silent(1, new MetricRegistry(), List.of("trades_db", "plugin_db"), new PrintWriter(new StringWriter()))) {
+            tally.printSummary(new PrintWriter(out), List.of(counting, plugin));
+        }
+
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines.get(1).split("\\s+")).startsWith("destination", "state", "received", "applied", "skipped", "packets");
+        assertThat(lines.get(3).split("\\s+")).startsWith("trades_db", "up", "2,350", "2,300", "50", "2");
+        assertThat(lines.get(4).split("\\s+")).startsWith("plugin_db", "up", "900", "-", "-", "2");
+        assertThat(lines.get(5)).isEqualTo("(-: the destination's writer does not count applied and skipped rows)");
     }
 }

@@ -31,7 +31,7 @@ import java.util.stream.Stream;
 final class PrometheusExporter implements AutoCloseable {
 
     /** Per-destination metric suffixes (see {@code Lane}); the destination becomes a label. */
-    private static final List<String> PER_DESTINATION = List.of("rows", "packets", "bytes", "batches", "failures",
+    private static final List<String> PER_DESTINATION = List.of("rows", "applied", "skipped", "packets", "bytes", "batches", "failures",
             "retries", "dead_lettered", "flush", "queue.rows", "in_flight.rows", "in_flight.bytes", "circuit", "up");
 
     /** Per-table metric suffixes; the table becomes a label. */

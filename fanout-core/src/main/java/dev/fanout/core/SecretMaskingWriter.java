@@ -6,6 +6,7 @@ import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import dev.fanout.core.topology.TopologyValidator;
 
 import java.util.Collections;
@@ -61,6 +62,17 @@ final class SecretMaskingWriter implements BaseWriter {
     public void write(WriteBatch batch) throws WriteException {
         try {
             writer.write(batch);
+        } catch (WriteException e) {
+            throw masked(e);
+        } catch (RuntimeException e) {
+            throw holdsSecret(e) ? copy(e, 0, newSeen()) : e;
+        }
+    }
+
+    @Override
+    public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
+        try {
+            return writer.writeCounted(batch);
         } catch (WriteException e) {
             throw masked(e);
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.core.testplugin.LeakyProvider;
 import dev.fanout.core.testplugin.MemProvider;
@@ -115,5 +116,36 @@ class SecretMaskingWriterTest {
         SecretMaskingWriter masking = new SecretMaskingWriter(failing, bad("never"));
 
         assertThat(catchThrowable(masking::open)).isSameAs(original);
+    }
+
+    @Test
+    void writeCountedIsForwardedWithItsOutcomeAndItsFailuresMasked() throws Exception {
+        WriteOutcome reported = WriteOutcome.counted(3, 2);
+        BaseWriter counting = new BaseWriter() {
+            @Override
+            public void open() {
+            }
+
+            @Override
+            public void write(dev.fanout.api.WriteBatch batch) {
+                throw new AssertionError("write called instead of writeCounted");
+            }
+
+            @Override
+            public WriteOutcome writeCounted(dev.fanout.api.WriteBatch batch) {
+                return reported;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        assertThat(new SecretMaskingWriter(counting, bad("never")).writeCounted(null)).isSameAs(reported);
+
+        SecretMaskingWriter leaky = writer("write");
+        leaky.open();
+        Throwable failure = catchThrowable(() -> leaky.writeCounted(null));
+        assertThat(failure).isInstanceOf(WriteException.class);
+        assertMasked(failure);
     }
 }

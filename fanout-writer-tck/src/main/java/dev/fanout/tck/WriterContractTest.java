@@ -14,6 +14,7 @@ import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import dev.fanout.api.WriterProvider;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,7 +46,10 @@ import org.junit.jupiter.api.io.TempDir;
  * }
  * }</pre>
  *
- * <p>What is checked: upserts insert then update; replays change nothing; an older version never
+ * <p>What is checked: upserts insert then update; replays change nothing; a writer that counts
+ * ({@link BaseWriter#writeCounted}) reports fresh keys applied, replays, older versions (unless
+ * {@link #countsStaleRowsAsSkipped()} says the engine drops them later) and rows superseded within
+ * a batch skipped; an older version never
  * overwrites a newer one, across batches and across packets of one batch; duplicates within a
  * batch resolve to the highest version, ties to the later row; every logical type round-trips with
  * nulls; composite keys; new columns and int32 → int64 → float64 widening; incompatible changes fail
@@ -117,6 +122,17 @@ public abstract class WriterContractTest {
         return interruptTarget();
     }
 
+    /**
+     * Whether the writer tells at write time that a row is not newer than the stored one (a stale
+     * version, or a replay of the stored row) and counts it as skipped in
+     * {@link BaseWriter#writeCounted}. True by default; an engine that settles versions later
+     * (ClickHouse's ReplacingMergeTree, at merge or {@code FINAL}) answers false, and then counts such
+     * rows as applied — rows superseded within a batch are skipped either way.
+     */
+    protected boolean countsStaleRowsAsSkipped() {
+        return true;
+    }
+
     @BeforeEach
     void freshDestination() {
         destination = destination(tempDir);
@@ -150,6 +166,36 @@ public abstract class WriterContractTest {
         write(second);
 
         assertThat(comparable(read("trades"))).containsExactlyInAnyOrderElementsOf(before);
+    }
+
+    @Test
+    void aWriterThatCountsReportsFreshKeysAppliedAndReplaysOlderVersionsAndSupersededRowsSkipped() throws Exception {
+        WriteBatch fresh = batch(packet("trades", TRADES, 5, r(1L, "AAPL", 10.0), r(2L, "MSFT", 20.0)));
+        WriteOutcome first = writeCounted(fresh);
+        assertThat(first.received()).as("rows received").isEqualTo(2);
+        Assumptions.assumeTrue(first.reported(), "the writer does not count applied rows (writeCounted's default)");
+        assertCounts(first, 2, 0, "fresh keys");
+
+        long stale = countsStaleRowsAsSkipped() ? 0 : 2;
+        assertCounts(writeCounted(fresh), stale, 2 - stale, "a replay of the stored rows");
+        assertCounts(writeCounted(batch(packet("trades", TRADES, 3, r(1L, "OLD", 1.0), r(2L, "OLD", 2.0)))), stale, 2 - stale,
+                "older versions");
+        assertCounts(writeCounted(batch(packet("trades", TRADES, 7, r(1L, "NEWER", 11.0)),
+                        packet("trades", TRADES, 6, r(1L, "SUPERSEDED", 12.0), r(3L, "IBM", 30.0)))), 2, 1,
+                "a newer version, a row superseded within the batch and a fresh key");
+        assertCounts(writeCounted(batch(packet("trades", TRADES, 7, r(1L, "SAME VERSION, OTHER VALUES", 11.0)))), 1, 0,
+                "a row of the stored version with other values (ties go to the later row)");
+
+        Map<Object, Map<String, Object>> rows = byKey(read("trades"), "id");
+        assertRow(rows.get(1L), row("symbol", "SAME VERSION, OTHER VALUES", VERSION, 7L));
+        assertRow(rows.get(2L), row("symbol", "MSFT", VERSION, 5L));
+        assertRow(rows.get(3L), row("symbol", "IBM", VERSION, 6L));
+    }
+
+    private static void assertCounts(WriteOutcome outcome, long applied, long skipped, String what) {
+        assertThat(outcome.applied()).as("rows applied of " + what).hasValue(applied);
+        assertThat(outcome.skipped()).as("rows skipped of " + what).hasValue(skipped);
+        assertThat(outcome.received()).as("rows received of " + what).isEqualTo(applied + skipped);
     }
 
     @Test
@@ -613,6 +659,14 @@ public abstract class WriterContractTest {
             for (WriteBatch b : batches) {
                 writer.write(b);
             }
+        }
+    }
+
+    /** Opens a new writer on {@link #destination}, writes {@code batch} counting, closes it; what the writer reported. */
+    protected final WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
+        try (BaseWriter writer = provider().create(destination)) {
+            writer.open();
+            return writer.writeCounted(batch);
         }
     }
 

@@ -11,6 +11,7 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import dev.fanout.core.TargetClaims;
 import dev.fanout.core.WriterFailures;
 import dev.fanout.dlq.DeadLetter;
@@ -30,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -179,6 +181,13 @@ final class Lane {
     private final Tally failures;
     private final Tally deadLettered;
     private final Tally retries;
+    /** Rows the writer counted as applied and as skipped ({@link BaseWriter#writeCounted}). */
+    private final Tally applied;
+    private final Tally skipped;
+    /** Committed batches whose writer did not count; while any, the run's applied and skipped are unknown. */
+    private final LongAdder unreportedBatches = new LongAdder();
+    /** Lane thread only: what the last successful write reported, for {@link #commit}. */
+    private WriteOutcome lastOutcome;
     private final Timer flushes;
     /** Every successful write's latency in µs over the whole run, for {@link #summary()}: exact to 3 significant digits. */
     private final Histogram runFlushMicros = new ConcurrentHistogram(3);
@@ -271,6 +280,8 @@ final class Lane {
         this.failures = new Tally(metrics.counter(prefix + "failures")::inc);
         this.deadLettered = new Tally(metrics.counter(prefix + "dead_lettered")::inc);
         this.retries = new Tally(metrics.counter(prefix + "retries")::inc);
+        this.applied = new Tally(metrics.counter(prefix + "applied")::inc);
+        this.skipped = new Tally(metrics.counter(prefix + "skipped")::inc);
         Duration window = settings.metricsWindow();
         this.flushes = metrics.timer(prefix + "flush",
                 () -> new Timer(new SlidingTimeWindowArrayReservoir(window.toNanos(), TimeUnit.NANOSECONDS)));
@@ -436,7 +447,9 @@ final class Lane {
         return new LaneSummary(destination, committedRows.runTotal(), committedPackets.runTotal(), batches.runTotal(),
                 failures.runTotal(), deadLettered.runTotal(), retries.runTotal(), breaker.state(),
                 h.getValueAtPercentile(50) / microsPerMilli, h.getValueAtPercentile(95) / microsPerMilli,
-                h.getValueAtPercentile(99) / microsPerMilli, health());
+                h.getValueAtPercentile(99) / microsPerMilli, health(),
+                unreportedBatches.sum() > 0 ? OptionalLong.empty() : OptionalLong.of(applied.runTotal()),
+                unreportedBatches.sum() > 0 ? OptionalLong.empty() : OptionalLong.of(skipped.runTotal()));
     }
 
     private void run() {
@@ -703,7 +716,7 @@ final class Lane {
             if (failure == null) {
                 long start = System.nanoTime();
                 try {
-                    writer.write(batch);
+                    lastOutcome = writer.writeCounted(batch);
                     long took = System.nanoTime() - start;
                     flushes.update(took, TimeUnit.NANOSECONDS);
                     runFlushMicros.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(took)));
@@ -747,6 +760,13 @@ final class Lane {
             bytes += p.bytes;
         }
         committedRows.add(rows);
+        WriteOutcome outcome = lastOutcome;
+        if (outcome != null && outcome.reported()) {
+            applied.add(outcome.applied().getAsLong());
+            skipped.add(outcome.skipped().getAsLong());
+        } else {
+            unreportedBatches.increment();
+        }
         committedBytes.mark(bytes);
         metrics.meter(TABLE_PREFIX + parts.get(0).packet.table() + ".rows").mark(rows);
         committedPackets.add(parts.size());

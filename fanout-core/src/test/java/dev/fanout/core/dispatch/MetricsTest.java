@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -87,5 +88,45 @@ class MetricsTest {
         assertThat(g.p99FlushMillis()).isLessThanOrEqualTo((System.nanoTime() - start) / 1e6);
         LaneSummary b = summary.get(1);
         assertThat(List.of(b.rows(), b.packets(), b.batches(), b.failures())).containsExactly(0L, 0L, 0L, 3L);
+    }
+
+    @Test
+    void appliedAndSkippedAreWhatTheWriterCountedAndUnknownForAWriterThatDoesNotCount() throws Exception {
+        RecordingWriter counting = new RecordingWriter() {
+            /** Applies every row but the batch's first. */
+            @Override
+            public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
+                write(batch);
+                return WriteOutcome.counted(batch.rowCount(), batch.rowCount() - 1);
+            }
+        };
+        RecordingWriter silent = new RecordingWriter();
+        Map<String, BaseWriter> writers = new LinkedHashMap<>();
+        writers.put("counting", counting);
+        writers.put("silent", silent);
+        MetricRegistry metrics = new MetricRegistry();
+        List<LaneSummary> summary;
+        try (Dispatcher dispatcher = Dispatcher.start(byTable(Map.of("c", "counting", "s", "silent")), writers,
+                settings(5, Duration.ofMillis(1), 100), metrics)) {
+            for (int i = 1; i <= 6; i++) {
+                dispatcher.submit(packet("c", "c" + i, 10L * i, 10L * i + 1, 10L * i + 2));
+                dispatcher.submit(packet("s", "s" + i, i));
+            }
+            dispatcher.flush();
+            summary = dispatcher.summary();
+        }
+
+        long batches = counting.batches.size();
+        assertThat(metrics.counter("fanout.destination.counting.applied").getCount()).isEqualTo(18 - batches);
+        assertThat(metrics.counter("fanout.destination.counting.skipped").getCount()).isEqualTo(batches);
+        LaneSummary c = summary.get(0);
+        assertThat(List.of(c.rows(), c.applied().getAsLong(), c.skipped().getAsLong())).containsExactly(18L, 18 - batches, batches);
+
+        assertThat(metrics.counter("fanout.destination.silent.applied").getCount()).isZero();
+        assertThat(metrics.counter("fanout.destination.silent.skipped").getCount()).isZero();
+        LaneSummary s = summary.get(1);
+        assertThat(s.rows()).isEqualTo(6);
+        assertThat(s.applied()).as("applied by a writer that does not count").isEmpty();
+        assertThat(s.skipped()).isEmpty();
     }
 }

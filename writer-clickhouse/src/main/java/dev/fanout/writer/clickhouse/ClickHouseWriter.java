@@ -12,6 +12,7 @@ import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -204,6 +205,17 @@ public final class ClickHouseWriter implements BaseWriter {
 
     @Override
     public void write(WriteBatch batch) throws WriteException {
+        writeCounted(batch);
+    }
+
+    /**
+     * Counts what it inserted: every winner per key is applied, the rows superseded within the batch
+     * are skipped. A stale row (older than the stored one) or a replay is inserted and counted as
+     * applied too — the ReplacingMergeTree drops it at merge or {@code FINAL}, not at write time, and
+     * telling it apart would cost a read of the stored versions per batch.
+     */
+    @Override
+    public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
         requireConnection("write");
         String table = batch.table();
@@ -232,6 +244,7 @@ public final class ClickHouseWriter implements BaseWriter {
             RowBinaryEncoder.Encoded rows = encoder.encode(winners);
             step = "inserting rows";
             http.insert(qualified(destination.database(), table), quoted(encoder.columnNames()), rows);
+            return WriteOutcome.counted(batch.rowCount(), winners.size());
         } catch (RuntimeException e) {
             tables.remove(table);
             throw ClickHouseFailure.of(destination, table, step, e);

@@ -13,6 +13,7 @@ import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
@@ -114,6 +115,16 @@ public final class DuckDbWriter implements BaseWriter {
 
     @Override
     public void write(WriteBatch batch) throws WriteException {
+        writeCounted(batch);
+    }
+
+    /**
+     * Counts as DuckDB does: the rows its upsert inserted or updated are applied; the rest — rows
+     * superseded within the batch ({@link LatestPerKey}), and rows not newer than the stored one (a
+     * stale version, or a replay identical to the stored row) — are skipped.
+     */
+    @Override
+    public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
         requireConnection("write");
         String table = batch.table();
@@ -143,9 +154,10 @@ public final class DuckDbWriter implements BaseWriter {
             StagingTable stage = stage(table, schema);
             stage.fill(connection, destination, winners);
             step = "upserting rows";
-            upsert(stage);
+            long applied = upsert(stage, winners.size());
             step = "clearing the staging table";
             stage.clear(connection);
+            return WriteOutcome.counted(batch.rowCount(), applied);
         } catch (SQLException e) {
             tables.remove(fold(table));
             throw failed(table, step, e);
@@ -293,12 +305,13 @@ public final class DuckDbWriter implements BaseWriter {
      * CONFLICT and its result is the same; a duplicate key rolls it back and the version-guarded
      * upsert runs instead.
      */
-    private void upsert(StagingTable stage) throws SQLException {
+    /** Moves the {@code staged} rows into the table; the rows it inserted or updated. */
+    private long upsert(StagingTable stage, int staged) throws SQLException {
         if (stage.tryPlainInsert()) {
             try {
                 inTransaction(List.of(stage.insertSql()));
                 stage.plainInsertOutcome(true);
-                return;
+                return staged;
             } catch (SQLException e) {
                 if (!DuckDbFailure.isDuplicateKey(e.getMessage())) {
                     throw e;
@@ -307,7 +320,7 @@ public final class DuckDbWriter implements BaseWriter {
             }
         }
         List<String> tableColumns = tables.get(fold(stage.table())).columns().stream().map(StoredTable.StoredColumn::name).toList();
-        inTransaction(List.of(stage.upsertSql(tableColumns)));
+        return inTransaction(List.of(stage.upsertSql(tableColumns)));
     }
 
     private StagingTable stage(String table, Schema schema) throws SQLException {
@@ -321,14 +334,17 @@ public final class DuckDbWriter implements BaseWriter {
         return stage;
     }
 
-    void inTransaction(List<String> statements) throws SQLException {
+    /** Runs {@code statements} in one transaction; the rows the last one changed, as DuckDB counts them. */
+    long inTransaction(List<String> statements) throws SQLException {
         connection.setAutoCommit(false);
         Throwable primary = null;
         try {
+            long changed = 0;
             for (String sql : statements) {
-                execute(sql);
+                changed = execute(sql);
             }
             connection.commit();
+            return changed;
         } catch (SQLException | RuntimeException e) {
             primary = e;
             try {
@@ -359,9 +375,9 @@ public final class DuckDbWriter implements BaseWriter {
         }
     }
 
-    private void execute(String sql) throws SQLException {
+    private long execute(String sql) throws SQLException {
         try (Statement s = connection.createStatement()) {
-            s.execute(sql);
+            return s.execute(sql) ? 0 : Math.max(0, s.getUpdateCount());
         }
     }
 

@@ -83,18 +83,27 @@ final class StagingTable {
      * replaces the whole stored row: every non-key column of the table, {@code tableColumns}, is set,
      * and those the batch lacks become NULL — so the result does not depend on the order in which
      * packets of different schemas arrive.
+     *
+     * <p>A row of the stored row's version replaces it only when some column differs: the result is
+     * the same as replacing it, but the statement's affected-row count then holds exactly the rows
+     * applied — a replay of the stored row counts as skipped.
      */
     String upsertSql(List<String> tableColumns) {
         if (!tableColumns.equals(upsertColumns)) {
             StringBuilder upsert = new StringBuilder(upsertHead);
+            StringBuilder differs = new StringBuilder("false");
             for (String c : tableColumns) {
                 if (!schema.isKey(c) && !c.equalsIgnoreCase(VERSION_COLUMN)) {
                     upsert.append(quote(c)).append(" = excluded.").append(quote(c)).append(", ");
+                    differs.append(" OR excluded.").append(quote(c)).append(" IS DISTINCT FROM ").append(quote(STORED)).append('.')
+                            .append(quote(c));
                 }
             }
-            upsert.append(quote(VERSION_COLUMN)).append(" = excluded.").append(quote(VERSION_COLUMN))
-                    .append(" WHERE excluded.").append(quote(VERSION_COLUMN)).append(" >= ").append(quote(STORED)).append('.')
-                    .append(quote(VERSION_COLUMN));
+            String version = quote(VERSION_COLUMN);
+            String stored = quote(STORED) + '.' + version;
+            upsert.append(version).append(" = excluded.").append(version)
+                    .append(" WHERE excluded.").append(version).append(" > ").append(stored)
+                    .append(" OR (excluded.").append(version).append(" = ").append(stored).append(" AND (").append(differs).append("))");
             upsertSql = upsert.toString();
             upsertColumns = List.copyOf(tableColumns);
         }

@@ -4,6 +4,7 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import dev.fanout.writer.duckdb.DuckDbWriter;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,6 +41,12 @@ final class MotherDuckWriter implements BaseWriter {
 
     @Override
     public void write(WriteBatch batch) throws WriteException {
+        writeCounted(batch);
+    }
+
+    /** The DuckDB writer's counts, after refusing a table a one-table destination does not take. */
+    @Override
+    public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
         Objects.requireNonNull(batch, "batch is null");
         String table = batch.table();
         if (!destination.takes(table)) {
@@ -48,7 +55,7 @@ final class MotherDuckWriter implements BaseWriter {
                     + " was routed to it — route " + table + " to another destination, or use " + destination.wholeDatabaseUri()
                     + " for every table of the database");
         }
-        writer.write(batch);
+        return writer.writeCounted(batch);
     }
 
     /** The DuckDB writer's reader; a one-table destination lists and reads its table only. */

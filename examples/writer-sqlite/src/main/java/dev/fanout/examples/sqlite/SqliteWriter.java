@@ -8,6 +8,7 @@ import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.api.WriteOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -113,6 +114,15 @@ final class SqliteWriter implements BaseWriter {
 
     @Override
     public void write(WriteBatch batch) throws WriteException {
+        writeCounted(batch);
+    }
+
+    /**
+     * Counts as SQLite does: each winning row's statement changes one row when it inserts or updates
+     * and none when the version guard turns it away; rows superseded within the batch are skipped.
+     */
+    @Override
+    public WriteOutcome writeCounted(WriteBatch batch) throws WriteException {
         if (connection == null) {
             throw WriteException.permanent("destination " + destination.name() + ": write before open", null);
         }
@@ -128,8 +138,9 @@ final class SqliteWriter implements BaseWriter {
             }
             SqliteTable stored = existing.isPresent() ? existing.get().evolve(connection, batch.schema(), destination.name())
                     : SqliteTable.create(connection, table, batch.schema());
-            upsert(stored, batch);
+            long applied = upsert(stored, batch);
             connection.commit();
+            return WriteOutcome.counted(batch.rowCount(), applied);
         } catch (SQLException e) {
             rollback();
             int primary = e instanceof SQLiteException se ? se.getResultCode().code & 0xff : -1;
@@ -160,16 +171,25 @@ final class SqliteWriter implements BaseWriter {
         }
     }
 
-    private void upsert(SqliteTable stored, WriteBatch batch) throws SQLException {
+    /**
+     * Upserts the batch's winners; the rows changed. A row of the stored row's version replaces it
+     * only when a column differs — the same result, but a replay then changes nothing and counts as
+     * skipped.
+     */
+    private long upsert(SqliteTable stored, WriteBatch batch) throws SQLException {
         Schema schema = batch.schema();
         List<String> insertColumns = new ArrayList<>();
         schema.columns().forEach(c -> insertColumns.add(SqliteTable.quote(c.name())));
         insertColumns.add(SqliteTable.quote(SqliteTable.VERSION));
         List<String> updates = new ArrayList<>();
+        String table = SqliteTable.quote(stored.name());
+        StringBuilder differs = new StringBuilder("0");
         for (Map.Entry<String, ?> c : stored.columns().entrySet()) {
             if (!schema.isKey(c.getKey())) {
                 String q = SqliteTable.quote(c.getKey());
-                updates.add(q + " = " + (schema.column(c.getKey()).isPresent() ? "excluded." + q : "NULL"));
+                String value = schema.column(c.getKey()).isPresent() ? "excluded." + q : "NULL";
+                updates.add(q + " = " + value);
+                differs.append(" OR ").append(table).append('.').append(q).append(" IS NOT ").append(value);
             }
         }
         String version = SqliteTable.quote(SqliteTable.VERSION);
@@ -177,7 +197,8 @@ final class SqliteWriter implements BaseWriter {
         String sql = "INSERT INTO " + SqliteTable.quote(stored.name()) + " (" + String.join(", ", insertColumns) + ") VALUES ("
                 + String.join(", ", insertColumns.stream().map(c -> "?").toList()) + ") ON CONFLICT ("
                 + String.join(", ", schema.primaryKey().stream().map(SqliteTable::quote).toList()) + ") DO UPDATE SET "
-                + String.join(", ", updates) + " WHERE excluded." + version + " >= " + SqliteTable.quote(stored.name()) + "." + version;
+                + String.join(", ", updates) + " WHERE excluded." + version + " > " + table + "." + version
+                + " OR (excluded." + version + " = " + table + "." + version + " AND (" + differs + "))";
         List<Column> columns = schema.columns();
         try (PreparedStatement insert = connection.prepareStatement(sql)) {
             LatestPerKey.of(batch).forEach((packet, row, rowVersion) -> {
@@ -187,7 +208,11 @@ final class SqliteWriter implements BaseWriter {
                 insert.setLong(columns.size() + 1, rowVersion);
                 insert.addBatch();
             });
-            insert.executeBatch();
+            long changed = 0;
+            for (int n : insert.executeBatch()) {
+                changed += Math.max(0, n);
+            }
+            return changed;
         }
     }
 
