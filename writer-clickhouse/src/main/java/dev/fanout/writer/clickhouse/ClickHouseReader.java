@@ -4,6 +4,7 @@ import static dev.fanout.writer.clickhouse.ClickHouseSql.VERSION_COLUMN;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.literal;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.quote;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.quoteAll;
 
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
@@ -265,7 +266,7 @@ final class ClickHouseReader implements TableReader {
     }
 
     /** A table as it can be read, with the client that reads it. */
-    private record Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http,
+    record Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http,
                             ClickHouseColumnType[] types) {
         Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http) {
             this(name, schema, stored, database, http, schema.columns().stream().map(c -> stored.column(c.name()).type())
@@ -282,7 +283,7 @@ final class ClickHouseReader implements TableReader {
     }
 
     /** The readable table, null when it does not exist (or is not this destination's). */
-    private Readable readable(String table) throws WriteException {
+    Readable readable(String table) throws WriteException {
         Objects.requireNonNull(table, "table is null");
         ClickHouseHttp http = writer.httpForReading();
         if (destination.table() != null && !destination.table().equals(table)) {
@@ -306,25 +307,39 @@ final class ClickHouseReader implements TableReader {
             sql.append(selected(c, t.typeOf(c.name()))).append(", ");
         }
         sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(t.from()).append(where);
-        List<String> key = t.schema.primaryKey();
         if (cursor != null) {
-            sql.append(where.isEmpty() ? " WHERE " : " AND ");
-            List<String> values = new ArrayList<>();
-            for (int k = 0; k < key.size(); k++) {
-                Column c = t.schema.column(key.get(k)).orElseThrow();
-                values.add(keyLiteral(c.type(), t.typeOf(c.name()), cursor.get(k)));
-            }
-            // The leading column's own bound is what ClickHouse's primary-key index can use.
-            sql.append(quote(key.get(0))).append(" >= ").append(values.get(0));
-            sql.append(" AND (").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList())).append(") > (")
-                    .append(String.join(", ", values)).append(')');
+            sql.append(where.isEmpty() ? " WHERE " : " AND ").append(afterKey(t, cursor));
         }
-        sql.append(" ORDER BY ").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList()));
+        sql.append(" ORDER BY ").append(quoteAll(t.schema.primaryKey()));
         return sql.append(" LIMIT ").append(page).toString();
     }
 
+    /** The condition that a row's key comes after {@code cursor}, with the leading column's own bound, which ClickHouse's primary-key index can use. */
+    static String afterKey(Readable t, List<Object> cursor) {
+        List<String> values = keyLiterals(t, cursor);
+        return quote(t.schema.primaryKey().get(0)) + " >= " + values.get(0) + " AND (" + quoteAll(t.schema.primaryKey()) + ") > ("
+                + String.join(", ", values) + ")";
+    }
+
+    /** The condition that a row's key is {@code last} or before it. */
+    static String upToKey(Readable t, List<Object> last) {
+        List<String> values = keyLiterals(t, last);
+        return quote(t.schema.primaryKey().get(0)) + " <= " + values.get(0) + " AND (" + quoteAll(t.schema.primaryKey()) + ") <= ("
+                + String.join(", ", values) + ")";
+    }
+
+    private static List<String> keyLiterals(Readable t, List<Object> key) {
+        List<String> names = t.schema.primaryKey();
+        List<String> values = new ArrayList<>();
+        for (int k = 0; k < names.size(); k++) {
+            Column c = t.schema.column(names.get(k)).orElseThrow();
+            values.add(keyLiteral(c.type(), t.typeOf(c.name()), key.get(k)));
+        }
+        return values;
+    }
+
     /** How a column is selected: dates as days since the epoch, everything else as stored. */
-    private static String selected(Column c, ClickHouseColumnType stored) {
+    static String selected(Column c, ClickHouseColumnType stored) {
         return switch (stored.physical()) {
             case DATE, DATE32 -> "toInt32(" + quote(c.name()) + ")";
             default -> quote(c.name());
@@ -361,7 +376,7 @@ final class ClickHouseReader implements TableReader {
         return values;
     }
 
-    private static Object value(LogicalType type, ClickHouseColumnType stored, String text) {
+    static Object value(LogicalType type, ClickHouseColumnType stored, String text) {
         return switch (type.kind()) {
             case BOOLEAN -> text.equals("1") || text.equals("true");
             case INT32 -> Integer.parseInt(text);
@@ -447,7 +462,7 @@ final class ClickHouseReader implements TableReader {
      *
      * @throws WriteException (permanent) for a bound on a column that is missing or not a date or timestamp
      */
-    private String where(Readable t, RowFilter rows) throws WriteException {
+    String where(Readable t, RowFilter rows) throws WriteException {
         List<String> conditions = new ArrayList<>();
         for (RowFilter.Bound b : rows.columns()) {
             Column column = t.schema.column(b.column()).orElseThrow(() -> WriteException.permanent(t.name, b.column(),
