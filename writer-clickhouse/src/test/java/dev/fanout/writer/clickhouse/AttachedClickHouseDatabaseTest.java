@@ -16,7 +16,9 @@ import dev.fanout.api.WriteException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,13 +121,14 @@ class AttachedClickHouseDatabaseTest {
 
     @Test
     void aSourceOnAnotherServerIsNotReachedAndAttachingItNamesNoPassword() throws Exception {
-        Destination elsewhere = Destination.of("far", "ch://127.0.0.1:1/" + source, Path.of("."));
+        Destination elsewhere = new Destination("far", "ch://127.0.0.1:1/" + source, Map.of("user", "reader", "password", "s3cret-far-away"),
+                Path.of("."), Set.of("password"));
         try (BaseWriter writer = provider.create(destination("to", target))) {
             writer.open();
             SameEngineCopy engine = writer.sameEngineCopy().orElseThrow();
             assertThat(engine.reaches(elsewhere)).isFalse();
             assertThatThrownBy(() -> engine.attach(elsewhere)).isInstanceOf(WriteException.class)
-                    .hasMessageContaining("far").hasMessageContaining("streams");
+                    .hasMessageContaining("far").hasMessageContaining("streams").hasMessageNotContaining("s3cret-far-away");
         }
     }
 
