@@ -33,6 +33,15 @@ import java.util.Optional;
 public interface SameEngineCopy {
 
     /**
+     * Whether the engine can reach {@code source}, a destination of this writer's plugin, from the
+     * target's connection (e.g. ClickHouse: a database of the same server); when it cannot, the
+     * migration streams the rows instead. Opens nothing and never fails.
+     */
+    default boolean reaches(Destination source) {
+        return true;
+    }
+
+    /**
      * Attaches {@code source}, a destination of this writer's plugin, read-only.
      *
      * @throws WriteException naming the source when it cannot be attached (missing, held by another

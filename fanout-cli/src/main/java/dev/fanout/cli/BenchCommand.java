@@ -144,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The case whose median {@code name}'s ratio is taken against. */
     private static String referenceOf(String name) {
-        if (name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE)) {
+        if (name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE) || name.equals(ClickHouseBench.MIGRATE_CASE)) {
             return ClickHouseBench.REFERENCE_CASE;
         }
         if (name.startsWith("(h)")) {
@@ -208,6 +208,8 @@ final class BenchCommand implements Callable<Integer> {
                 for (Map.Entry<String, Double> c : clickHouse.measure(freshPart).entrySet()) {
                     add(rates, c.getKey(), c.getValue());
                 }
+                add(rates, ClickHouseBench.MIGRATE_CASE, clickHouse.migrateRate(registry, duckdb, dir.resolve("to-clickhouse"), freshPart, batchRows));
+                deleteRecursively(dir);
             }
             for (Map.Entry<String, Double> c : MigrateBench.measure(registry, duckdb, dir.resolve("migrate"), freshPart, batchRows).entrySet()) {
                 add(rates, c.getKey(), c.getValue());

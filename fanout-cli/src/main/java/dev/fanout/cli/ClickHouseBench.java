@@ -7,6 +7,11 @@ import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
+import dev.fanout.core.Fanout;
+import dev.fanout.core.migrate.CheckpointStore;
+import dev.fanout.core.migrate.Migration;
+import dev.fanout.core.migrate.Move;
+import dev.fanout.core.migrate.MoveResult;
 import dev.fanout.core.plugin.WriterRegistry;
 
 import java.io.BufferedWriter;
@@ -42,12 +47,14 @@ final class ClickHouseBench implements AutoCloseable {
 
     static final String WRITER_CASE = "(d) ClickHouse writer upsert, fresh keys";
     static final String REFERENCE_CASE = "(e) clickhouse-client INSERT FORMAT TSV (reference)";
+    static final String MIGRATE_CASE = "(e) migrate DuckDB file -> ClickHouse, copy + verify";
     private static final String TABLE = "trades";
     private static final String REFERENCE_TABLE = "trades_reference";
     private static final String VERSION_COLUMN = "_fanout_version";
     private static final DateTimeFormatter DATETIME64 = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
     private final WriterProvider provider;
+    private final String uri;
     private final Destination destination;
     private final Client client;
     private final String database;
@@ -57,9 +64,10 @@ final class ClickHouseBench implements AutoCloseable {
     private final Map<Integer, Path> tsvByPackets = new HashMap<>();
     private Boolean dateTime64;
 
-    private ClickHouseBench(WriterProvider provider, Destination destination, Client client, String database,
+    private ClickHouseBench(WriterProvider provider, String uri, Destination destination, Client client, String database,
                             boolean databaseExisted, String serverVersion, Path work) {
         this.provider = provider;
+        this.uri = uri;
         this.destination = destination;
         this.client = client;
         this.database = database;
@@ -118,7 +126,7 @@ final class ClickHouseBench implements AutoCloseable {
                     .collect(Collectors.joining(" and ")) + "; fanout bench creates and drops its own tables " + TABLE + " and "
                     + REFERENCE_TABLE + ": point --clickhouse at another database, e.g. ch://" + parsed.getRawAuthority() + "/fanout_bench");
         }
-        return new ClickHouseBench(provider, destination, sql, path, existed, version, work);
+        return new ClickHouseBench(provider, uri, destination, sql, path, existed, version, work);
     }
 
     /** E.g. {@code ClickHouse 18.16.1 at ch://127.0.0.1:8123/bench, clickhouse-client on native port 9000}. */
@@ -157,6 +165,54 @@ final class ClickHouseBench implements AutoCloseable {
         } finally {
             dropTables();
         }
+    }
+
+    /**
+     * The streaming migration of {@code packets}, stored by the DuckDB writer in a file under
+     * {@code dir} (not timed), to this database's {@code trades} table: copy and verification, timed
+     * together, so the rate compares with {@link #REFERENCE_CASE}'s load of the same rows. Fails
+     * unless the move verified every row.
+     */
+    double migrateRate(WriterRegistry registry, WriterProvider duckdb, Path dir, List<FramePacket> packets, int batchRows)
+            throws Exception {
+        Files.createDirectories(dir);
+        Path source = dir.resolve("source.duckdb");
+        try (BaseWriter writer = duckdb.create(Destination.of("source", "duckdb:" + source, dir))) {
+            writer.open();
+            for (FramePacket p : packets) {
+                writer.write(WriteBatch.of(p));
+            }
+        }
+        long rows = packets.stream().mapToLong(FramePacket::rowCount).sum();
+        Path from = Files.writeString(dir.resolve("from.yaml"), topology("duckdb:source.duckdb"));
+        Path to = Files.writeString(dir.resolve("to.yaml"), topology(uri));
+        try (Migration migration = Migration.between(Fanout.check(from, registry), Fanout.check(to, registry), registry, batchRows);
+             CheckpointStore state = CheckpointStore.open(dir.resolve("state"))) {
+            List<Move> moves = migration.moves(List.of(TABLE));
+            migration.checkReadable(moves);
+            return BenchCommand.rowsPerSecond(rows, () -> {
+                for (MoveResult r : migration.run(moves, state, false, Migration.Progress.SILENT)) {
+                    if (!r.passed() || r.verification().orElseThrow().equal() != rows) {
+                        throw new IllegalStateException("the benchmark migration DuckDB -> ClickHouse did not verify " + rows + " rows: "
+                                + r.failure().orElse(r.verification().toString()));
+                    }
+                }
+            });
+        } finally {
+            dropTables();
+            Files.deleteIfExists(to);
+        }
+    }
+
+    private static String topology(String uri) {
+        return """
+                version: 1
+                destinations:
+                  db: { uri: "%s" }
+                default: db
+                tables:
+                  trades: { primary_key: [trade_id] }
+                """.formatted(uri.replace("\\", "\\\\").replace("\"", "\\\""));
     }
 
     /** Both tables hold {@code rows} rows with equal content, so the two cases did the same work. */

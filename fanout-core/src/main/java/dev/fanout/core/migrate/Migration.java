@@ -44,7 +44,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p><b>Inside the engine.</b> When source and target are destinations of one plugin that declares
  * {@link Capability#COPY_FROM_SAME_ENGINE}, the target's writer copies and compares the rows itself
- * ({@link SameEngineCopy}), in ranges of {@link #rangeRows} keys, with the same guarantees; this
+ * ({@link SameEngineCopy}) when it {@link SameEngineCopy#reaches reaches} the source (ClickHouse:
+ * the same server), in ranges of {@link #rangeRows} keys, with the same guarantees; this
  * migration's own writer of the source is closed first, and the source is opened again only to
  * delete. A retryable failure there is not retried within the run: the next run resumes.
  *
@@ -383,15 +384,19 @@ public final class Migration implements AutoCloseable {
 
         /**
          * Whether the target's engine can copy this move itself: source and target of one plugin that
-         * declares {@link Capability#COPY_FROM_SAME_ENGINE}, and a source that exists (a missing file
-         * is a source with no rows, which the streaming path handles).
+         * declares {@link Capability#COPY_FROM_SAME_ENGINE}, a source that exists (a missing file is a
+         * source with no rows, which the streaming path handles) and that the target's engine reaches
+         * (opens the target to ask).
          */
         private boolean sameEngine() {
             Destination source = from.destination(move.fromDestination(), registry);
             Destination target = to.destination(move.toDestination(), registry);
-            return source.scheme().equals(target.scheme())
-                    && provider(source).capabilities().contains(Capability.COPY_FROM_SAME_ENGINE)
-                    && !isMissingFile(move.source());
+            if (!source.scheme().equals(target.scheme()) || !provider(source).capabilities().contains(Capability.COPY_FROM_SAME_ENGINE)
+                    || isMissingFile(move.source())) {
+                return false;
+            }
+            Optional<SameEngineCopy> engine = endpoint(to, move.toDestination(), false).opened().sameEngineCopy();
+            return engine.isEmpty() || engine.get().reaches(source);
         }
 
         /**

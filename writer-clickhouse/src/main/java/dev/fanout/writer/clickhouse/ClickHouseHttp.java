@@ -80,6 +80,13 @@ final class ClickHouseHttp implements AutoCloseable {
         }
     }
 
+    /** The rows of {@code sql} as {@code TabSeparated}, read as they arrive; close the reader to release the response. */
+    TabSeparated.RowReader stream(String sql) {
+        QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        QueryResponse response = await(client.query(sql, settings));
+        return new TabSeparated.RowReader(response.getInputStream(), response);
+    }
+
     /** The rows of {@code sql} as text, null for NULL. */
     List<String[]> rows(String sql) {
         return TabSeparated.rows(query(sql));

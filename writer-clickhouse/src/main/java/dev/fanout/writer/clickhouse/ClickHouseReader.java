@@ -4,6 +4,7 @@ import static dev.fanout.writer.clickhouse.ClickHouseSql.VERSION_COLUMN;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.literal;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
 import static dev.fanout.writer.clickhouse.ClickHouseSql.quote;
+import static dev.fanout.writer.clickhouse.ClickHouseSql.quoteAll;
 
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
@@ -41,8 +42,8 @@ import java.util.Optional;
  * inserted). Filters are in {@code WHERE}, which ClickHouse applies after {@code FINAL} (never
  * {@code PREWHERE}, which would filter versions before deduplication), so a row counts by its newest
  * version only. Scans use keyset pagination, {@code … WHERE <filter> AND (key) > (cursor) ORDER BY key
- * LIMIT page}, read as {@code TabSeparated} bytes and parsed exactly; a page has at least
- * {@value #PAGE_ROWS_MIN} rows and is cut into packets of the requested size. Values are literals
+ * LIMIT page}, read as {@code TabSeparated} bytes as they arrive and parsed exactly; a page has
+ * {@value #PAGE_ROWS} rows (or the packet size, when larger) and is cut into packets of the requested size. Values are literals
  * built by {@link ClickHouseSql} (18.16 has no query parameters), identifiers quoted.
  *
  * <p><b>Deletes</b> are mutations ({@code ALTER TABLE … DELETE WHERE}), which remove every stored
@@ -54,8 +55,8 @@ import java.util.Optional;
  */
 final class ClickHouseReader implements TableReader {
 
-    /** The fewest rows one page query fetches, whatever the packet size. */
-    static final int PAGE_ROWS_MIN = 100_000;
+    /** The rows one page query fetches unless {@link #pageRows(int)} says otherwise, whatever the packet size. */
+    static final int PAGE_ROWS = 1_000_000;
 
     private static final DateTimeFormatter DATETIME64_TEXT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss[.SSSSSS]");
     private static final DateTimeFormatter DATETIME64_TEXT_OUT = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS");
@@ -66,6 +67,7 @@ final class ClickHouseReader implements TableReader {
 
     private final ClickHouseWriter writer;
     private final ClickHouseDestination destination;
+    private int pageRows = PAGE_ROWS;
 
     ClickHouseReader(ClickHouseWriter writer, ClickHouseDestination destination) {
         this.writer = Objects.requireNonNull(writer, "writer is null");
@@ -191,36 +193,35 @@ final class ClickHouseReader implements TableReader {
         }
         String where = where(t, rows);
         List<Object> cursor = afterKey.map(k -> t.schema.keyValues(t.name, k)).orElse(null);
-        int page = Math.max(batchRows, PAGE_ROWS_MIN);
+        int page = Math.max(batchRows, pageRows);
         int[] key = t.schema.keyIndexes();
         FramePacket.Builder packet = null;
         long newest = Long.MIN_VALUE;
         while (true) {
-            List<byte[][]> raw;
-            try {
-                raw = TabSeparated.rawRows(t.http.query(pageSql(t, where, cursor, page)));
-            } catch (RuntimeException e) {
-                throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
-            }
             Object[] last = null;
-            for (byte[][] fields : raw) {
-                last = decode(t, fields);
-                long version = Long.parseLong(new String(fields[t.schema.width()], StandardCharsets.US_ASCII));
-                if (packet == null) {
-                    packet = FramePacket.builder(table, t.schema);
-                }
-                packet.addVersionedRow(version, last);
-                newest = Math.max(newest, version);
-                if (packet.rowCount() == batchRows) {
-                    boolean more = sink.accept(packet.version(newest).build());
-                    packet = null;
-                    newest = Long.MIN_VALUE;
-                    if (!more) {
-                        return;
+            int read = 0;
+            try (TabSeparated.RowReader raw = open(t, pageSql(t, where, cursor, page))) {
+                byte[][] fields;
+                while ((fields = next(t, raw)) != null) {
+                    read++;
+                    last = decode(t, fields);
+                    long version = Long.parseLong(new String(fields[t.schema.width()], StandardCharsets.US_ASCII));
+                    if (packet == null) {
+                        packet = FramePacket.builder(table, t.schema);
+                    }
+                    packet.addVersionedRow(version, last);
+                    newest = Math.max(newest, version);
+                    if (packet.rowCount() == batchRows) {
+                        boolean more = sink.accept(packet.version(newest).build());
+                        packet = null;
+                        newest = Long.MIN_VALUE;
+                        if (!more) {
+                            return;
+                        }
                     }
                 }
             }
-            if (raw.size() < page) {
+            if (read < page) {
                 if (packet != null) {
                     sink.accept(packet.version(newest).build());
                 }
@@ -234,8 +235,44 @@ final class ClickHouseReader implements TableReader {
         }
     }
 
+    private TabSeparated.RowReader open(Readable t, String sql) throws WriteException {
+        try {
+            return t.http.stream(sql);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+        }
+    }
+
+    private byte[][] next(Readable t, TabSeparated.RowReader raw) throws WriteException {
+        try {
+            return raw.next();
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+        }
+    }
+
+    /**
+     * Sets the rows one page query fetches at most, {@value #PAGE_ROWS} unless set: each page is one
+     * query with {@code FINAL} that reads the table from the page's first key on, so fewer, larger
+     * pages read less; rows are streamed, so the page size does not bound this process's memory,
+     * only the server's sort.
+     */
+    ClickHouseReader pageRows(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("page rows must be at least 1, got " + rows);
+        }
+        this.pageRows = rows;
+        return this;
+    }
+
     /** A table as it can be read, with the client that reads it. */
-    private record Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http) {
+    record Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http,
+                            ClickHouseColumnType[] types) {
+        Readable(String name, Schema schema, StoredTable stored, String database, ClickHouseHttp http) {
+            this(name, schema, stored, database, http, schema.columns().stream().map(c -> stored.column(c.name()).type())
+                    .toArray(ClickHouseColumnType[]::new));
+        }
+
         String from() {
             return qualified(database, name) + " FINAL";
         }
@@ -246,7 +283,7 @@ final class ClickHouseReader implements TableReader {
     }
 
     /** The readable table, null when it does not exist (or is not this destination's). */
-    private Readable readable(String table) throws WriteException {
+    Readable readable(String table) throws WriteException {
         Objects.requireNonNull(table, "table is null");
         ClickHouseHttp http = writer.httpForReading();
         if (destination.table() != null && !destination.table().equals(table)) {
@@ -270,25 +307,39 @@ final class ClickHouseReader implements TableReader {
             sql.append(selected(c, t.typeOf(c.name()))).append(", ");
         }
         sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(t.from()).append(where);
-        List<String> key = t.schema.primaryKey();
         if (cursor != null) {
-            sql.append(where.isEmpty() ? " WHERE " : " AND ");
-            List<String> values = new ArrayList<>();
-            for (int k = 0; k < key.size(); k++) {
-                Column c = t.schema.column(key.get(k)).orElseThrow();
-                values.add(keyLiteral(c.type(), t.typeOf(c.name()), cursor.get(k)));
-            }
-            // The leading column's own bound is what ClickHouse's primary-key index can use.
-            sql.append(quote(key.get(0))).append(" >= ").append(values.get(0));
-            sql.append(" AND (").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList())).append(") > (")
-                    .append(String.join(", ", values)).append(')');
+            sql.append(where.isEmpty() ? " WHERE " : " AND ").append(afterKey(t, cursor));
         }
-        sql.append(" ORDER BY ").append(String.join(", ", key.stream().map(ClickHouseSql::quote).toList()));
+        sql.append(" ORDER BY ").append(quoteAll(t.schema.primaryKey()));
         return sql.append(" LIMIT ").append(page).toString();
     }
 
+    /** The condition that a row's key comes after {@code cursor}, with the leading column's own bound, which ClickHouse's primary-key index can use. */
+    static String afterKey(Readable t, List<Object> cursor) {
+        List<String> values = keyLiterals(t, cursor);
+        return quote(t.schema.primaryKey().get(0)) + " >= " + values.get(0) + " AND (" + quoteAll(t.schema.primaryKey()) + ") > ("
+                + String.join(", ", values) + ")";
+    }
+
+    /** The condition that a row's key is {@code last} or before it. */
+    static String upToKey(Readable t, List<Object> last) {
+        List<String> values = keyLiterals(t, last);
+        return quote(t.schema.primaryKey().get(0)) + " <= " + values.get(0) + " AND (" + quoteAll(t.schema.primaryKey()) + ") <= ("
+                + String.join(", ", values) + ")";
+    }
+
+    private static List<String> keyLiterals(Readable t, List<Object> key) {
+        List<String> names = t.schema.primaryKey();
+        List<String> values = new ArrayList<>();
+        for (int k = 0; k < names.size(); k++) {
+            Column c = t.schema.column(names.get(k)).orElseThrow();
+            values.add(keyLiteral(c.type(), t.typeOf(c.name()), key.get(k)));
+        }
+        return values;
+    }
+
     /** How a column is selected: dates as days since the epoch, everything else as stored. */
-    private static String selected(Column c, ClickHouseColumnType stored) {
+    static String selected(Column c, ClickHouseColumnType stored) {
         return switch (stored.physical()) {
             case DATE, DATE32 -> "toInt32(" + quote(c.name()) + ")";
             default -> quote(c.name());
@@ -308,7 +359,7 @@ final class ClickHouseReader implements TableReader {
                 continue;
             }
             Column column = schema.column(c);
-            ClickHouseColumnType stored = t.typeOf(column.name());
+            ClickHouseColumnType stored = t.types[c];
             if (column.type().kind() == LogicalType.Kind.BYTES) {
                 values[c] = raw;
                 continue;
@@ -325,7 +376,7 @@ final class ClickHouseReader implements TableReader {
         return values;
     }
 
-    private static Object value(LogicalType type, ClickHouseColumnType stored, String text) {
+    static Object value(LogicalType type, ClickHouseColumnType stored, String text) {
         return switch (type.kind()) {
             case BOOLEAN -> text.equals("1") || text.equals("true");
             case INT32 -> Integer.parseInt(text);
@@ -411,7 +462,7 @@ final class ClickHouseReader implements TableReader {
      *
      * @throws WriteException (permanent) for a bound on a column that is missing or not a date or timestamp
      */
-    private String where(Readable t, RowFilter rows) throws WriteException {
+    String where(Readable t, RowFilter rows) throws WriteException {
         List<String> conditions = new ArrayList<>();
         for (RowFilter.Bound b : rows.columns()) {
             Column column = t.schema.column(b.column()).orElseThrow(() -> WriteException.permanent(t.name, b.column(),

@@ -6,8 +6,10 @@ import static dev.fanout.writer.clickhouse.ClickHouseSql.qualified;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Column;
+import dev.fanout.api.Destination;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
@@ -262,6 +264,38 @@ public final class ClickHouseWriter implements BaseWriter {
     @Override
     public Optional<TableReader> reader() {
         return Optional.of(reader);
+    }
+
+    /**
+     * The {@link dev.fanout.api.Capability#COPY_FROM_SAME_ENGINE} side: another database of this
+     * writer's server, reached with its user and password, copied and compared by the server itself
+     * ({@link AttachedClickHouseDatabase}); a source elsewhere is not {@link SameEngineCopy#reaches reached}
+     * and is streamed.
+     */
+    @Override
+    public Optional<SameEngineCopy> sameEngineCopy() {
+        return Optional.of(new SameEngineCopy() {
+            @Override
+            public boolean reaches(Destination source) {
+                return AttachedClickHouseDatabase.reaches(destination, source);
+            }
+
+            @Override
+            public Attached attach(Destination source) throws WriteException {
+                return AttachedClickHouseDatabase.attach(ClickHouseWriter.this, destination, reader, source);
+            }
+        });
+    }
+
+    /** Creates or evolves {@code table} so that {@code schema} fits it, before rows are copied into it from another database. */
+    void prepareForCopy(String table, Schema schema) throws WriteException {
+        requireConnection("copy rows");
+        try {
+            prepareTable(table, schema, Map.of());
+        } catch (RuntimeException e) {
+            tables.remove(table);
+            throw ClickHouseFailure.of(destination, table, "preparing the table", e);
+        }
     }
 
     /** The client, connecting first when the server was away so far; for {@code what} the caller does. */

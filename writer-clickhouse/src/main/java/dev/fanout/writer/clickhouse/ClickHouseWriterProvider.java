@@ -50,10 +50,13 @@ public final class ClickHouseWriterProvider implements WriterProvider {
         return IdentifierComparison.EXACT;
     }
 
-    /** Reads back with FINAL for migration ({@link ClickHouseReader}) and evolves schemas as {@link ClickHouseWriter} describes. */
+    /**
+     * Reads back with FINAL for migration ({@link ClickHouseReader}), evolves schemas as {@link ClickHouseWriter} describes, and
+     * copies from another database of the same server inside it ({@link AttachedClickHouseDatabase}).
+     */
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
     }
 
     @Override

@@ -53,7 +53,8 @@ class ClickHouseReaderTest {
 
     @Test
     void aScanLongerThanOnePageGivesEveryRowOnceInKeyOrderAndResumesInTheMiddleOfAPage() throws Exception {
-        int rows = 2 * ClickHouseReader.PAGE_ROWS_MIN + 777;
+        int page = 100_000;
+        int rows = 2 * page + 777;
         FramePacket.Builder b = FramePacket.builder("bars", BARS).version(5);
         List<List<Object>> expected = new ArrayList<>();
         for (int i = 0; i < rows; i++) {
@@ -68,13 +69,14 @@ class ClickHouseReaderTest {
             writer.open();
             writer.write(WriteBatch.of(b.build()));
             TableReader reader = writer.reader().orElseThrow();
+            ((ClickHouseReader) reader).pageRows(page);
 
             List<Integer> sizes = new ArrayList<>();
             List<List<Object>> keys = keys(reader, Optional.empty(), 9_000, sizes);
             assertThat(keys).isEqualTo(expected);
             assertThat(sizes.subList(0, sizes.size() - 1)).containsOnly(9_000);
 
-            int cut = ClickHouseReader.PAGE_ROWS_MIN + 31;
+            int cut = page + 31;
             assertThat(keys(reader, Optional.of(expected.get(cut)), 40_000, new ArrayList<>()))
                     .isEqualTo(expected.subList(cut + 1, rows));
             RowFilter early = new RowFilter(List.of(new RowFilter.Bound("day", null, Instant.parse("1970-01-01T00:00:00Z"), true, false)));
