@@ -2,17 +2,11 @@ package dev.fanout.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fanout.cli.DuckDbFiles;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,16 +57,7 @@ class HardLinkedFileTest {
                   quotes: { primary_key: [symbol], version_column: v }
                 dlq: { path: data/dlq }
                 """);
-        StringBuilder trades = new StringBuilder("trade_id,price,v\n");
-        for (int i = 1; i <= TRADES; i++) {
-            trades.append(i).append(',').append(i * 1.5).append(",1\n");
-        }
-        StringBuilder quotes = new StringBuilder("symbol,bid,v\n");
-        for (int i = 1; i <= QUOTES; i++) {
-            quotes.append('S').append(i).append(',').append(i * 0.25).append(",1\n");
-        }
-        Files.writeString(work.resolve("trades.csv"), trades);
-        Files.writeString(work.resolve("quotes.csv"), quotes);
+        DuckDbFiles.tradesAndQuotes(work, TRADES, QUOTES);
 
         Installation.Run validate = installation.fanout(work, env, "validate", "linked.yaml");
 
@@ -86,33 +71,11 @@ class HardLinkedFileTest {
         assertThat(ingest.code()).as(ingest.output()).isEqualTo(1);
         assertThat(ingest.out()).as(ingest.output()).containsPattern("a +up ").containsPattern("h +down ");
         assertThat(ingest.err()).as(ingest.output()).contains("destinations 'a' and 'h' are one DuckDB file", "fanout dlq replay");
-        assertThat(tables(work.resolve("data/a.duckdb"))).isEqualTo(Map.of("trades", (long) TRADES));
+        assertThat(DuckDbFiles.rowCounts(work.resolve("data/a.duckdb"))).isEqualTo(Map.of("trades", (long) TRADES));
 
         Installation.Run parked = installation.fanout(work, env, "dlq", "list", "--topology", "linked.yaml");
         assertThat(parked.code()).as(parked.output()).isZero();
         assertThat(parked.out()).as(parked.output()).contains("quotes").contains(Integer.toString(QUOTES))
                 .doesNotContain("trades");
-    }
-
-    /** Table → row count, read through the file's first name, read-only. */
-    private static Map<String, Long> tables(Path file) throws Exception {
-        Properties readOnly = new Properties();
-        readOnly.setProperty("duckdb.read_only", "true");
-        Map<String, Long> tables = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOnly); Statement s = c.createStatement()) {
-            List<String> names = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
-            for (String name : names) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + name + "\"")) {
-                    rs.next();
-                    tables.put(name, rs.getLong(1));
-                }
-            }
-        }
-        return tables;
     }
 }

@@ -51,21 +51,8 @@ class ClickHouseHostSpellingsTest {
                 """.formatted(server.httpPort(), firstDatabase, server.httpPort(), secondDatabase));
     }
 
-    private List<Path> inputs() throws IOException {
-        Path in = Files.createDirectories(work.resolve("in"));
-        StringBuilder trades = new StringBuilder("trade_id,price,v\n");
-        for (int i = 1; i <= TRADES; i++) {
-            trades.append(i).append(',').append(i * 1.5).append(",1\n");
-        }
-        StringBuilder quotes = new StringBuilder("symbol,bid,v\n");
-        for (int i = 1; i <= QUOTES; i++) {
-            quotes.append("S").append(i).append(',').append(i * 0.25).append(",1\n");
-        }
-        return List.of(Files.writeString(in.resolve("trades.csv"), trades), Files.writeString(in.resolve("quotes.csv"), quotes));
-    }
-
     private String[] ingest(Path topology) throws IOException {
-        List<Path> inputs = inputs();
+        List<Path> inputs = DuckDbFiles.tradesAndQuotes(work.resolve("in"), TRADES, QUOTES);
         return new String[] {"ingest", "--no-progress", "--topology", topology.toString(), inputs.get(0).toString(),
                 inputs.get(1).toString()};
     }

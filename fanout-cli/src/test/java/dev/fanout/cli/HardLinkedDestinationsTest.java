@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,42 +80,6 @@ class HardLinkedDestinationsTest {
                 """);
     }
 
-    private List<Path> inputs() throws IOException {
-        Path in = Files.createDirectories(work.resolve("in"));
-        StringBuilder trades = new StringBuilder("trade_id,price,v\n");
-        for (int i = 1; i <= TRADES; i++) {
-            trades.append(i).append(',').append(i * 1.5).append(",1\n");
-        }
-        StringBuilder quotes = new StringBuilder("symbol,bid,v\n");
-        for (int i = 1; i <= QUOTES; i++) {
-            quotes.append("S").append(i).append(',').append(i * 0.25).append(",1\n");
-        }
-        return List.of(Files.writeString(in.resolve("trades.csv"), trades), Files.writeString(in.resolve("quotes.csv"), quotes));
-    }
-
-    /** Table → row count of the file, read through its first name. */
-    private Map<String, Long> tablesOfTheFile() throws Exception {
-        Properties readOnly = new Properties();
-        readOnly.setProperty("duckdb.read_only", "true");
-        Map<String, Long> tables = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + data().resolve("a.duckdb"), readOnly);
-             Statement s = c.createStatement()) {
-            List<String> names = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'")) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
-            for (String name : names) {
-                try (ResultSet rs = s.executeQuery("SELECT count(*) FROM \"" + name + "\"")) {
-                    rs.next();
-                    tables.put(name, rs.getLong(1));
-                }
-            }
-        }
-        return tables;
-    }
-
     @Test
     void validateRefusesTheHardLinkedPairNamingBoth() throws Exception {
         hardLinkedPair();
@@ -134,10 +97,10 @@ class HardLinkedDestinationsTest {
         Path topology = topology();
 
         CliRun run = fanout(List.of("ingest", "--no-progress", "--topology", topology.toString(),
-                inputs().get(0).toString(), inputs().get(1).toString()).toArray(String[]::new));
+                DuckDbFiles.tradesAndQuotes(work.resolve("in"), TRADES, QUOTES).get(0).toString(), DuckDbFiles.tradesAndQuotes(work.resolve("in"), TRADES, QUOTES).get(1).toString()).toArray(String[]::new));
 
         assertThat(run.code()).as(run.out() + run.err()).isEqualTo(1);
-        assertThat(tablesOfTheFile()).isEqualTo(Map.of("trades", (long) TRADES));
+        assertThat(DuckDbFiles.rowCounts(data().resolve("a.duckdb"))).isEqualTo(Map.of("trades", (long) TRADES));
         List<DeadLetter> parked;
         try (DeadLetterStore store = DeadLetterStore.openReadOnly(data().resolve("dlq"))) {
             assertThat(store.tables()).containsExactly("quotes");
@@ -175,7 +138,7 @@ class HardLinkedDestinationsTest {
                 tables:
                   trades: { primary_key: [trade_id], version_column: v }
                 """);
-        CliRun loaded = fanout("ingest", "--no-progress", "--topology", from.toString(), inputs().get(0).toString());
+        CliRun loaded = fanout("ingest", "--no-progress", "--topology", from.toString(), DuckDbFiles.tradesAndQuotes(work.resolve("in"), TRADES, QUOTES).get(0).toString());
         assertThat(loaded.code()).as(loaded.out() + loaded.err()).isEqualTo(0);
         Files.createLink(data().resolve("h.duckdb"), data().resolve("a.duckdb"));
 
@@ -184,7 +147,7 @@ class HardLinkedDestinationsTest {
 
         assertThat(run.code()).as(run.out() + run.err()).isNotEqualTo(0);
         assertThat(run.out() + run.err()).contains("destinations 'old' and 'new' are one DuckDB file", "nothing of this move was copied or deleted");
-        assertThat(tablesOfTheFile()).isEqualTo(Map.of("trades", (long) TRADES));
+        assertThat(DuckDbFiles.rowCounts(data().resolve("a.duckdb"))).isEqualTo(Map.of("trades", (long) TRADES));
     }
 
     /**
