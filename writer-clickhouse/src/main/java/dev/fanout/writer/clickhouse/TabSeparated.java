@@ -51,17 +51,7 @@ final class TabSeparated {
                     i += 4;
                     continue;
                 }
-                field.write(switch (e) {
-                    case 'b' -> '\b';
-                    case 'f' -> '\f';
-                    case 'r' -> '\r';
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    case '0' -> 0;
-                    case 'a' -> 7;
-                    case 'v' -> 11;
-                    default -> e;
-                });
+                field.write(unescaped(e));
                 i += 2;
             } else {
                 field.write(b);
@@ -144,17 +134,7 @@ final class TabSeparated {
                         }
                         append(Integer.parseInt("" + (char) high + (char) low, 16));
                     } else {
-                        append(switch (e) {
-                            case 'b' -> '\b';
-                            case 'f' -> '\f';
-                            case 'r' -> '\r';
-                            case 'n' -> '\n';
-                            case 't' -> '\t';
-                            case '0' -> 0;
-                            case 'a' -> 7;
-                            case 'v' -> 11;
-                            default -> e;
-                        });
+                        append(unescaped(e));
                     }
                 } else {
                     append(b);
@@ -224,5 +204,20 @@ final class TabSeparated {
                 // the rows read so far are what the caller uses; a failure to release the response changes none of them
             }
         }
+    }
+
+    /** The byte a backslash escape {@code \e} of TabSeparated stands for (an unknown escape is the character itself). */
+    private static int unescaped(int e) {
+        return switch (e) {
+            case 'b' -> '\b';
+            case 'f' -> '\f';
+            case 'r' -> '\r';
+            case 'n' -> '\n';
+            case 't' -> '\t';
+            case '0' -> 0;
+            case 'a' -> 7;
+            case 'v' -> 11;
+            default -> e;
+        };
     }
 }
