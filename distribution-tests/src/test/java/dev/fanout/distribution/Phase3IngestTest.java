@@ -116,10 +116,10 @@ class Phase3IngestTest {
         int parkedPackets = sample.clickHousePackets().values().stream().mapToInt(Integer::intValue).sum();
         long parkedRows = sample.clickHouseKeys().values().stream().mapToLong(List::size).sum();
         assertThat(outage.out().lines()).as(outage.output())
-                .anyMatch(l -> l.matches("clickhouse +down +0 +0 +0 +\\d+ +" + parkedPackets + " +0 +\\S+ .*"))
-                .anyMatch(l -> l.matches(String.format("bars_archive +up +%,d +%d +\\d+ +0 +0 +0 +closed .*", sample.archiveRows(),
+                .anyMatch(l -> l.matches("clickhouse +down +0 +0 +0 +0 +0 +\\d+ +" + parkedPackets + " +0 +\\S+ .*"))
+                .anyMatch(l -> l.matches(String.format("bars_archive +up +%,d +\\S+ +\\S+ +%d +\\d+ +0 +0 +0 +closed .*", sample.archiveRows(),
                         sample.archivePackets())))
-                .anyMatch(l -> l.matches(String.format("main_db +up +%,d +1 +1 +0 +0 +0 +closed .*", sample.instrumentRows())));
+                .anyMatch(l -> l.matches(String.format("main_db +up +%,d +\\S+ +\\S+ +1 +1 +0 +0 +0 +closed .*", sample.instrumentRows())));
         assertThat(outage.out()).as(outage.output()).contains(String.format(
                 "%,d rows committed in 1 packets; %d packets (%,d rows) not fully committed: %d dead-lettered, 0 failed",
                 sample.instrumentRows(), parkedPackets, sample.rows() - sample.instrumentRows(), parkedPackets));

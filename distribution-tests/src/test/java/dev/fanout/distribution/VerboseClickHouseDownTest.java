@@ -35,7 +35,7 @@ class VerboseClickHouseDownTest {
                     + "opening the writer for a write of 1 packets \\(first [0-9a-f-]+\\) failed, attempt [12] of 3, retrying in \\d+ ms: "
                     + "destination clickhouse: cannot reach ClickHouse at 127\\.0\\.0\\.1:\\d+ .*$");
     private static final Pattern CLIENT_LINE = Pattern.compile("(?m)^\\[[^]]+] (WARN|INFO|ERROR) com\\.clickhouse\\.");
-    private static final Pattern RETRIES_COLUMN = Pattern.compile("(?m)^clickhouse +down +\\S+ +\\S+ +\\S+ +(\\d+) ");
+    private static final Pattern RETRIES_COLUMN = Pattern.compile("(?m)^clickhouse +down +\\S+ +\\S+ +\\S+ +\\S+ +\\S+ +(\\d+) ");
 
     private static Installation installation;
     private static ClickHouseServer server;
