@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -148,18 +149,8 @@ class MigrateEndToEndTest {
         Path state = work.resolve("state");
         Path control = Files.createDirectory(work.resolve("control"));
 
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress",
-                "--from", phase1.toString(), "--to", paused.toString(), "--state", state.toString(), "--batch-rows", String.valueOf(batchRows))
-                .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
-        try {
-            awaitPause(child, control, work.resolve("child.log"));
-        } finally {
-            child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+        assertThat(migrateKilledAtPause(control, pauseBefore, "--from", phase1.toString(), "--to", paused.toString(),
+                "--state", state.toString(), "--batch-rows", String.valueOf(batchRows))).as("killed by SIGKILL").isEqualTo(137);
 
         JsonNode checkpoint = checkpoint(state, "trades");
         assertThat(checkpoint.get("copiedRows").asLong()).as("checkpointed when killed: " + checkpoint).isEqualTo(committedAtKill);
@@ -196,19 +187,9 @@ class MigrateEndToEndTest {
         Path state = work.resolve("state");
         Path control = Files.createDirectory(work.resolve("control"));
 
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress", "--table", "trades",
-                "--from", pausedFrom.toString(), "--to", pausedTo.toString(), "--state", state.toString(),
-                "--range-rows", String.valueOf(rangeRows))
-                .redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
-        try {
-            awaitPause(child, control, work.resolve("child.log"));
-        } finally {
-            child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+        assertThat(migrateKilledAtPause(control, pauseBefore, "--table", "trades", "--from", pausedFrom.toString(),
+                "--to", pausedTo.toString(), "--state", state.toString(), "--range-rows", String.valueOf(rangeRows)))
+                .as("killed by SIGKILL").isEqualTo(137);
 
         JsonNode checkpoint = checkpoint(state, "trades");
         assertThat(checkpoint.get("copiedRows").asLong()).as("checkpointed when killed: " + checkpoint).isEqualTo(committedAtKill);
@@ -227,6 +208,26 @@ class MigrateEndToEndTest {
         Examples.Tables got = new Examples.Tables();
         got.put("trades.duckdb", Examples.readAll(work.resolve("data")).get("trades.duckdb"));
         Examples.assertMatches(want, got);
+    }
+
+    /**
+     * Runs {@code fanout migrate --no-progress ARGS} in a child JVM whose {@link PausingDuckDbProvider}
+     * pauses before its {@code pauseBefore}-th write, kills it with SIGKILL at that point, and returns
+     * its exit value; its output goes to {@code child.log} in the work directory.
+     */
+    private int migrateKilledAtPause(Path control, int pauseBefore, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress"));
+        command.addAll(List.of(args));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
+        try {
+            awaitPause(child, control, work.resolve("child.log"));
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        return child.exitValue();
     }
 
     /** Waits until {@code child} reached its {@link PausingDuckDbProvider} pause point; fails if it ended first. */
