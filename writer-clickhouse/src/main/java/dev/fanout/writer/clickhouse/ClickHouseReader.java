@@ -9,6 +9,7 @@ import static dev.fanout.writer.clickhouse.ClickHouseSql.quoteAll;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowDigest;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads back the tables a {@link ClickHouseWriter} stored, over that writer's own client, so a
@@ -52,6 +54,16 @@ import java.util.Optional;
  * leaving one version per key); a filter on key columns needs no merge, as every version of a key
  * matches alike. The call returns once the server reports the mutation done ({@code system.mutations},
  * polled), so a count afterwards sees it; {@link RowFilter#all()} truncates the table instead.
+ *
+ * <p><b>Digests</b> ({@link RowDigest}, SQL in {@link ClickHouseRowDigests}). A bucket listing reads
+ * the table without {@code FINAL} when no key has two stored rows, which costs half as much:
+ * {@code count()} with and without {@code FINAL} are compared first, and when they are equal every
+ * key has one row, so the plain read sees what {@code FINAL} would. A row inserted between that check
+ * and the listing can only add a second row to its key's bucket, making that bucket differ from the
+ * other end's; the rows of differing buckets are always read with {@code FINAL}, so they are then
+ * classified by their newest versions and the verification stays exact. A table with a column whose
+ * canonical text this server cannot compute exactly is not digested (see
+ * {@link ClickHouseRowDigests#unsupported}).
  */
 final class ClickHouseReader implements TableReader {
 
@@ -200,9 +212,9 @@ final class ClickHouseReader implements TableReader {
         while (true) {
             Object[] last = null;
             int read = 0;
-            try (TabSeparated.RowReader raw = open(t, pageSql(t, where, cursor, page))) {
+            try (TabSeparated.RowReader raw = open(t, pageSql(t, where, cursor, page), "scanning rows")) {
                 byte[][] fields;
-                while ((fields = next(t, raw)) != null) {
+                while ((fields = next(t, raw, "scanning rows")) != null) {
                     read++;
                     last = decode(t, fields);
                     long version = Long.parseLong(new String(fields[t.schema.width()], StandardCharsets.US_ASCII));
@@ -235,19 +247,100 @@ final class ClickHouseReader implements TableReader {
         }
     }
 
-    private TabSeparated.RowReader open(Readable t, String sql) throws WriteException {
+    @Override
+    public boolean digestsRows() {
+        return true;
+    }
+
+    @Override
+    public Optional<List<RowDigest.Bucket>> bucketDigests(String table, RowFilter rows, int buckets) throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null) {
+            return Optional.of(List.of());
+        }
+        if (!digestible(t)) {
+            return Optional.empty();
+        }
+        String where = where(t, rows);
+        String step = "counting the table's stored rows";
         try {
-            return t.http.stream(sql);
+            String plain = qualified(t.database, t.name);
+            String[] counts = t.http.rows("SELECT (SELECT count() FROM " + plain + "), (SELECT count() FROM " + t.from() + ")").get(0);
+            String from = counts[0].equals(counts[1]) ? plain : t.from();
+            step = "digesting rows";
+            List<RowDigest.Bucket> digests = new ArrayList<>();
+            for (String[] b : t.http.rows(ClickHouseRowDigests.bucketsSql(from, t.schema, t.types, where, buckets))) {
+                digests.add(new RowDigest.Bucket(Integer.parseInt(b[0]), Long.parseLong(b[1]), Long.parseUnsignedLong(b[2])));
+            }
+            return Optional.of(digests);
         } catch (RuntimeException e) {
-            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+            throw ClickHouseFailure.of(destination, t.name, step, e);
         }
     }
 
-    private byte[][] next(Readable t, TabSeparated.RowReader raw) throws WriteException {
+    @Override
+    public void rowDigests(String table, RowFilter rows, int buckets, Set<Integer> ofBuckets, RowDigest.RowSink sink)
+            throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Objects.requireNonNull(ofBuckets, "ofBuckets is null");
+        Objects.requireNonNull(sink, "sink is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null || ofBuckets.isEmpty()) {
+            return;
+        }
+        if (!digestible(t)) {
+            throw new UnsupportedOperationException("destination " + destination.name() + ": table " + t.name
+                    + " cannot be digested on this server; compare its scans");
+        }
+        String sql = ClickHouseRowDigests.rowsSql(t.from(), t.schema, t.types, where(t, rows), buckets, ofBuckets);
+        try (TabSeparated.RowReader raw = open(t, sql, "digesting rows")) {
+            byte[][] fields;
+            while ((fields = next(t, raw, "digesting rows")) != null) {
+                RowDigest.Row row = new RowDigest.Row(new String(fields[0], StandardCharsets.UTF_8), Long.parseUnsignedLong(ascii(fields[1])),
+                        Long.parseLong(ascii(fields[2])), Long.parseUnsignedLong(ascii(fields[3])));
+                if (!sink.accept(row)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean digestible(Readable t) {
+        ClickHouseServerVersion version = writer.serverVersion();
+        for (int c = 0; c < t.types.length; c++) {
+            if (ClickHouseRowDigests.unsupported(t.types[c], t.schema.column(c).type(), version) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String ascii(byte[] field) {
+        return new String(field, StandardCharsets.US_ASCII);
+    }
+
+    private static void requireBuckets(int buckets) {
+        if (buckets < 1) {
+            throw new IllegalArgumentException("buckets must be at least 1, got " + buckets);
+        }
+    }
+
+    private TabSeparated.RowReader open(Readable t, String sql, String step) throws WriteException {
+        try {
+            return t.http.stream(sql);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, step, e);
+        }
+    }
+
+    private byte[][] next(Readable t, TabSeparated.RowReader raw, String step) throws WriteException {
         try {
             return raw.next();
         } catch (RuntimeException e) {
-            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+            throw ClickHouseFailure.of(destination, t.name, step, e);
         }
     }
 
