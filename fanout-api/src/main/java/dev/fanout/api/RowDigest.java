@@ -59,9 +59,11 @@ import java.util.Objects;
  * added at one end and null there does not make rows differ. The <em>key text</em> is the
  * concatenation of the entries of the primary-key columns in key order.
  *
- * <p><b>4. Digests.</b> {@code md5l(s)} is the unsigned 64-bit integer whose little-endian bytes are
- * bytes 8 to 15 (counting from 0) of the MD5 of {@code s}: DuckDB's {@code md5_number_lower(s)},
- * ClickHouse's {@code reinterpretAsUInt64(substring(MD5(s), 9, 8))}.
+ * <p><b>4. Digests.</b> {@code md5l(s)} is the unsigned 64-bit integer whose big-endian bytes are
+ * bytes 8 to 15 (counting from 0) of the MD5 of {@code s}: the last 16 digits of the MD5's hexadecimal
+ * text read as a hexadecimal number. DuckDB: {@code CAST('0x' || md5(s)[17:32] AS UBIGINT)} (about
+ * twice as fast there as {@code md5_number_lower}, which reads the same bytes little-endian);
+ * ClickHouse: {@code reinterpretAsUInt64(reverse(substring(MD5(s), 9, 8)))}.
  * <ul>
  *   <li>key digest = {@code md5l(key text)};</li>
  *   <li>content digest = {@code md5l(content text)};</li>
@@ -224,7 +226,7 @@ public final class RowDigest {
         return (int) Long.remainderUnsigned(keyDigest, buckets);
     }
 
-    /** {@code md5l(s)}: bytes 8..15 of the MD5 of {@code s}'s UTF-8, read as a little-endian unsigned 64-bit integer. */
+    /** {@code md5l(s)}: bytes 8..15 of the MD5 of {@code s}'s UTF-8, read as a big-endian unsigned 64-bit integer. */
     public static long md5l(String s) {
         MessageDigest md5;
         try {
@@ -233,7 +235,7 @@ public final class RowDigest {
             throw new IllegalStateException("this JVM has no MD5, which every Java platform must provide", e);
         }
         byte[] digest = md5.digest(s.getBytes(StandardCharsets.UTF_8));
-        return ByteBuffer.wrap(digest, 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return ByteBuffer.wrap(digest, 8, 8).order(ByteOrder.BIG_ENDIAN).getLong();
     }
 
     /** Compares two texts by code point, which is the order of their UTF-8 bytes compared unsigned. */

@@ -55,7 +55,7 @@ final class ClickHouseRowDigests {
     }
 
     private static String md5l(String text) {
-        return "reinterpretAsUInt64(substring(MD5(" + text + "), 9, 8))";
+        return "reinterpretAsUInt64(reverse(substring(MD5(" + text + "), 9, 8)))";
     }
 
     private static String textsSql(String from, Schema schema, ClickHouseColumnType[] types, String where) {

@@ -13,10 +13,12 @@ import java.util.stream.Collectors;
 
 /**
  * {@link RowDigest}'s canonical digests as DuckDB SQL, for every DuckDB-based reader (a local file,
- * MotherDuck). A table's rows are read once: the innermost query selects each column's tagged text
- * ({@code w0, w1, …}) and the version, the next builds the key and content texts from them, the
- * outer one digests and groups. Every identifier is quoted; column names enter the texts as string
- * literals.
+ * MotherDuck). A table's rows are read once: the inner query selects each column's tagged text
+ * ({@code w0, w1, …}) and the version, the outer one builds the texts and digests them. Each text is
+ * one variadic {@code concat} (which skips NULL arguments: a null column's name and separator are made
+ * NULL with it, so it leaves no entry), not a chain of {@code ||}, which would copy the growing text
+ * once per piece; {@code md5l} goes through {@code md5}'s hexadecimal text, about twice as fast here as
+ * {@code md5_number_lower}. Every identifier is quoted; column names enter the texts as string literals.
  */
 final class DuckDbRowDigests {
 
@@ -28,47 +30,50 @@ final class DuckDbRowDigests {
 
     /** One row per bucket: bucket, rows, digest sum modulo {@code 2^64} as unsigned decimal text. */
     static String bucketsSql(String from, Schema schema, String where, int buckets) {
-        return "SELECT CAST(kd % " + buckets + " AS INTEGER) AS bucket, count(*), CAST(CAST(sum(rd) % " + TWO_TO_64
-                + " AS UBIGINT) AS VARCHAR) FROM (SELECT md5_number_lower(kt) AS kd, md5_number_lower(CAST(v AS VARCHAR) || ':' || ct)"
-                + " AS rd FROM (" + textsSql(from, schema, where) + ")) GROUP BY bucket";
+        return "SELECT CAST(" + md5l(keyText(schema)) + " % " + buckets + " AS INTEGER) AS bucket, count(*), CAST(CAST(sum("
+                + md5l("concat(v, ':'" + entries(schema, RowDigest.contentOrder(schema)) + ")") + ") % " + TWO_TO_64
+                + " AS UBIGINT) AS VARCHAR) FROM (" + taggedSql(from, schema, where) + ") GROUP BY bucket";
     }
 
     /** Key text, key digest (unsigned decimal text), version, content digest (unsigned decimal text) of the rows of {@code ofBuckets}, in {@link RowDigest#ORDER}. */
     static String rowsSql(String from, Schema schema, String where, int buckets, Set<Integer> ofBuckets) {
         String in = ofBuckets.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
-        return "SELECT kt, CAST(kd AS VARCHAR), v, CAST(md5_number_lower(ct) AS VARCHAR) FROM (SELECT kt, md5_number_lower(kt) AS kd, v, ct FROM ("
-                + textsSql(from, schema, where) + ")) WHERE kd % " + buckets + " IN (" + in + ") ORDER BY kd, kt";
+        return "SELECT kt, CAST(kd AS VARCHAR), v, CAST(" + md5l("concat(''" + entries(schema, RowDigest.contentOrder(schema)) + ")")
+                + " AS VARCHAR) FROM (SELECT *, " + md5l("kt") + " AS kd FROM (SELECT *, " + keyText(schema) + " AS kt FROM ("
+                + taggedSql(from, schema, where) + "))) WHERE kd % " + buckets + " IN (" + in + ") ORDER BY kd, kt";
     }
 
-    /** {@code kt} (key text), {@code ct} (content text) and {@code v} (version) of each row. */
-    private static String textsSql(String from, Schema schema, String where) {
+    private static String md5l(String text) {
+        return "CAST('0x' || md5(" + text + ")[17:32] AS UBIGINT)";
+    }
+
+    private static String keyText(Schema schema) {
+        return "concat(''" + entries(schema, schema.primaryKey()) + ")";
+    }
+
+    /** Each column's tagged text {@code w<i>} and the version {@code v}. */
+    private static String taggedSql(String from, Schema schema, String where) {
         List<String> tagged = new ArrayList<>();
         for (int c = 0; c < schema.width(); c++) {
-            Column column = schema.column(c);
-            tagged.add(taggedText(column) + " AS w" + c);
+            tagged.add(taggedText(schema.column(c)) + " AS w" + c);
         }
-        List<String> key = new ArrayList<>();
-        for (String k : schema.primaryKey()) {
-            key.add(entry(schema, k));
-        }
-        List<String> content = new ArrayList<>();
-        for (String name : RowDigest.contentOrder(schema)) {
-            content.add(entry(schema, name));
-        }
-        return "SELECT " + concat(key) + " AS kt, " + concat(content) + " AS ct, v FROM (SELECT " + String.join(", ", tagged) + ", "
-                + quote(VERSION_COLUMN) + " AS v FROM " + from + where + ")";
+        return "SELECT " + String.join(", ", tagged) + ", " + quote(VERSION_COLUMN) + " AS v FROM " + from + where;
     }
 
-    private static String concat(List<String> parts) {
-        return parts.isEmpty() ? "''" : "(" + String.join(" || ", parts) + ")";
-    }
-
-    /** A column's entry over its tagged text; '' for a null. */
-    private static String entry(Schema schema, String name) {
-        int c = schema.indexOf(name);
-        String w = "w" + c;
-        String entry = literal(RowDigest.namePrefix(name)) + " || CAST(strlen(" + w + ") AS VARCHAR) || ':' || " + w;
-        return schema.column(c).nullable() || !schema.isKey(name) ? "coalesce(" + entry + ", '')" : entry;
+    /** The entries of {@code names} as {@code concat} arguments, each preceded by a comma; none for a null. */
+    private static String entries(Schema schema, List<String> names) {
+        StringBuilder args = new StringBuilder();
+        for (String name : names) {
+            String w = "w" + schema.indexOf(name);
+            String prefix = literal(RowDigest.namePrefix(name));
+            if (schema.isKey(name)) {
+                args.append(", ").append(prefix).append(", strlen(").append(w).append("), ':', ").append(w);
+            } else {
+                args.append(", CASE WHEN ").append(w).append(" IS NOT NULL THEN ").append(prefix).append(" END, strlen(").append(w)
+                        .append("), CASE WHEN ").append(w).append(" IS NOT NULL THEN ':' END, ").append(w);
+            }
+        }
+        return args.toString();
     }
 
     /** The column's tagged text by its logical type; NULL for a null. */
