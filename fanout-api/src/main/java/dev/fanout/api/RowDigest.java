@@ -69,7 +69,11 @@ import java.util.Objects;
  *   <li>content digest = {@code md5l(content text)};</li>
  *   <li>row digest = {@code md5l(decimal(version) + ":" + content text)}, {@code version} the row's
  *       {@code _fanout_version} as a signed decimal;</li>
- *   <li>bucket of a row, for {@code n} buckets = key digest modulo {@code n} (unsigned);</li>
+ *   <li>bucket of a row, for {@code n} buckets: when the primary key is one int32 or int64 column
+ *       ({@link #bucketsByKeyValue}), that value modulo {@code n} as a non-negative remainder
+ *       ({@code ((k % n) + n) % n} in SQL, {@link Math#floorMod(long, long)}); else the key digest modulo
+ *       {@code n} (unsigned). An integer key needs no MD5 of its key text for the bucket listing, which
+ *       saves about a third of DuckDB's work there;</li>
  *   <li>a bucket's digest = the number of its rows and the sum of their row digests modulo
  *       {@code 2^64} (DuckDB's {@code sum} of {@code UBIGINT} is a {@code HUGEINT}: reduce it).</li>
  * </ul>
@@ -218,12 +222,35 @@ public final class RowDigest {
         return md5l(packet.rowVersion(row) + ":" + contentText(packet, row));
     }
 
-    /** The bucket of a key digest among {@code buckets} (step 4). */
+    /** Whether a row's bucket is its key's own value (step 4): the key is one int32 or int64 column. */
+    public static boolean bucketsByKeyValue(Schema schema) {
+        if (schema.primaryKey().size() != 1) {
+            return false;
+        }
+        LogicalType.Kind kind = schema.column(schema.primaryKey().get(0)).orElseThrow().type().kind();
+        return kind == LogicalType.Kind.INT32 || kind == LogicalType.Kind.INT64;
+    }
+
+    /** The bucket of {@code row} of {@code packet} among {@code buckets} (step 4). */
+    public static int bucket(FramePacket packet, int row, int buckets) {
+        Schema schema = packet.schema();
+        if (bucketsByKeyValue(schema)) {
+            requireBuckets(buckets);
+            return (int) Math.floorMod(((Number) packet.value(row, schema.keyIndexes()[0])).longValue(), (long) buckets);
+        }
+        return bucket(md5l(keyText(packet, row)), buckets);
+    }
+
+    /** The bucket of a key digest among {@code buckets}, for keys that are not one integer column (step 4). */
     public static int bucket(long keyDigest, int buckets) {
+        requireBuckets(buckets);
+        return (int) Long.remainderUnsigned(keyDigest, buckets);
+    }
+
+    private static void requireBuckets(int buckets) {
         if (buckets < 1) {
             throw new IllegalArgumentException("buckets must be at least 1, got " + buckets);
         }
-        return (int) Long.remainderUnsigned(keyDigest, buckets);
     }
 
     /** {@code md5l(s)}: bytes 8..15 of the MD5 of {@code s}'s UTF-8, read as a big-endian unsigned 64-bit integer. */

@@ -359,10 +359,13 @@ public abstract class ReaderContractTest extends WriterContractTest {
                 digested++;
                 Map<Integer, long[]> expected = new TreeMap<>();
                 List<RowDigest.Row> expectedRows = new ArrayList<>();
+                Set<Integer> two = Set.of(1, 4);
                 for (int r = 0; r < p.rowCount(); r++) {
-                    RowDigest.Row row = RowDigest.row(p, r);
-                    expectedRows.add(row);
-                    long[] b = expected.computeIfAbsent(RowDigest.bucket(row.keyDigest(), 7), k -> new long[2]);
+                    int bucket = RowDigest.bucket(p, r, 7);
+                    if (two.contains(bucket)) {
+                        expectedRows.add(RowDigest.row(p, r));
+                    }
+                    long[] b = expected.computeIfAbsent(bucket, k -> new long[2]);
                     b[0]++;
                     b[1] += RowDigest.rowDigest(p, r);
                 }
@@ -372,11 +375,10 @@ public abstract class ReaderContractTest extends WriterContractTest {
                 actual.sort(Comparator.comparingInt(RowDigest.Bucket::bucket));
                 assertThat(actual).as("bucket digests of " + p.table()).isEqualTo(expectedBuckets);
                 expectedRows.sort(RowDigest.ORDER);
-                Set<Integer> two = Set.of(1, 4);
+                assertThat(expectedRows).as("rows of buckets 1 and 4").isNotEmpty().hasSizeLessThan(p.rowCount());
                 List<RowDigest.Row> rows = new ArrayList<>();
                 reader.rowDigests(p.table(), RowFilter.all(), 7, two, rows::add);
-                assertThat(rows).as("row digests of buckets 1 and 4 of " + p.table())
-                        .isEqualTo(expectedRows.stream().filter(r -> two.contains(RowDigest.bucket(r.keyDigest(), 7))).toList());
+                assertThat(rows).as("row digests of buckets 1 and 4 of " + p.table()).isEqualTo(expectedRows);
             }
             assertThat(digested).as("tables whose rows the reader digested, of " + packets.size()).isPositive();
             return null;

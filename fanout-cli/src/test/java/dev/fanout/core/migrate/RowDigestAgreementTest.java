@@ -118,7 +118,7 @@ class RowDigestAgreementTest {
     private static List<RowDigest.Bucket> reference(FramePacket packet, int buckets) {
         Map<Integer, long[]> sums = new TreeMap<>();
         for (int r = 0; r < packet.rowCount(); r++) {
-            long[] s = sums.computeIfAbsent(RowDigest.bucket(RowDigest.row(packet, r).keyDigest(), buckets), k -> new long[2]);
+            long[] s = sums.computeIfAbsent(RowDigest.bucket(packet, r, buckets), k -> new long[2]);
             s[0]++;
             s[1] += RowDigest.rowDigest(packet, r);
         }
@@ -171,6 +171,10 @@ class RowDigestAgreementTest {
         assertThat(RowDigest.contentText(p, 1)).isEqualTo("1:A2:d21:b20:f46026788191726469122:id2:i81:z5:x00ff");
         assertThat(RowDigest.md5l("abc")).isEqualTo(Long.parseUnsignedLong("15462616177412505458"));
         assertThat(RowDigest.rowDigest(p, 0)).isEqualTo(RowDigest.md5l("5:" + RowDigest.contentText(p, 0)));
+        assertThat(RowDigest.bucketsByKeyValue(p.schema())).isTrue();
+        assertThat(RowDigest.bucket(p, 0, 5)).isEqualTo(2);
+        FramePacket negative = FramePacket.builder("t", p.schema()).addRow(-3L, null, null, null, null).build();
+        assertThat(RowDigest.bucket(negative, 0, 5)).isEqualTo(2);
     }
 
     /** The InEngineVerificationTest's kinds of rows, the target on ClickHouse with a widened qty, a wider decimal and a column of its own. */

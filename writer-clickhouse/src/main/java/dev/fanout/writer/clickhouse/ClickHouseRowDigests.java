@@ -43,15 +43,24 @@ final class ClickHouseRowDigests {
 
     /** One row per bucket: bucket, rows, digest sum modulo {@code 2^64}. */
     static String bucketsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets) {
-        return "SELECT toInt32(kd % " + buckets + ") AS bucket, count(), sum(rd) FROM (SELECT " + md5l("kt") + " AS kd, "
+        String keyed = RowDigest.bucketsByKeyValue(schema) ? "" : md5l("kt") + " AS kd, ";
+        return "SELECT " + bucket(schema, buckets) + " AS bucket, count(), sum(rd) FROM (SELECT " + keyed + "k, "
                 + md5l("concat(toString(v), ':', ct)") + " AS rd FROM (" + textsSql(from, schema, types, where) + ")) GROUP BY bucket";
     }
 
     /** Key text, key digest, version and content digest of the rows of {@code ofBuckets}, in {@link RowDigest#ORDER}. */
     static String rowsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets, Set<Integer> ofBuckets) {
         String in = ofBuckets.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
-        return "SELECT kt, kd, v, " + md5l("ct") + " FROM (SELECT kt, " + md5l("kt") + " AS kd, v, ct FROM ("
-                + textsSql(from, schema, types, where) + ")) WHERE kd % " + buckets + " IN (" + in + ") ORDER BY kd, kt";
+        return "SELECT kt, kd, v, " + md5l("ct") + " FROM (SELECT kt, " + md5l("kt") + " AS kd, v, ct, k FROM ("
+                + textsSql(from, schema, types, where) + ")) WHERE " + bucket(schema, buckets) + " IN (" + in + ") ORDER BY kd, kt";
+    }
+
+    /** A row's bucket: its integer key {@code k}'s value, else its key digest {@code kd}, modulo {@code buckets}. */
+    private static String bucket(Schema schema, int buckets) {
+        if (RowDigest.bucketsByKeyValue(schema)) {
+            return "toInt32(((k % " + buckets + ") + " + buckets + ") % " + buckets + ")";
+        }
+        return "toInt32(kd % " + buckets + ")";
     }
 
     private static String md5l(String text) {
@@ -78,8 +87,9 @@ final class ClickHouseRowDigests {
         for (String name : RowDigest.contentOrder(schema)) {
             content.add(entry(schema, types, name));
         }
-        return "SELECT " + concat(key) + " AS kt, " + concat(content) + " AS ct, v FROM (SELECT " + String.join(", ", selected) + ", "
-                + quote(VERSION_COLUMN) + " AS v FROM " + from + where + ")";
+        String k = RowDigest.bucketsByKeyValue(schema) ? "toInt64(" + quote(schema.primaryKey().get(0)) + ")" : "0";
+        return "SELECT " + concat(key) + " AS kt, " + concat(content) + " AS ct, v, k FROM (SELECT " + String.join(", ", selected) + ", "
+                + quote(VERSION_COLUMN) + " AS v, " + k + " AS k FROM " + from + where + ")";
     }
 
     private static String concat(List<String> parts) {

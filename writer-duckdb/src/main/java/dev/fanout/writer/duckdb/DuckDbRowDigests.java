@@ -30,7 +30,7 @@ final class DuckDbRowDigests {
 
     /** One row per bucket: bucket, rows, digest sum modulo {@code 2^64} as unsigned decimal text. */
     static String bucketsSql(String from, Schema schema, String where, int buckets) {
-        return "SELECT CAST(" + md5l(keyText(schema)) + " % " + buckets + " AS INTEGER) AS bucket, count(*), CAST(CAST(sum("
+        return "SELECT " + bucket(schema, md5l(keyText(schema)), buckets) + " AS bucket, count(*), CAST(CAST(sum("
                 + md5l("concat(v, ':'" + entries(schema, RowDigest.contentOrder(schema)) + ")") + ") % " + TWO_TO_64
                 + " AS UBIGINT) AS VARCHAR) FROM (" + taggedSql(from, schema, where) + ") GROUP BY bucket";
     }
@@ -40,7 +40,15 @@ final class DuckDbRowDigests {
         String in = ofBuckets.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
         return "SELECT kt, CAST(kd AS VARCHAR), v, CAST(" + md5l("concat(''" + entries(schema, RowDigest.contentOrder(schema)) + ")")
                 + " AS VARCHAR) FROM (SELECT *, " + md5l("kt") + " AS kd FROM (SELECT *, " + keyText(schema) + " AS kt FROM ("
-                + taggedSql(from, schema, where) + "))) WHERE kd % " + buckets + " IN (" + in + ") ORDER BY kd, kt";
+                + taggedSql(from, schema, where) + "))) WHERE " + bucket(schema, "kd", buckets) + " IN (" + in + ") ORDER BY kd, kt";
+    }
+
+    /** A row's bucket: its integer key's value, else its key digest {@code keyDigest}, modulo {@code buckets}. */
+    private static String bucket(Schema schema, String keyDigest, int buckets) {
+        if (RowDigest.bucketsByKeyValue(schema)) {
+            return "CAST(((k % " + buckets + ") + " + buckets + ") % " + buckets + " AS INTEGER)";
+        }
+        return "CAST(" + keyDigest + " % " + buckets + " AS INTEGER)";
     }
 
     private static String md5l(String text) {
@@ -51,13 +59,14 @@ final class DuckDbRowDigests {
         return "concat(''" + entries(schema, schema.primaryKey()) + ")";
     }
 
-    /** Each column's tagged text {@code w<i>} and the version {@code v}. */
+    /** Each column's tagged text {@code w<i>}, the version {@code v} and, for an integer key, the key {@code k}. */
     private static String taggedSql(String from, Schema schema, String where) {
         List<String> tagged = new ArrayList<>();
         for (int c = 0; c < schema.width(); c++) {
             tagged.add(taggedText(schema.column(c)) + " AS w" + c);
         }
-        return "SELECT " + String.join(", ", tagged) + ", " + quote(VERSION_COLUMN) + " AS v FROM " + from + where;
+        String key = RowDigest.bucketsByKeyValue(schema) ? ", " + quote(schema.primaryKey().get(0)) + " AS k" : "";
+        return "SELECT " + String.join(", ", tagged) + ", " + quote(VERSION_COLUMN) + " AS v" + key + " FROM " + from + where;
     }
 
     /** The entries of {@code names} as {@code concat} arguments, each preceded by a comma; none for a null. */
