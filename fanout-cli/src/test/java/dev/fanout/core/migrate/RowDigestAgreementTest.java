@@ -13,12 +13,14 @@ import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import dev.fanout.core.Fanout;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
 import dev.fanout.writer.duckdb.DuckDbWriterProvider;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -256,6 +258,48 @@ class RowDigestAgreementTest {
             assertThat(counts(v)).isEqualTo(List.of(60L, 60L, 60L, 0L, 0L, 0L, 0L));
             assertThat(v.sourceChecksum()).isEqualTo(v.targetChecksum());
         }
+    }
+
+    @Test
+    void aMigrateFromDuckDbToClickHouseVerifiesByDigestsAndAgainWithoutReadingARow(ClickHouseServer server) throws Exception {
+        Schema items = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("name", LogicalType.STRING),
+                Column.of("price", LogicalType.FLOAT64), Column.of("at", LogicalType.TIMESTAMP)), List.of("id"));
+        FramePacket.Builder history = FramePacket.builder("items", items).version(3);
+        for (long id = -500; id < 2_500; id++) {
+            history.addRow(id, id % 11 == 0 ? null : "item \t" + id, id * 0.25, Instant.ofEpochSecond(id * 7_919, id % 1000 * 1000));
+        }
+        try (BaseWriter duck = duckDb("items")) {
+            duck.write(WriteBatch.of(history.build()));
+        }
+        WriterRegistry registry = WriterRegistry.fromContextClassLoader();
+        Path from = Files.writeString(dir.resolve("from.yaml"), topology("duckdb:items.duckdb"));
+        Path to = Files.writeString(dir.resolve("to.yaml"), topology(server.uri("digest_migrate")));
+        for (int run = 1; run <= 2; run++) {
+            try (Migration migration = Migration.between(Fanout.check(from, registry), Fanout.check(to, registry), registry, 700);
+                 CheckpointStore checkpoints = CheckpointStore.open(dir.resolve("state"))) {
+                List<MoveResult> results = migration.run(migration.moves(List.of("items")), checkpoints, false, Migration.Progress.SILENT);
+                assertThat(results).hasSize(1);
+                MoveResult r = results.get(0);
+                assertThat(r.passed()).as("run %d: %s", run, r).isTrue();
+                assertThat(r.copiedNow()).isEqualTo(run == 1 ? 3_000 : 0);
+                Verification v = r.verification().orElseThrow();
+                assertThat(v.byDigests()).isTrue();
+                assertThat(v.rowsRead()).isZero();
+                assertThat(v.equal()).isEqualTo(3_000);
+                assertThat(v.sourceChecksum()).isEqualTo(v.targetChecksum());
+            }
+        }
+    }
+
+    private static String topology(String uri) {
+        return """
+                version: 1
+                destinations:
+                  db: { uri: "%s" }
+                default: db
+                tables:
+                  items: { primary_key: [id] }
+                """.formatted(uri);
     }
 
     @Test
