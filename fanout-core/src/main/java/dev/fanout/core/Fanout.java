@@ -79,7 +79,7 @@ import java.util.function.Function;
  *
  * <p><b>Sharded destinations.</b> A destination whose plugin lists its shards
  * ({@link WriterProvider#shardLayout}, e.g. a ClickHouse cluster) is written through one lane per
- * shard, named {@code <destination>.<shard>} in the summary, the metrics and the dead-letter
+ * shard, named {@code <destination>@<shard>} in the summary, the metrics and the dead-letter
  * records: every row goes to its shard's lane, so a shard that is down is retried and parked on its
  * own while the other shards commit. A replay routes parked rows again, to the same shards. When the
  * layout cannot be learned at start, the destination runs as one lane whose writer places the rows.
@@ -358,7 +358,7 @@ public final class Fanout implements AutoCloseable {
                 if (layout.isPresent()) {
                     List<String> laneNames = new ArrayList<>();
                     for (ShardLayout.Shard shard : layout.get().shards()) {
-                        String lane = name + "." + shard.name();
+                        String lane = name + "@" + shard.name();
                         if (checked.destinations().containsKey(lane)) {
                             failures.put(name, "its shard " + shard.name() + " would be written as " + lane
                                     + ", which is also a destination of the topology; rename that destination");

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,6 +46,10 @@ class FanoutShardsTest {
     }
 
     private Fanout.Builder builder(String clusterOptions, List<DeadLetter> parked) throws Exception {
+        return builder(clusterOptions, parked, "");
+    }
+
+    private Fanout.Builder builder(String clusterOptions, List<DeadLetter> parked, String more) throws Exception {
         Path file = dir.resolve("topology.yaml");
         Files.writeString(file, """
                 version: 1
@@ -52,7 +61,7 @@ class FanoutShardsTest {
                 default: warehouse
                 retry: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }
                 circuit: { failure_threshold: 100, open_for: 10s }
-                """.formatted(clusterOptions));
+                """.formatted(clusterOptions) + more);
         Fanout.Builder b = Fanout.builder().topology(file).registry(WriterRegistry.of(List.of(new ShardedProvider(), new MemProvider())));
         return parked == null ? b : b.deadLetters(parked::add);
     }
@@ -72,14 +81,27 @@ class FanoutShardsTest {
             assertThat(fanout.submit(ids("p2", 3, 6, 9)).get().status()).isEqualTo(PacketOutcome.Status.COMMITTED);
             fanout.flush();
             assertThat(fanout.summary()).extracting(LaneSummary::destination)
-                    .containsExactly("warehouse.s0", "warehouse.s1", "warehouse.s2", "side");
+                    .containsExactly("warehouse@s0", "warehouse@s1", "warehouse@s2", "side");
             assertThat(fanout.summary()).extracting(LaneSummary::rows).containsExactly(7L, 3L, 3L, 0L);
-            assertThat(fanout.metrics().meter("fanout.destination.warehouse.s0.rows").getCount()).isEqualTo(7);
+            assertThat(fanout.metrics().meter("fanout.destination.warehouse@s0.rows").getCount()).isEqualTo(7);
         }
         assertThat(ShardedProvider.stored.get("shards:c1#0")).containsExactly(0L, 3L, 6L, 9L, 3L, 6L, 9L);
         assertThat(ShardedProvider.stored.get("shards:c1#1")).containsExactly(1L, 4L, 7L);
         assertThat(ShardedProvider.stored.get("shards:c1#2")).containsExactly(2L, 5L, 8L);
         assertThat(ShardedProvider.stored).doesNotContainKey("shards:c1");
+    }
+
+    @Test
+    void eachShardIsOnePrometheusLabel() throws Exception {
+        try (Fanout fanout = builder("count: \"2\"", null, "metrics: { prometheus: \"127.0.0.1:0\" }\n").build()) {
+            assertThat(fanout.submit(ids("p1", 0, 1, 2)).get().status()).isEqualTo(PacketOutcome.Status.COMMITTED);
+            InetSocketAddress address = fanout.prometheusAddress().orElseThrow();
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://" + address.getHostString() + ":"
+                    + address.getPort() + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+
+            assertThat(body.lines()).contains("fanout_destination_rows_total{destination=\"warehouse@s0\",} 2.0",
+                    "fanout_destination_rows_total{destination=\"warehouse@s1\",} 1.0");
+        }
     }
 
     @Test
@@ -95,10 +117,10 @@ class FanoutShardsTest {
         assertThat(ShardedProvider.stored.get("shards:c1#0")).containsExactly(0L, 2L, 4L, 10L, 12L);
         assertThat(ShardedProvider.stored).doesNotContainKey("shards:c1#1");
         assertThat(parked).singleElement().satisfies(l -> {
-            assertThat(l.destination()).isEqualTo("warehouse.s1");
+            assertThat(l.destination()).isEqualTo("warehouse@s1");
             assertThat(l.packet().rowCount()).isEqualTo(2);
             assertThat(List.of(l.packet().value(0, 0), l.packet().value(1, 0))).containsExactly(1L, 3L);
-            assertThat(l.message()).contains("shard 1 of warehouse.s1: every replica refuses connections");
+            assertThat(l.message()).contains("shard 1 of warehouse@s1: every replica refuses connections");
         });
     }
 
@@ -133,12 +155,12 @@ class FanoutShardsTest {
                 version: 1
                 destinations:
                   warehouse: { uri: "shards:c1" }
-                  warehouse.s1: { uri: "mem:other" }
+                  warehouse@s1: { uri: "mem:other" }
                 default: warehouse
                 """);
         assertThatThrownBy(() -> Fanout.builder().topology(file)
                 .registry(WriterRegistry.of(List.of(new ShardedProvider(), new MemProvider()))).build())
                 .isInstanceOf(DispatcherStartException.class)
-                .hasMessageContaining("its shard s1 would be written as warehouse.s1, which is also a destination of the topology");
+                .hasMessageContaining("its shard s1 would be written as warehouse@s1, which is also a destination of the topology");
     }
 }

@@ -12,7 +12,7 @@ import java.util.Objects;
 /**
  * Sends the rows that another router gives a sharded destination to the lanes of its shards: each
  * part for such a destination is split row by row by the destination's {@link ShardLayout.Sharding}
- * into one part per shard that receives rows, for the lane {@code <destination>.<shard>}; parts for
+ * into one part per shard that receives rows, for the lane {@code <destination>@<shard>}; parts for
  * other destinations pass unchanged. A part keeps its packet's id, version and row order; when every
  * row goes to one shard that part is the packet itself. A part without rows goes to the first shard,
  * so it is acknowledged like any other. Immutable and thread-safe when the shardings are.

@@ -50,7 +50,7 @@ public class ShardedProvider implements WriterProvider {
         for (int i = 0; i < count; i++) {
             Map<String, String> options = new java.util.HashMap<>(destination.options());
             options.put("shard", Integer.toString(i));
-            shards.add(new ShardLayout.Shard("s" + i, new Destination(destination.name() + ".s" + i,
+            shards.add(new ShardLayout.Shard("s" + i, new Destination(destination.name() + "@s" + i,
                     destination.uri() + "#" + i, options, destination.baseDirectory(), Set.of())));
         }
         return Optional.of(new ShardLayout(shards, packet -> shardsOf(packet, count)));
