@@ -123,6 +123,39 @@ class ClickHouseClusterTest {
     }
 
     @Test
+    void addColumnOnClusterWorksOnTheReplicatedTablesButNotOnTheDistributedOneWhichEachServerAltersItself(ClickHouseCluster cluster)
+            throws IOException {
+        String db = "harness_alter";
+        createLocalTable(cluster, db);
+        createDistributedTable(cluster, db);
+
+        cluster.server(1).query("ALTER TABLE " + db + ".t_local" + ON_CLUSTER + " ADD COLUMN w Nullable(String)");
+        IOException distributed = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t" + ON_CLUSTER + " ADD COLUMN w Nullable(String)"));
+        IOException ifNotExists = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t_local ADD COLUMN IF NOT EXISTS w Nullable(String)"));
+        IOException again = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t_local" + ON_CLUSTER + " ADD COLUMN w Nullable(String)"));
+        for (ClickHouseServer s : cluster.servers()) {
+            s.query("ALTER TABLE " + db + ".t ADD COLUMN w Nullable(String)");
+        }
+        cluster.server(2).query("INSERT INTO " + db + ".t (id, v, w, _fanout_version) VALUES (1, 'a', 'w1', 1)", Map.of("insert_distributed_sync", "1"));
+        syncReplicas(cluster, db + ".t_local");
+
+        for (ClickHouseServer s : cluster.servers()) {
+            assertThat(s.scalar("SELECT type FROM system.columns WHERE database = '" + db + "' AND table = 't_local' AND name = 'w'"))
+                    .isEqualTo("Nullable(String)");
+            assertThat(s.rows("SELECT id, w FROM " + db + ".t FINAL")).extracting(r -> r[0] + "|" + r[1]).containsExactly("1|w1");
+        }
+        assertThat(distributed).isNotNull();
+        assertThat(distributed.getMessage()).contains("Code: 371").contains("isn't replicated, but shard #1 is replicated");
+        assertThat(ifNotExists).isNotNull();
+        assertThat(ifNotExists.getMessage()).as("18.16 has no ADD COLUMN IF NOT EXISTS").contains("Syntax error");
+        assertThat(again).isNotNull();
+        assertThat(again.getMessage()).contains("Code: 44").contains("column with this name already exists");
+    }
+
+    @Test
     void aKilledReplicaCatchesUpOnRowsAndOnDdlQueuedWhileItWasDown(ClickHouseCluster cluster) throws Exception {
         String db = "harness_catch_up";
         createLocalTable(cluster, db);

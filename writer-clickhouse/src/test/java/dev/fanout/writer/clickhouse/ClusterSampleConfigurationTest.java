@@ -1,6 +1,7 @@
 package dev.fanout.writer.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,9 +11,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sample cluster configuration users start from, examples/clickhouse-cluster/config.d/cluster.xml,
+ * Without a cluster: the sample cluster configuration users start from, examples/clickhouse-cluster/config.d/cluster.xml,
  * is the template the tests' cluster and scripts/clickhouse run with, filled for host ch1 of four
- * hosts: what the harness proves of the template holds for the sample.
+ * hosts: what the harness proves of the template holds for the sample. And a machine without
+ * ZooKeeper fails the cluster tests saying what to install, rather than skipping them.
  */
 class ClusterSampleConfigurationTest {
 
@@ -30,5 +32,12 @@ class ClusterSampleConfigurationTest {
 
         assertThat(Files.readString(SAMPLE)).as("%s: regenerate it from scripts/clickhouse-config/cluster.xml with these values", SAMPLE)
                 .isEqualTo(ClickHouseServer.fill("cluster.xml", values));
+    }
+
+    @Test
+    void withoutZooKeeperTheClusterRefusesToStartNamingThePackage() {
+        assertThatThrownBy(() -> ClickHouseCluster.zookeeperJar("/nonexistent/zookeeper.jar")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("ZooKeeper was not found").hasMessageContaining("apt-get install zookeeper")
+                .hasMessageContaining("scripts/install-clickhouse");
     }
 }
