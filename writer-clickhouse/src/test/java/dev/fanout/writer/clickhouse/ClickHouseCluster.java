@@ -73,6 +73,23 @@ public final class ClickHouseCluster implements AutoCloseable {
      */
     public static ClickHouseCluster start() throws IOException {
         Path jar = zookeeperJar(System.getenv("FANOUT_ZOOKEEPER_JAR"));
+        IOException last = null;
+        // Another process may take a port between its choice and the launch: up to three attempts, each on new ports.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return startOnce(jar);
+            } catch (IOException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** One attempt: everything it started is stopped and deleted again when it fails. */
+    private static ClickHouseCluster startOnce(Path jar) throws IOException {
         Path home = Files.createTempDirectory("fanout-clickhouse-cluster-");
         Process zk = null;
         List<ClickHouseServer> servers = new ArrayList<>();
