@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,61 @@ class ClickHouseClusterTest {
             assertThat(ids(cluster.server(n), db + ".t_local")).as("the local table of server %d (shard %d)", n, ClickHouseCluster.shardOf(n))
                     .containsExactlyElementsOf(expected.get(ClickHouseCluster.shardOf(n) - 1));
             assertThat(cluster.server(n).scalar("SELECT count() FROM " + db + ".t")).isEqualTo("300");
+        }
+    }
+
+    @Test
+    void aCompoundKeyPlacedByTheCombinedHashAndWeightedShardsFollowShardingHash(ClickHouseCluster cluster) throws Exception {
+        String db = "harness_weights";
+        cluster.server(1).query("DROP DATABASE IF EXISTS " + db + ON_CLUSTER);
+        cluster.server(1).query("CREATE DATABASE " + db + ON_CLUSTER);
+        cluster.server(1).query("CREATE TABLE " + db + ".k_local" + ON_CLUSTER + " (s String, x Int64, _fanout_version UInt64) "
+                + "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + db + "/k_local', '{replica}', _fanout_version) ORDER BY (s, x)");
+        cluster.server(1).query("CREATE TABLE " + db + ".k" + ON_CLUSTER + " AS " + db + ".k_local ENGINE = Distributed(" + ClickHouseCluster.NAME
+                + ", " + db + ", k_local, intHash64(bitXor(sipHash64(s), intHash64(intHash64(toUInt64(x))))))");
+        // A second cluster over the same servers, shard 2 weighing 2, added to every server's configuration while it runs.
+        String weighted = "<yandex><remote_servers><fanout_weighted>"
+                + "<shard><weight>1</weight><internal_replication>true</internal_replication>" + replicas(cluster, 1, 2) + "</shard>"
+                + "<shard><weight>2</weight><internal_replication>true</internal_replication>" + replicas(cluster, 3, 4) + "</shard>"
+                + "</fanout_weighted></remote_servers></yandex>\n";
+        for (ClickHouseServer s : cluster.servers()) {
+            Files.writeString(s.home().resolve("config.d/weighted.xml"), weighted);
+        }
+        try {
+            for (ClickHouseServer s : cluster.servers()) {
+                await("server reloads its configuration with the cluster fanout_weighted",
+                        () -> s.scalar("SELECT count() FROM system.clusters WHERE cluster = 'fanout_weighted' AND shard_weight = 2").equals("2"));
+            }
+            cluster.server(1).query("CREATE TABLE " + db + ".w AS " + db + ".k_local ENGINE = Distributed(fanout_weighted, " + db + ", k_local, x)");
+            StringBuilder compound = new StringBuilder();
+            StringBuilder byWeight = new StringBuilder();
+            List<Set<String>> expected = List.of(new TreeSet<>(), new TreeSet<>());
+            String[] strings = {"", "a", "Zürich", "東京", "long".repeat(30)};
+            for (int i = 0; i < 200; i++) {
+                String str = strings[i % strings.length] + i;
+                long x = i * 7_777_777_777L - 500_000_000_000L;
+                compound.append(compound.isEmpty() ? "" : ",").append("('").append(str).append("', ").append(x).append(", 1)");
+                expected.get(ShardingHash.shard(ShardingHash.combine(ShardingHash.sipHash64(str), ShardingHash.intHash64(x)), 1, 1)).add(str + "|" + x);
+                long w = i - 100;
+                byWeight.append(byWeight.isEmpty() ? "" : ",").append("('w', ").append(w).append(", 1)");
+                expected.get(ShardingHash.shard(w, 1, 2)).add("w|" + w);
+            }
+            cluster.server(1).query("INSERT INTO " + db + ".k VALUES " + compound, Map.of("insert_distributed_sync", "1"));
+            cluster.server(1).query("INSERT INTO " + db + ".w VALUES " + byWeight, Map.of("insert_distributed_sync", "1"));
+            syncReplicas(cluster, db + ".k_local");
+
+            for (int shard = 1; shard <= 2; shard++) {
+                Set<String> stored = new TreeSet<>();
+                for (String[] r : cluster.replica(shard, 2).rows("SELECT s, x FROM " + db + ".k_local")) {
+                    stored.add(r[0] + "|" + r[1]);
+                }
+                assertThat(stored).as("shard %d: the compound key by combine(sipHash64(s), intHash64(x)), and x by weights 1, 2", shard)
+                        .isEqualTo(expected.get(shard - 1));
+            }
+        } finally {
+            for (ClickHouseServer s : cluster.servers()) {
+                Files.deleteIfExists(s.home().resolve("config.d/weighted.xml"));
+            }
         }
     }
 
@@ -191,6 +247,14 @@ class ClickHouseClusterTest {
                 () -> restarted.scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'").equals("1"));
         restarted.query("SYSTEM SYNC REPLICA " + db + ".t_local");
         assertThat(ids(restarted, db + ".t_local")).containsExactly(7L);
+    }
+
+    private static String replicas(ClickHouseCluster cluster, int... servers) {
+        StringBuilder b = new StringBuilder();
+        for (int n : servers) {
+            b.append("<replica><host>").append(cluster.host()).append("</host><port>").append(cluster.server(n).tcpPort()).append("</port></replica>");
+        }
+        return b.toString();
     }
 
     private static void createLocalTable(ClickHouseCluster cluster, String db) throws IOException {
