@@ -52,8 +52,36 @@ import java.util.Optional;
  * leaving one version per key); a filter on key columns needs no merge, as every version of a key
  * matches alike. The call returns once the server reports the mutation done ({@code system.mutations},
  * polled), so a count afterwards sees it; {@link RowFilter#all()} truncates the table instead.
+ *
+ * <p><b>On a cluster</b> ({@link Cluster}) the tables are the {@code Distributed} ones whose
+ * {@code <table>_local} fanout created; a table's schema comes from its local part, and rows are read
+ * from the {@code Distributed} table with {@code FINAL}, which every shard applies to its own part:
+ * correct, because every key lives on one shard. A delete runs on each shard's local table through
+ * one of its replicas (replication carries it to the others) and waits until every replica that
+ * answers reports it done.
  */
 final class ClickHouseReader implements TableReader {
+
+    /** Where a reader gets the client it reads over: its writer's, connecting first when needed. */
+    @FunctionalInterface
+    interface Connection {
+        ClickHouseHttp httpForReading() throws WriteException;
+    }
+
+    /** What a reader of a cluster needs beyond a connection: how to run one step on every shard. */
+    interface Cluster {
+        /**
+         * Runs {@code step} on one replica of every shard (failing over between its replicas), with
+         * the clients of the shard's replicas that answer for waiting on replication.
+         */
+        void onEveryShard(String action, String table, ShardStep step) throws WriteException;
+    }
+
+    /** One step of a delete on one shard. */
+    @FunctionalInterface
+    interface ShardStep {
+        void run(ClickHouseHttp replica, List<ClickHouseHttp> answering) throws WriteException;
+    }
 
     /** The rows one page query fetches unless {@link #pageRows(int)} says otherwise, whatever the packet size. */
     static final int PAGE_ROWS = 1_000_000;
@@ -65,22 +93,31 @@ final class ClickHouseReader implements TableReader {
     private static final Duration FIRST_POLL = Duration.ofMillis(20);
     private static final Duration LONGEST_POLL = Duration.ofSeconds(1);
 
-    private final ClickHouseWriter writer;
+    private final Connection writer;
     private final ClickHouseDestination destination;
+    /** The cluster whose Distributed tables this reader reads, or null for one server. */
+    private final Cluster cluster;
     private int pageRows = PAGE_ROWS;
 
-    ClickHouseReader(ClickHouseWriter writer, ClickHouseDestination destination) {
+    ClickHouseReader(Connection writer, ClickHouseDestination destination) {
+        this(writer, destination, null);
+    }
+
+    ClickHouseReader(Connection writer, ClickHouseDestination destination, Cluster cluster) {
         this.writer = Objects.requireNonNull(writer, "writer is null");
         this.destination = Objects.requireNonNull(destination, "destination is null");
+        this.cluster = cluster;
     }
 
     @Override
     public List<String> tables() throws WriteException {
         ClickHouseHttp http = writer.httpForReading();
         String database = literal(destination.database());
-        String sql = "SELECT name FROM system.tables WHERE database = " + database + " AND endsWith(engine, 'ReplacingMergeTree')"
-                + " AND name IN (SELECT table FROM system.columns WHERE database = " + database + " AND name = " + literal(VERSION_COLUMN) + ")"
-                + (destination.table() == null ? "" : " AND name = " + literal(destination.table()));
+        String fanoutTables = "SELECT name FROM system.tables WHERE database = " + database + " AND endsWith(engine, 'ReplacingMergeTree')"
+                + " AND name IN (SELECT table FROM system.columns WHERE database = " + database + " AND name = " + literal(VERSION_COLUMN) + ")";
+        String sql = cluster == null ? fanoutTables + (destination.table() == null ? "" : " AND name = " + literal(destination.table()))
+                : "SELECT name FROM system.tables WHERE database = " + database + " AND engine = 'Distributed' AND concat(name, "
+                + literal(ReplacingMergeTreeDdl.LOCAL_SUFFIX) + ") IN (" + fanoutTables + ")";
         List<String> tables = new ArrayList<>();
         try {
             for (String[] row : http.rows(sql)) {
@@ -129,26 +166,42 @@ final class ClickHouseReader implements TableReader {
         if (matching == 0) {
             return 0;
         }
+        if (cluster == null) {
+            deleteIn(t.http, List.of(t.http), t, t.name, where, rows);
+        } else {
+            cluster.onEveryShard("deleting rows", t.name, (replica, answering) -> deleteIn(replica, answering, t,
+                    ReplacingMergeTreeDdl.localTable(t.name), where, rows));
+        }
+        return matching;
+    }
+
+    /**
+     * Deletes the rows of {@code t} that {@code where} selects from {@code stored} through
+     * {@code http}, and waits until every client of {@code waitOn} reports the table's mutations done.
+     */
+    private void deleteIn(ClickHouseHttp http, List<ClickHouseHttp> waitOn, Readable t, String stored, String where, RowFilter rows)
+            throws WriteException {
         String step = "deleting rows";
-        String qualified = qualified(destination.database(), t.name);
+        String qualified = qualified(destination.database(), stored);
         try {
             if (rows.isAll()) {
                 step = "truncating the table";
-                t.http.execute("TRUNCATE TABLE " + qualified);
-                return matching;
+                http.execute("TRUNCATE TABLE " + qualified);
+                return;
             }
             if (rows.columns().stream().anyMatch(b -> !t.schema.isKey(b.column()))) {
                 step = "merging the table's versions before the delete";
-                t.http.execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
+                http.execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
             }
             step = "deleting rows";
-            t.http.execute("ALTER TABLE " + qualified + " DELETE" + where);
+            http.execute("ALTER TABLE " + qualified + " DELETE" + where);
             step = "waiting for the delete to complete";
-            awaitMutations(t);
+            for (ClickHouseHttp replica : waitOn) {
+                awaitMutations(replica, t, stored);
+            }
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, t.name, step, e);
         }
-        return matching;
     }
 
     /**
@@ -156,12 +209,12 @@ final class ClickHouseReader implements TableReader {
      * (18.16 cannot wait for a mutation within the statement), at most the destination's socket
      * timeout; then fails retryably, as the delete goes on in the background.
      */
-    private void awaitMutations(Readable t) throws WriteException {
+    private void awaitMutations(ClickHouseHttp http, Readable t, String stored) throws WriteException {
         String pending = "SELECT count() FROM system.mutations WHERE database = " + literal(destination.database()) + " AND table = "
-                + literal(t.name) + " AND is_done = 0";
+                + literal(stored) + " AND is_done = 0";
         long deadline = System.nanoTime() + destination.socketTimeout().toNanos();
         Duration pause = FIRST_POLL;
-        while (!"0".equals(t.http.rows(pending).get(0)[0])) {
+        while (!"0".equals(http.rows(pending).get(0)[0])) {
             if (System.nanoTime() > deadline) {
                 throw WriteException.retryable("destination " + destination.name() + ": table " + t.name + ": the delete is still "
                         + "running on the server after " + destination.socketTimeout().toSeconds() + " s (system.mutations); it goes on "
@@ -273,6 +326,7 @@ final class ClickHouseReader implements TableReader {
                     .toArray(ClickHouseColumnType[]::new));
         }
 
+        /** The table read with FINAL: on a cluster, the Distributed table {@code name}, whose schema {@code stored} (its local part) gives. */
         String from() {
             return qualified(database, name) + " FINAL";
         }
@@ -291,7 +345,10 @@ final class ClickHouseReader implements TableReader {
         }
         StoredTable stored;
         try {
-            stored = StoredTable.load(http, destination.database(), table);
+            if (cluster != null && !isDistributed(http, table)) {
+                return null;
+            }
+            stored = StoredTable.load(http, destination.database(), cluster == null ? table : ReplacingMergeTreeDdl.localTable(table));
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, table, "reading the table's columns", e);
         }
@@ -299,6 +356,11 @@ final class ClickHouseReader implements TableReader {
             return null;
         }
         return new Readable(table, stored.readableSchema(destination.name()), stored, destination.database(), http);
+    }
+
+    private boolean isDistributed(ClickHouseHttp http, String table) {
+        return !http.rows("SELECT 1 FROM system.tables WHERE database = " + literal(destination.database()) + " AND name = "
+                + literal(table) + " AND engine = 'Distributed'").isEmpty();
     }
 
     private static String pageSql(Readable t, String where, List<Object> cursor, int page) {

@@ -174,6 +174,16 @@ final class StoredTable {
         return columns.get(columnName);
     }
 
+    /** The stored columns' names, in table order. */
+    List<String> columnNames() {
+        return List.copyOf(columns.keySet());
+    }
+
+    /** The engine, e.g. {@code ReplicatedReplacingMergeTree}. */
+    String engine() {
+        return engine;
+    }
+
     /** The stored key columns, in table order. */
     List<String> key() {
         return columns.values().stream().filter(StoredColumn::inKey).map(StoredColumn::name).toList();
@@ -188,6 +198,11 @@ final class StoredTable {
     Evolution plan(String destination, Schema schema, ClickHouseServerVersion serverVersion) throws WriteException {
         String prefix = "destination " + destination + ": table " + name;
         String reroute = " — rename or drop that table, or route " + name + " to another destination";
+        if (engine.equals("Distributed")) {
+            throw WriteException.permanent(name, null, prefix + " is a Distributed table, which spreads rows over a cluster's shards "
+                    + "on its own; fanout writes a cluster's shards itself — give the destination the option cluster (the cluster's "
+                    + "name in remote_servers), or route " + name + " to another destination");
+        }
         if (!engine.endsWith("ReplacingMergeTree")) {
             throw WriteException.permanent(name, null, prefix + " has engine " + engine
                     + ", but fanout upserts only into ReplacingMergeTree(" + VERSION_COLUMN + ") tables" + reroute);
