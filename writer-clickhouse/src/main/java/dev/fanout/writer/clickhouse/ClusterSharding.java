@@ -95,7 +95,7 @@ final class ClusterSharding implements ShardLayout.Sharding {
                     Object value = packet.value(row, key[k]);
                     long h = kinds[k] == Kind.INTEGER ? ShardingHash.sipHash64(integer(packet, row, schema.column(key[k]), value))
                             : ShardingHash.sipHash64(bytes(value));
-                    hash = k == 0 ? h : ShardingHash.combine(hash, h);
+                    hash = k == 0 ? h : ShardingHash.sipHash64Combine(hash, h);
                 }
             }
             shards[row] = shardOfHash(hash);
