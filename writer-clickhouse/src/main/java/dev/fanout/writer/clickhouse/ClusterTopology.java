@@ -6,10 +6,15 @@ import dev.fanout.api.WriteException;
 import dev.fanout.writer.clickhouse.ClickHouseDestination.Endpoint;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -19,9 +24,20 @@ import java.util.stream.Collectors;
  * <p>{@code system.clusters} names every replica by the host and <em>native</em> port of
  * {@code remote_servers}, not by its HTTP port, so the writer cannot derive a replica's endpoint
  * from it. Instead every endpoint the destination lists (the URI's server and the option
- * {@code replicas}) says which replica it is: the row of {@code system.clusters} it marks
- * {@code is_local} (its host is one of its own addresses and the port its own native port), which
- * 18.16 computes per server, also for several servers of one host on different ports. Immutable.
+ * {@code replicas}) says which replica it is:
+ * <ul>
+ *   <li>its rows of {@code system.clusters} marked {@code is_local}: on 18.16 that means "the host is
+ *       one of this server's addresses", <em>whatever the port</em>, so on a cluster of one server
+ *       per host it names the replica, and with several servers on one host it names several;</li>
+ *   <li>then its macros ({@code system.macros}): when {@code is_local} leaves several shards, the
+ *       {@code {shard}} macro, when it is the number of one of them, picks the shard (the convention of
+ *       fanout's sample configuration); otherwise the endpoint is refused as ambiguous. Within a
+ *       shard, which replica an endpoint is matters only for naming it: endpoints are given the
+ *       shard's replicas that {@code is_local} allows, in listing order.</li>
+ * </ul>
+ * The endpoints of one shard must share one {@code {shard}} macro and differ in {@code {replica}}
+ * (two endpoints of one server would otherwise count as two replicas), and two shards must differ in
+ * {@code {shard}}: the local tables' ZooKeeper paths are made of them. Immutable.
  *
  * @param cluster the cluster's name
  * @param shards  in {@code shard_num} order
@@ -78,17 +94,21 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
         List<String[]> layout = null;
         Endpoint layoutFrom = null;
         ClickHouseServerVersion version = null;
-        Map<String, Endpoint> endpointOf = new LinkedHashMap<>();
         Map<Endpoint, String> silent = new LinkedHashMap<>();
+        List<Answer> answers = new ArrayList<>();
         String sql = "SELECT shard_num, shard_weight, replica_num, host_name, port, is_local FROM system.clusters WHERE cluster = "
                 + literal(destination.cluster()) + " ORDER BY shard_num, replica_num";
         for (Endpoint e : destination.endpoints()) {
             ClickHouseDestination at = destination.at(e);
             List<String[]> rows;
+            Map<String, String> macros = new HashMap<>();
             ClickHouseServerVersion v;
             try (ClickHouseHttp http = new ClickHouseHttp(at, false)) {
                 v = ClickHouseServerVersion.parse(http.rows("SELECT version()").get(0)[0]);
                 rows = http.rows(sql);
+                for (String[] m : http.rows("SELECT macro, substitution FROM system.macros")) {
+                    macros.put(m[0], m[1]);
+                }
             } catch (RuntimeException ex) {
                 WriteException failure = ClickHouseFailure.of(at, null, "reading the cluster's layout", ex);
                 if (!failure.retryable()) {
@@ -102,21 +122,10 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
                         + " in its remote_servers (system.clusters) — correct the option cluster, or add the cluster to the servers' "
                         + "configuration", null);
             }
-            String[] local = null;
-            for (String[] r : rows) {
-                if ("1".equals(r[5])) {
-                    if (local != null) {
-                        throw WriteException.permanent(prefix + "the server at " + e.hostPort() + " takes itself for two replicas of the "
-                                + "cluster (" + r[3] + ":" + r[4] + " and " + local[3] + ":" + local[4] + " are both its own address and "
-                                + "native port) — give every server of remote_servers its own host or native port", null);
-                    }
-                    local = r;
-                }
-            }
-            if (local == null) {
-                throw WriteException.permanent(prefix + "the server at " + e.hostPort() + " is not one of the cluster's replicas (none "
-                        + "of its remote_servers entries is its own address and native port) — list only the cluster's servers in the "
-                        + "URI and the option replicas", null);
+            if (!macros.containsKey("shard") || !macros.containsKey("replica")) {
+                throw WriteException.permanent(prefix + "the server at " + e.hostPort() + " lacks the macro "
+                        + (macros.containsKey("shard") ? "{replica}" : "{shard}") + " (system.macros), which names its replica in "
+                        + "ZooKeeper — give every server <macros> with <shard> and <replica>, as fanout's sample cluster configuration does", null);
             }
             if (layout == null) {
                 layout = rows;
@@ -126,12 +135,13 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
                         + " list different shards or replicas for the cluster in remote_servers — give every server the same "
                         + "remote_servers", null);
             }
-            String replica = local[0] + "/" + local[2];
-            Endpoint other = endpointOf.put(replica, e);
-            if (other != null) {
-                throw WriteException.permanent(prefix + "the servers at " + other.hostPort() + " and " + e.hostPort() + " both say they "
-                        + "are shard " + local[0] + " replica " + local[2] + " — list each server once", null);
+            List<String[]> local = rows.stream().filter(r -> "1".equals(r[5])).toList();
+            if (local.isEmpty()) {
+                throw WriteException.permanent(prefix + "the server at " + e.hostPort() + " is not one of the cluster's replicas (none "
+                        + "of its remote_servers entries is one of its addresses) — list only the cluster's servers in the URI and the "
+                        + "option replicas", null);
             }
+            answers.add(new Answer(e, local, macros.get("shard"), macros.get("replica")));
             version = version == null || v.compareTo(version) < 0 ? v : version;
         }
         if (layout == null) {
@@ -139,6 +149,7 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
                     + silent.entrySet().stream().map(x -> x.getKey().hostPort() + ": " + x.getValue()).collect(Collectors.joining("; "))
                     + ") — start them, or correct the URI and the option replicas", null);
         }
+        Map<String, Endpoint> endpointOf = identify(prefix, answers);
         Map<Integer, List<Replica>> replicas = new LinkedHashMap<>();
         Map<Integer, Integer> weights = new LinkedHashMap<>();
         for (String[] r : layout) {
@@ -170,6 +181,76 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
                     + "(host:port) of each to the option replicas", null);
         }
         return new ClusterTopology(destination.cluster(), shards, version);
+    }
+
+    /** What one endpoint said: the system.clusters rows of its host, and its macros. */
+    private record Answer(Endpoint endpoint, List<String[]> local, String shardMacro, String replicaMacro) {
+        Set<Integer> shards() {
+            return local.stream().map(r -> Integer.parseInt(r[0])).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    /**
+     * Which replica ({@code shard_num/replica_num}) each answering endpoint is, as the class comment
+     * says.
+     *
+     * @throws WriteException (permanent) when an endpoint is ambiguous or the macros contradict the layout
+     */
+    private static Map<String, Endpoint> identify(String prefix, List<Answer> answers) throws WriteException {
+        Map<Integer, List<Answer>> byShard = new TreeMap<>();
+        for (Answer a : answers) {
+            Set<Integer> candidates = a.shards();
+            int shard;
+            if (candidates.size() == 1) {
+                shard = candidates.iterator().next();
+            } else {
+                Integer byMacro = a.shardMacro().matches("[0-9]{1,9}") ? Integer.parseInt(a.shardMacro()) : null;
+                if (byMacro == null || !candidates.contains(byMacro)) {
+                    throw WriteException.permanent(prefix + "the server at " + a.endpoint().hostPort() + " shares its host with "
+                            + "servers of shards " + candidates + ", which system.clusters cannot tell apart on this server version, "
+                            + "and its {shard} macro '" + a.shardMacro() + "' is not one of those shard numbers — set each server's "
+                            + "{shard} macro to its shard's number (shard_num), as fanout's sample cluster configuration does", null);
+                }
+                shard = byMacro;
+            }
+            byShard.computeIfAbsent(shard, k -> new ArrayList<>()).add(a);
+        }
+        Map<String, Integer> shardOfMacro = new HashMap<>();
+        Map<String, Endpoint> endpointOf = new LinkedHashMap<>();
+        for (Map.Entry<Integer, List<Answer>> s : byShard.entrySet()) {
+            Map<String, Endpoint> replicaMacros = new HashMap<>();
+            Set<String> taken = new HashSet<>();
+            for (Answer a : s.getValue()) {
+                Integer other = shardOfMacro.putIfAbsent(a.shardMacro(), s.getKey());
+                if (other != null && other != s.getKey().intValue()) {
+                    throw WriteException.permanent(prefix + "servers of shards " + other + " and " + s.getKey() + " (" + a.endpoint().hostPort()
+                            + ") have the same {shard} macro '" + a.shardMacro() + "', so their replicated tables would share ZooKeeper "
+                            + "paths — give each shard's servers a {shard} macro of their own", null);
+                }
+                if (s.getValue().stream().anyMatch(b -> !b.shardMacro().equals(a.shardMacro()))) {
+                    throw WriteException.permanent(prefix + "the servers of shard " + s.getKey() + " have different {shard} macros ("
+                            + s.getValue().stream().map(b -> b.endpoint().hostPort() + ": '" + b.shardMacro() + "'")
+                            .collect(Collectors.joining(", ")) + "), so their tables would not replicate each other — give the "
+                            + "servers of one shard the same {shard} macro", null);
+                }
+                Endpoint same = replicaMacros.put(a.replicaMacro(), a.endpoint());
+                if (same != null) {
+                    throw WriteException.permanent(prefix + "the endpoints " + same.hostPort() + " and " + a.endpoint().hostPort()
+                            + " both say they are replica '" + a.replicaMacro() + "' of shard " + s.getKey() + " — list each server once, "
+                            + "and give the replicas of a shard {replica} macros of their own", null);
+                }
+                String[] row = a.local().stream().filter(r -> Integer.parseInt(r[0]) == s.getKey() && !taken.contains(r[2]))
+                        .findFirst().orElse(null);
+                if (row == null) {
+                    throw WriteException.permanent(prefix + "shard " + s.getKey() + " has more endpoints than replicas on their hosts ("
+                            + s.getValue().stream().map(b -> b.endpoint().hostPort()).collect(Collectors.joining(", "))
+                            + ") — list each server of the cluster once", null);
+                }
+                taken.add(row[2]);
+                endpointOf.put(row[0] + "/" + row[2], a.endpoint());
+            }
+        }
+        return endpointOf;
     }
 
     /** Whether two servers list the same shards, weights and replicas (is_local aside). */
