@@ -36,6 +36,9 @@ import java.util.stream.Collectors;
  */
 final class ClickHouseClusterWriter implements BaseWriter {
 
+    /** How long a replica may take to catch up with its shard before a read ({@code SYSTEM SYNC REPLICA}). */
+    static final int SYNC_SECONDS = 15;
+
     private final ClickHouseDestination destination;
     private final ClickHouseReader reader;
     /** The shards written, in shard_num order: the one shard, or (once the topology is known) all. */
@@ -51,7 +54,17 @@ final class ClickHouseClusterWriter implements BaseWriter {
         if (!destination.isCluster()) {
             throw new IllegalArgumentException("destination " + destination.name() + " names no cluster");
         }
-        this.reader = destination.shard() == 0 ? new ClickHouseReader(this::httpForReading, destination, this::onEveryShard) : null;
+        this.reader = destination.shard() != 0 ? null : new ClickHouseReader(this::httpForReading, destination, new ClickHouseReader.Cluster() {
+            @Override
+            public void onEveryShard(String action, String table, ClickHouseReader.ShardStep step) throws WriteException {
+                ClickHouseClusterWriter.this.onEveryShard(action, table, step);
+            }
+
+            @Override
+            public void syncReplicas(String localTable) throws WriteException {
+                ClickHouseClusterWriter.this.syncReplicas(localTable);
+            }
+        });
     }
 
     @Override
@@ -63,7 +76,7 @@ final class ClickHouseClusterWriter implements BaseWriter {
             return;
         }
         if (destination.shard() != 0) {
-            shards = List.of(new ShardWriter(destination, destination.shard(), destination.endpoints()));
+            shards = List.of(new ShardWriter(destination, destination.shard(), destination.shardEndpoints()));
         } else {
             try {
                 learnTopology();
@@ -173,6 +186,20 @@ final class ClickHouseClusterWriter implements BaseWriter {
                 step.run(http, shard.answering());
                 return null;
             });
+        }
+    }
+
+    private void syncReplicas(String localTable) throws WriteException {
+        requireShards("read");
+        String sql = "SYSTEM SYNC REPLICA " + ClickHouseSql.qualified(destination.database(), localTable);
+        for (ShardWriter shard : shards) {
+            for (ClickHouseHttp replica : shard.answering()) {
+                try {
+                    replica.execute(sql, java.util.Map.of("receive_timeout", Integer.toString(SYNC_SECONDS)));
+                } catch (RuntimeException e) {
+                    // it could not catch up in time (a part only a replica that is down has, say): read it as it is
+                }
+            }
         }
     }
 

@@ -43,10 +43,13 @@ import java.util.regex.Pattern;
  *                       for the whole cluster (and for one server)
  * @param endpoints      the HTTP(S) endpoints of the cluster's servers, the URI's first, then the option
  *                       {@code replicas}; for one server, the URI's alone
+ * @param shardEndpoints the endpoints of {@link #shard}'s replicas (option {@code shard_replicas}), a
+ *                       part of {@link #endpoints}; empty unless {@code shard} is given
  */
 record ClickHouseDestination(String name, String host, int port, String database, String table, boolean secure, String user,
                              String password, Duration connectTimeout, Duration socketTimeout, Map<String, String> settings,
-                             Map<String, String> partitionBy, String cluster, int shard, List<Endpoint> endpoints) {
+                             Map<String, String> partitionBy, String cluster, int shard, List<Endpoint> endpoints,
+                             List<Endpoint> shardEndpoints) {
 
     /** One server's HTTP(S) endpoint; {@code host} is an IPv6 address without brackets or a name. */
     record Endpoint(String host, int port) {
@@ -61,6 +64,7 @@ record ClickHouseDestination(String name, String host, int port, String database
     static final String CLUSTER = "cluster";
     static final String REPLICAS = "replicas";
     static final String SHARD = "shard";
+    static final String SHARD_REPLICAS = "shard_replicas";
     static final int HTTP_PORT = 8123;
     static final int HTTPS_PORT = 8443;
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -79,7 +83,8 @@ record ClickHouseDestination(String name, String host, int port, String database
             OptionSpec.optional(REPLICAS, "with cluster: the HTTP(S) endpoints of the cluster's other servers, "
                     + "e.g. \"ch2:8123,ch3:8123,ch4:8123\"", null),
             OptionSpec.optional(SHARD, "with cluster: the one shard (shard_num) this destination writes; fanout sets it for each "
-                    + "shard's lane, leave it out", null));
+                    + "shard's lane, leave it out", null),
+            OptionSpec.optional(SHARD_REPLICAS, "with shard: the endpoints of that shard's replicas; fanout sets it with shard", null));
 
     private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9._-]+");
@@ -100,6 +105,7 @@ record ClickHouseDestination(String name, String host, int port, String database
         settings = Map.copyOf(settings);
         partitionBy = Map.copyOf(partitionBy);
         endpoints = List.copyOf(endpoints);
+        shardEndpoints = List.copyOf(shardEndpoints);
     }
 
     /** Every problem with {@code destination}, each a sentence naming it; empty when usable. */
@@ -141,6 +147,7 @@ record ClickHouseDestination(String name, String host, int port, String database
         Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
         String cluster = null;
         String replicas = null;
+        String shardReplicas = null;
         int shard = 0;
         for (Map.Entry<String, String> option : new TreeMap<>(destination.options()).entrySet()) {
             String key = option.getKey();
@@ -170,6 +177,7 @@ record ClickHouseDestination(String name, String host, int port, String database
                     }
                 }
                 case REPLICAS -> replicas = value;
+                case SHARD_REPLICAS -> shardReplicas = value;
                 case SHARD -> {
                     String v = value.strip();
                     shard = PORT.matcher(v).matches() ? Integer.parseInt(v) : 0;
@@ -194,7 +202,7 @@ record ClickHouseDestination(String name, String host, int port, String database
                         partitionBy.put(key.substring(PARTITION_BY_PREFIX.length()), value.strip());
                     } else {
                         problems.add(prefix + "unknown option '" + key + "' — the ch writer accepts user, password, secure, "
-                                + "connect_timeout, socket_timeout, settings.<name>, partition_by.<table>, cluster, replicas and shard");
+                                + "connect_timeout, socket_timeout, settings.<name>, partition_by.<table>, cluster, replicas, shard and shard_replicas");
                     }
                 }
             }
@@ -247,6 +255,28 @@ record ClickHouseDestination(String name, String host, int port, String database
                 }
             }
         }
+        List<Endpoint> shardEndpoints = new ArrayList<>();
+        if ((shard != 0) != (shardReplicas != null)) {
+            problems.add(prefix + "options shard and shard_replicas go together (fanout sets both for a shard's lane) — give both or "
+                    + "neither");
+        } else if (shardReplicas != null) {
+            for (String r : shardReplicas.split(",", -1)) {
+                int before = problems.size();
+                Endpoint e = endpoint(prefix, "option shard_replicas", r.strip(), secure, problems);
+                if (problems.size() > before) {
+                    continue;
+                }
+                Endpoint known = endpoints.stream().filter(x -> x.hostPort().equalsIgnoreCase(e.hostPort())).findFirst().orElse(null);
+                if (known == null) {
+                    problems.add(prefix + "option shard_replicas names " + e.hostPort() + ", which is not the URI's server nor in the "
+                            + "option replicas");
+                } else if (shardEndpoints.contains(known)) {
+                    problems.add(prefix + "option shard_replicas names " + e.hostPort() + " twice");
+                } else {
+                    shardEndpoints.add(known);
+                }
+            }
+        }
         List<String> segments = new ArrayList<>(List.of(path.split("/", -1)));
         if (segments.size() > 1 && segments.get(segments.size() - 1).isEmpty()) {
             segments.remove(segments.size() - 1);
@@ -281,7 +311,7 @@ record ClickHouseDestination(String name, String host, int port, String database
             return null;
         }
         return new ClickHouseDestination(name, uriEndpoint.host(), uriEndpoint.port(), database, table, secure, user, password,
-                connectTimeout, socketTimeout, settings, partitionBy, cluster, shard, endpoints);
+                connectTimeout, socketTimeout, settings, partitionBy, cluster, shard, endpoints, shardEndpoints);
     }
 
     /**
@@ -395,14 +425,7 @@ record ClickHouseDestination(String name, String host, int port, String database
     /** This destination with the URI's server replaced by {@code endpoint}: a client of that one server of the cluster. */
     ClickHouseDestination at(Endpoint endpoint) {
         return new ClickHouseDestination(name, endpoint.host(), endpoint.port(), database, table, secure, user, password, connectTimeout,
-                socketTimeout, settings, partitionBy, cluster, shard, endpoints);
-    }
-
-    /** This cluster destination narrowed to shard {@code shardNum}, whose servers are {@code shardEndpoints}. */
-    ClickHouseDestination forShard(int shardNum, List<Endpoint> shardEndpoints) {
-        Endpoint first = shardEndpoints.get(0);
-        return new ClickHouseDestination(name, first.host(), first.port(), database, table, secure, user, password, connectTimeout,
-                socketTimeout, settings, partitionBy, cluster, shardNum, shardEndpoints);
+                socketTimeout, settings, partitionBy, cluster, shard, endpoints, shardEndpoints);
     }
 
     /** The HTTP(S) endpoint the client connects to. */

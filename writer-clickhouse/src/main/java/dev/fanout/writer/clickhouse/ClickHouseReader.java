@@ -54,11 +54,15 @@ import java.util.Optional;
  * polled), so a count afterwards sees it; {@link RowFilter#all()} truncates the table instead.
  *
  * <p><b>On a cluster</b> ({@link Cluster}) the tables are the {@code Distributed} ones whose
- * {@code <table>_local} fanout created; a table's schema comes from its local part, and rows are read
+ * {@code <table>_local} fanout created; a table's schema comes from its local part (types, key) and
+ * its Distributed table (fanout's comments, which the local part cannot carry on 18.16), and rows are read
  * from the {@code Distributed} table with {@code FINAL}, which every shard applies to its own part:
- * correct, because every key lives on one shard. A delete runs on each shard's local table through
+ * correct, because every key lives on one shard. Before a table is read, every replica that answers
+ * catches up with its shard ({@link Cluster#syncReplicas}), as a Distributed read may use any
+ * replica. A delete runs on each shard's local table through
  * one of its replicas (replication carries it to the others) and waits until every replica that
- * answers reports it done.
+ * answers reports it done. The merge before a delete by a non-key column runs on the shard's leader
+ * replica ({@code system.replicas.is_leader}): 18.16 fails {@code OPTIMIZE} forwarded from another one.
  */
 final class ClickHouseReader implements TableReader {
 
@@ -75,6 +79,14 @@ final class ClickHouseReader implements TableReader {
          * the clients of the shard's replicas that answer for waiting on replication.
          */
         void onEveryShard(String action, String table, ShardStep step) throws WriteException;
+
+        /**
+         * Lets every replica that answers catch up on the rows its shard's other replicas took
+         * ({@code SYSTEM SYNC REPLICA}) before a read, so that a read through the Distributed table,
+         * which may use any replica of a shard, sees every acknowledged write; a replica that cannot
+         * catch up within {@value ClickHouseClusterWriter#SYNC_SECONDS} s is read as it is.
+         */
+        void syncReplicas(String localTable) throws WriteException;
     }
 
     /** One step of a delete on one shard. */
@@ -191,7 +203,7 @@ final class ClickHouseReader implements TableReader {
             }
             if (rows.columns().stream().anyMatch(b -> !t.schema.isKey(b.column()))) {
                 step = "merging the table's versions before the delete";
-                http.execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
+                leader(waitOn, stored, http).execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
             }
             step = "deleting rows";
             http.execute("ALTER TABLE " + qualified + " DELETE" + where);
@@ -202,6 +214,21 @@ final class ClickHouseReader implements TableReader {
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, t.name, step, e);
         }
+    }
+
+    /** Of {@code replicas}, the one that leads {@code stored} ({@code system.replicas}); {@code fallback} when none says so (one server). */
+    private ClickHouseHttp leader(List<ClickHouseHttp> replicas, String stored, ClickHouseHttp fallback) {
+        if (cluster == null) {
+            return fallback;
+        }
+        for (ClickHouseHttp r : replicas) {
+            List<String[]> rows = r.rows("SELECT is_leader FROM system.replicas WHERE database = " + literal(destination.database())
+                    + " AND table = " + literal(stored));
+            if (!rows.isEmpty() && "1".equals(rows.get(0)[0])) {
+                return r;
+            }
+        }
+        return fallback;
     }
 
     /**
@@ -345,10 +372,15 @@ final class ClickHouseReader implements TableReader {
         }
         StoredTable stored;
         try {
-            if (cluster != null && !isDistributed(http, table)) {
-                return null;
+            stored = StoredTable.load(http, destination.database(), table);
+            if (cluster != null && stored != null && "Distributed".equals(stored.engine())) {
+                cluster.syncReplicas(ReplacingMergeTreeDdl.localTable(table));
             }
-            stored = StoredTable.load(http, destination.database(), cluster == null ? table : ReplacingMergeTreeDdl.localTable(table));
+            if (cluster != null && stored != null) {
+                StoredTable local = "Distributed".equals(stored.engine())
+                        ? StoredTable.load(http, destination.database(), ReplacingMergeTreeDdl.localTable(table)) : null;
+                stored = local == null ? null : StoredTable.clusterTable(table, local, stored.comments());
+            }
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, table, "reading the table's columns", e);
         }
@@ -356,11 +388,6 @@ final class ClickHouseReader implements TableReader {
             return null;
         }
         return new Readable(table, stored.readableSchema(destination.name()), stored, destination.database(), http);
-    }
-
-    private boolean isDistributed(ClickHouseHttp http, String table) {
-        return !http.rows("SELECT 1 FROM system.tables WHERE database = " + literal(destination.database()) + " AND name = "
-                + literal(table) + " AND engine = 'Distributed'").isEmpty();
     }
 
     private static String pageSql(Readable t, String where, List<Object> cursor, int page) {

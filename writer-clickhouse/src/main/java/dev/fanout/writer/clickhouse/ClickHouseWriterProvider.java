@@ -12,16 +12,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * The {@code ch} scheme: {@code ch://host:port/database} takes packets of any table into that
@@ -75,8 +74,8 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     /**
      * For a cluster destination (option {@code cluster}, no {@code shard}): its shards as
      * {@code system.clusters} lists them, in {@code shard_num} order, named {@code shard<shard_num>},
-     * each a destination of the same database and options narrowed to the shard (its replicas'
-     * endpoints, the option {@code shard}), sharded by {@link ClusterSharding} with the shards'
+     * each the cluster destination (same URI and options) narrowed to the shard by the options
+     * {@code shard} and {@code shard_replicas} (its replicas' endpoints), sharded by {@link ClusterSharding} with the shards'
      * weights, exactly as the cluster's {@code Distributed} tables shard. Every replica must answer
      * through one of the destination's endpoints ({@link ClusterTopology#read}). Empty for one server
      * and for one shard.
@@ -98,33 +97,14 @@ public final class ClickHouseWriterProvider implements WriterProvider {
         List<ShardLayout.Shard> shards = new ArrayList<>();
         for (ClusterTopology.Shard s : topology.shards()) {
             String name = "shard" + s.number();
-            List<ClickHouseDestination.Endpoint> endpoints = s.endpoints();
             Map<String, String> options = new TreeMap<>(destination.options());
             options.put(ClickHouseDestination.SHARD, Integer.toString(s.number()));
-            options.remove(ClickHouseDestination.REPLICAS);
-            if (endpoints.size() > 1) {
-                options.put(ClickHouseDestination.REPLICAS, endpoints.subList(1, endpoints.size()).stream()
-                        .map(ClickHouseDestination.Endpoint::hostPort).collect(Collectors.joining(",")));
-            }
-            String uri = SCHEME + "://" + endpoints.get(0).hostPort() + "/" + pathSegment(d.database());
-            shards.add(new ShardLayout.Shard(name, new Destination(destination.name() + "." + name, uri, options,
+            options.put(ClickHouseDestination.SHARD_REPLICAS, s.endpoints().stream().map(ClickHouseDestination.Endpoint::hostPort)
+                    .collect(Collectors.joining(",")));
+            shards.add(new ShardLayout.Shard(name, new Destination(destination.name() + "." + name, destination.uri(), options,
                     destination.baseDirectory(), java.util.Set.of("password"))));
         }
         return Optional.of(new ShardLayout(shards, new ClusterSharding(topology.weights(), topology.version())));
-    }
-
-    /** {@code name} percent-encoded as one URI path segment (UTF-8), as {@link ClickHouseDestination} decodes it. */
-    private static String pathSegment(String name) {
-        StringBuilder b = new StringBuilder();
-        for (byte x : name.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (x & 0xff);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.') {
-                b.append(c);
-            } else {
-                b.append('%').append(String.format("%02X", x & 0xff));
-            }
-        }
-        return b.toString();
     }
 
     @Override

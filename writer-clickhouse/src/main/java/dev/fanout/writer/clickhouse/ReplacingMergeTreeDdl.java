@@ -74,7 +74,7 @@ final class ReplacingMergeTreeDdl {
                                    String partitionBy, Map<String, String> settings) {
         String engine = "ReplicatedReplacingMergeTree(" + literal(zooKeeperPath(database, table)) + ", '{replica}', "
                 + quote(VERSION_COLUMN) + ")";
-        return createTable(database, localTable(table), cluster, engine, schema, version, partitionBy, settings);
+        return createTable(database, localTable(table), cluster, engine, schema, version, partitionBy, settings, false);
     }
 
     /** The Distributed table {@code table} over {@code <table>_local} on every server of {@code cluster}, sharded by {@code shardingExpression}. */
@@ -82,7 +82,7 @@ final class ReplacingMergeTreeDdl {
                                          String shardingExpression) {
         StringBuilder b = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(qualified(database, table)).append(onCluster(cluster))
                 .append(" (");
-        appendColumns(b, schema, version);
+        appendColumns(b, schema, version, true);
         return b.append(") ENGINE = Distributed(").append(literal(cluster)).append(", ").append(literal(database)).append(", ")
                 .append(literal(localTable(table))).append(", ").append(shardingExpression).append(')').toString();
     }
@@ -98,21 +98,23 @@ final class ReplacingMergeTreeDdl {
      */
     static String createTable(String database, String table, Schema schema, ClickHouseServerVersion version, String partitionBy,
                               Map<String, String> settings) {
-        return createTable(database, table, null, "ReplacingMergeTree(" + quote(VERSION_COLUMN) + ")", schema, version, partitionBy, settings);
+        return createTable(database, table, null, "ReplacingMergeTree(" + quote(VERSION_COLUMN) + ")", schema, version, partitionBy, settings,
+                true);
     }
 
-    private static void appendColumns(StringBuilder b, Schema schema, ClickHouseServerVersion version) {
+    private static void appendColumns(StringBuilder b, Schema schema, ClickHouseServerVersion version, boolean comments) {
         for (Column c : schema.columns()) {
-            b.append(columnDefinition(c.name(), c.type(), !schema.isKey(c.name()), version)).append(", ");
+            b.append(comments ? columnDefinition(c.name(), c.type(), !schema.isKey(c.name()), version)
+                    : quote(c.name()) + " " + ClickHouseColumnType.ddl(c.type(), !schema.isKey(c.name()), version)).append(", ");
         }
         b.append(quote(VERSION_COLUMN)).append(" Int64");
     }
 
     private static String createTable(String database, String table, String cluster, String engine, Schema schema,
-                                      ClickHouseServerVersion version, String partitionBy, Map<String, String> settings) {
+                                      ClickHouseServerVersion version, String partitionBy, Map<String, String> settings, boolean comments) {
         StringBuilder b = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(qualified(database, table)).append(onCluster(cluster))
                 .append(" (");
-        appendColumns(b, schema, version);
+        appendColumns(b, schema, version, comments);
         b.append(") ENGINE = ").append(engine);
         if (partitionBy != null) {
             b.append(" PARTITION BY ").append(partitionBy);
@@ -154,8 +156,7 @@ final class ReplacingMergeTreeDdl {
         return addColumn(database, table, null, column, version);
     }
 
-    /** {@link #addColumn(String, String, Column, ClickHouseServerVersion)} on every server of {@code cluster} (null: the one server). */
-    static List<String> addColumn(String database, String table, String cluster, Column column, ClickHouseServerVersion version) {
+    private static List<String> addColumn(String database, String table, String cluster, Column column, ClickHouseServerVersion version) {
         List<String> sql = new ArrayList<>();
         String t = qualified(database, table) + onCluster(cluster);
         sql.add("ALTER TABLE " + t + " ADD COLUMN " + columnDefinition(column.name(), column.type(), true, version));
@@ -165,13 +166,18 @@ final class ReplacingMergeTreeDdl {
         return sql;
     }
 
+    /** Adds {@code column} as nullable to the local part of cluster table {@code table} on every server of {@code cluster}, without comment. */
+    static String addLocalColumn(String database, String table, String cluster, Column column, ClickHouseServerVersion version) {
+        return "ALTER TABLE " + qualified(database, localTable(table)) + onCluster(cluster) + " ADD COLUMN " + quote(column.name()) + " "
+                + ClickHouseColumnType.ddl(column.type(), true, version);
+    }
+
     /** Sets the fanout comment of {@code column}, which holds {@code type} (one that needs a comment on this server). */
     static String commentColumn(String database, String table, String column, LogicalType type, ClickHouseServerVersion version) {
         return commentColumn(database, table, null, column, type, version);
     }
 
-    /** {@link #commentColumn(String, String, String, LogicalType, ClickHouseServerVersion)} on every server of {@code cluster} (null: the one server). */
-    static String commentColumn(String database, String table, String cluster, String column, LogicalType type,
+    private static String commentColumn(String database, String table, String cluster, String column, LogicalType type,
                                 ClickHouseServerVersion version) {
         String comment = ClickHouseColumnType.comment(type, version);
         if (comment == null) {

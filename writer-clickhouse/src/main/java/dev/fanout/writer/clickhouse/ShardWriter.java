@@ -188,25 +188,31 @@ final class ShardWriter implements AutoCloseable {
         }
     }
 
-    /** Creates or evolves the cluster table so that {@code schema} fits it; returns the shape of its local part on this replica. */
+    /**
+     * Creates or evolves the cluster table so that {@code schema} fits it; returns its shape on this
+     * replica: the local part's columns with the Distributed table's comments.
+     */
     private StoredTable prepareTable(ClickHouseHttp http, ClickHouseServerVersion version, String table, Schema schema,
                                      Map<String, String> tableOptions) throws WriteException {
         String database = destination.database();
+        String local = localTable(table);
         StoredTable stored = tables.get(table);
         if (stored == null) {
-            stored = StoredTable.load(http, database, localTable(table));
-            String[] distributed = distributedTable(http, table);
-            if (stored == null || distributed == null) {
+            StoredTable localPart = StoredTable.load(http, database, local);
+            StoredTable distributed = StoredTable.load(http, database, table);
+            if (localPart == null || distributed == null) {
                 create(http, version, table, schema, tableOptions);
-                stored = StoredTable.load(http, database, localTable(table));
-                distributed = distributedTable(http, table);
-                if (stored == null || distributed == null) {
+                localPart = StoredTable.load(http, database, local);
+                distributed = StoredTable.load(http, database, table);
+                if (localPart == null || distributed == null) {
                     throw WriteException.retryable("destination " + destination.name() + ": table " + table + ": created ON CLUSTER "
                             + destination.cluster() + ", but the server at " + destination.at(replicas.get(preferred)).hostPort()
                             + " has not run the statement yet (its DDL queue) — fanout retries", null);
                 }
             }
-            checkClusterTable(table, schema, version, stored, distributed);
+            checkClusterTable(table, schema, version, localPart, distributed);
+            stored = StoredTable.clusterTable(table, localPart, distributed.comments());
+            alignDistributed(table, stored);
             tables.put(table, stored);
         }
         StoredTable.Evolution evolution = stored.plan(destination.name(), schema, version);
@@ -214,35 +220,38 @@ final class ShardWriter implements AutoCloseable {
             return stored;
         }
         tables.remove(table);
-        String local = localTable(table);
         String cluster = destination.cluster();
+        Map<String, String> comments = new HashMap<>(stored.comments());
         try {
             for (Map.Entry<String, LogicalType> w : evolution.widened().entrySet()) {
                 ddl(http, ReplacingMergeTreeDdl.modifyColumn(database, local, cluster, w.getKey(), w.getValue(),
                         stored.column(w.getKey()).type().nullable(), version));
             }
-            for (Map.Entry<String, LogicalType> c : evolution.commented().entrySet()) {
-                ddl(http, ReplacingMergeTreeDdl.commentColumn(database, local, cluster, c.getKey(), c.getValue(), version));
-            }
             for (Column c : evolution.added()) {
-                for (String sql : ReplacingMergeTreeDdl.addColumn(database, local, cluster, c, version)) {
-                    ddl(http, sql);
-                }
+                ddl(http, ReplacingMergeTreeDdl.addLocalColumn(database, table, cluster, c, version));
             }
         } catch (RuntimeException e) {
             // another shard's writer may have made the same change a moment earlier: what counts is the table now
             StoredTable now = StoredTable.load(http, database, local);
-            if (now == null || !now.plan(destination.name(), schema, version).isEmpty()) {
+            if (now == null || !StoredTable.clusterTable(table, now, comments).plan(destination.name(), schema, version).added().isEmpty()) {
                 throw e;
             }
         }
-        stored = StoredTable.load(http, database, local);
-        if (stored == null) {
+        for (Column c : evolution.added()) {
+            String comment = ClickHouseColumnType.comment(c.type(), version);
+            if (comment != null) {
+                comments.put(c.name(), comment);
+            }
+        }
+        evolution.commented().forEach((column, type) -> comments.put(column, ClickHouseColumnType.comment(type, version)));
+        StoredTable localPart = StoredTable.load(http, database, local);
+        if (localPart == null) {
             throw WriteException.retryable("destination " + destination.name() + ": table " + local
                     + " is missing right after fanout altered it — was it dropped concurrently?", null);
         }
+        stored = StoredTable.clusterTable(table, localPart, comments);
         stored.plan(destination.name(), schema, version);
-        alignDistributed(http, table, stored);
+        alignDistributed(table, stored);
         tables.put(table, stored);
         return stored;
     }
@@ -285,15 +294,8 @@ final class ShardWriter implements AutoCloseable {
         }
     }
 
-    /** The engine and {@code engine_full} of the table {@code table}, or null when there is none. */
-    private String[] distributedTable(ClickHouseHttp http, String table) {
-        List<String[]> rows = http.rows("SELECT engine, engine_full FROM system.tables WHERE database = "
-                + literal(destination.database()) + " AND name = " + literal(table));
-        return rows.isEmpty() ? null : rows.get(0);
-    }
-
     /** Refuses a table of that name that is not fanout's cluster table, sharded as fanout shards. */
-    private void checkClusterTable(String table, Schema schema, ClickHouseServerVersion version, StoredTable local, String[] distributed)
+    private void checkClusterTable(String table, Schema schema, ClickHouseServerVersion version, StoredTable local, StoredTable distributed)
             throws WriteException {
         String prefix = "destination " + destination.name() + ": cluster " + destination.cluster() + ", table " + table;
         String engine = local.engine();
@@ -305,8 +307,8 @@ final class ShardWriter implements AutoCloseable {
         String expected = ReplacingMergeTreeDdl.createDistributedTable(destination.database(), table, destination.cluster(), schema,
                 version, ClusterSharding.expression(destination.name(), table, schema, version));
         String expectedEngine = expected.substring(expected.lastIndexOf(" ENGINE = ") + " ENGINE = ".length());
-        if (!"Distributed".equals(distributed[0]) || !normalized(distributed[1]).equals(normalized(expectedEngine))) {
-            throw WriteException.permanent(table, null, prefix + " exists as " + distributed[1] + ", but fanout writes its rows to "
+        if (!"Distributed".equals(distributed.engine()) || !normalized(distributed.engineFull()).equals(normalized(expectedEngine))) {
+            throw WriteException.permanent(table, null, prefix + " exists as " + distributed.engineFull() + ", but fanout writes its rows to "
                     + "the shards by " + expectedEngine + " — a key would live on two shards; drop or rename " + table
                     + ", or route it elsewhere");
         }
@@ -318,26 +320,35 @@ final class ShardWriter implements AutoCloseable {
     }
 
     /**
-     * Gives the Distributed table every column of {@code local} with the same type and comment, after
-     * the local part was evolved (a comment by a statement of its own: 18.16 ignores COMMENT in ADD COLUMN).
+     * Gives the Distributed table on every server of the cluster that answers the columns of
+     * {@code wanted} — the local part's types, fanout's comments — server by server: 18.16 refuses
+     * {@code ALTER … ON CLUSTER} on a table that is not replicated when the cluster's shards are
+     * ({@code internal_replication}). A server that does not answer is left as it is; the next writer
+     * that prepares the table aligns it.
      */
-    private void alignDistributed(ClickHouseHttp http, String table, StoredTable local) {
-        StoredTable distributed = StoredTable.load(http, destination.database(), table);
-        if (distributed == null) {
-            return;
-        }
-        String alter = "ALTER TABLE " + qualified(destination.database(), table) + onCluster(destination.cluster());
-        for (String name : local.columnNames()) {
-            StoredTable.StoredColumn want = local.column(name);
-            StoredTable.StoredColumn have = distributed.column(name);
-            if (have == null) {
-                ddl(http, alter + " ADD COLUMN " + quote(name) + " " + want.type().text());
-            } else if (!have.type().text().equals(want.type().text())) {
-                ddl(http, alter + " MODIFY COLUMN " + quote(name) + " " + want.type().text());
-            }
-            String comment = want.comment() == null ? "" : want.comment();
-            if (!comment.isEmpty() && (have == null || !comment.equals(have.comment()))) {
-                ddl(http, alter + " COMMENT COLUMN " + quote(name) + " " + literal(comment));
+    private void alignDistributed(String table, StoredTable wanted) {
+        String alter = "ALTER TABLE " + qualified(destination.database(), table);
+        for (Endpoint server : destination.endpoints()) {
+            try (ClickHouseHttp http = new ClickHouseHttp(destination.at(server), false)) {
+                StoredTable distributed = StoredTable.load(http, destination.database(), table);
+                if (distributed == null || !"Distributed".equals(distributed.engine())) {
+                    continue;
+                }
+                for (String name : wanted.columnNames()) {
+                    StoredTable.StoredColumn want = wanted.column(name);
+                    StoredTable.StoredColumn have = distributed.column(name);
+                    if (have == null) {
+                        http.execute(alter + " ADD COLUMN " + quote(name) + " " + want.type().text());
+                    } else if (!have.type().text().equals(want.type().text())) {
+                        http.execute(alter + " MODIFY COLUMN " + quote(name) + " " + want.type().text());
+                    }
+                    String comment = want.comment() == null ? "" : want.comment();
+                    if (!comment.isEmpty() && (have == null || !comment.equals(have.comment()))) {
+                        http.execute(alter + " COMMENT COLUMN " + quote(name) + " " + literal(comment));
+                    }
+                }
+            } catch (RuntimeException e) {
+                // that server is away or refused: its Distributed table stays as it is until a writer prepares the table again
             }
         }
     }

@@ -132,7 +132,7 @@ class ClickHouseClusterWriterTest {
             assertThat(d.shard()).isEqualTo(s);
             assertThat(d.cluster()).isEqualTo(ClickHouseCluster.NAME);
             assertThat(d.database()).isEqualTo(database);
-            assertThat(d.endpoints()).extracting(ClickHouseDestination.Endpoint::port)
+            assertThat(d.shardEndpoints()).extracting(ClickHouseDestination.Endpoint::port)
                     .containsExactly(cluster.replica(s, 1).httpPort(), cluster.replica(s, 2).httpPort());
             assertThat(provider.shardLayout(shard)).as("a shard is one target").isEmpty();
         }

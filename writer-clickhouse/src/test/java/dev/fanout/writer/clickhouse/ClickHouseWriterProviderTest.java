@@ -80,7 +80,7 @@ class ClickHouseWriterProviderTest {
                 "settings.max threads", "2", "socket_timeout", "0s"))))
                 .containsExactlyInAnyOrder(
                         "destination hot: unknown option 'passwd' — the ch writer accepts user, password, secure, connect_timeout, "
-                                + "socket_timeout, settings.<name>, partition_by.<table>, cluster, replicas and shard",
+                                + "socket_timeout, settings.<name>, partition_by.<table>, cluster, replicas, shard and shard_replicas",
                         "destination hot: option secure must be true or false, got 'yes'",
                         "destination hot: option connect_timeout must be a duration such as 10s, 500ms or 2m, got 'soon'",
                         "destination hot: option socket_timeout must be more than zero",
@@ -127,9 +127,13 @@ class ClickHouseWriterProviderTest {
 
     @Test
     void clusterOptionsAreCheckedEachWithWhatToFix() {
-        assertThat(provider.validate(d("ch://h/db", Map.of("replicas", "h2:8123", "shard", "1")))).containsExactly(
+        assertThat(provider.validate(d("ch://h/db", Map.of("replicas", "h2:8123", "shard", "1", "shard_replicas", "h:8123")))).containsExactly(
                 "destination hot: option replicas is for a cluster — give the option cluster too, or leave replicas out",
                 "destination hot: option shard is for a cluster — give the option cluster too, or leave shard out");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "replicas", "h2:8123", "shard", "2", "shard_replicas", "h2:8123,h9:8123"))))
+                .containsExactly("destination hot: option shard_replicas names h9:8123, which is not the URI's server nor in the option replicas");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "shard", "2"))))
+                .containsExactly("destination hot: options shard and shard_replicas go together (fanout sets both for a shard's lane) — give both or neither");
         assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "a b", "replicas", "h2:0,,h:8123", "shard", "zero")))).containsExactly(
                 "destination hot: option cluster must name a cluster of the servers' remote_servers (letters, digits, '_', '-' and '.'), got 'a b'",
                 "destination hot: option shard must be a shard number (shard_num, from 1), got 'zero' — leave it out to write the whole cluster",
