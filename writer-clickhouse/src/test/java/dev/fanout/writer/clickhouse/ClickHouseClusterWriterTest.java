@@ -393,4 +393,83 @@ class ClickHouseClusterWriterTest {
             assertThat(e.getMessage()).contains("table trades is a Distributed table", "option cluster");
         }
     }
+
+    @Test
+    void schemaEvolutionReachesBothTablesOnAllFourAndTheOtherShardsWriterFollows() throws Exception {
+        Schema v1 = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("qty", LogicalType.INT32)), List.of("id"));
+        Schema v2 = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("qty", LogicalType.INT64),
+                Column.of("flag", LogicalType.BOOLEAN), Column.of("venue", LogicalType.STRING)), List.of("id"));
+        ShardLayout layout = provider.shardLayout(clusterDestination()).orElseThrow();
+        FramePacket.Builder a = FramePacket.builder("orders", v1).version(1);
+        FramePacket.Builder b = FramePacket.builder("orders", v2).version(2);
+        for (long id = 0; id < 100; id++) {
+            a.addRow(id, (int) id);
+            b.addRow(id, id * 1_000_000_000_000L, id % 2 == 0, "X" + id);
+        }
+        List<WriteBatch> first = split(layout, WriteBatch.of(a.build()));
+        List<WriteBatch> second = split(layout, WriteBatch.of(b.build()));
+        try (BaseWriter w1 = provider.create(layout.shards().get(0).destination());
+             BaseWriter w2 = provider.create(layout.shards().get(1).destination())) {
+            w1.open();
+            w2.open();
+            w1.write(first.get(0));
+            w2.write(first.get(1));
+            w1.write(second.get(0));
+            w2.write(second.get(1));
+        }
+        for (int n = 1; n <= 4; n++) {
+            assertThat(cluster.server(n).rows("SELECT name, type, comment FROM system.columns WHERE database = '" + database
+                    + "' AND table = 'orders_local'")).as("local part on server %d: no comments on 18.16", n).extracting(r -> String.join(" ", r))
+                    .containsExactly("id Int64 ", "qty Nullable(Int64) ", "_fanout_version Int64 ", "flag Nullable(UInt8) ", "venue Nullable(String) ");
+            assertThat(cluster.server(n).rows("SELECT name, type, comment FROM system.columns WHERE database = '" + database
+                    + "' AND table = 'orders'")).as("Distributed table on server %d", n).extracting(r -> String.join(" ", r))
+                    .containsExactly("id Int64 ", "qty Nullable(Int64) ", "_fanout_version Int64 ", "flag Nullable(UInt8) fanout:boolean",
+                            "venue Nullable(String) ");
+        }
+        try (BaseWriter w = provider.create(clusterDestination())) {
+            w.open();
+            assertThat(w.reader().orElseThrow().schema("orders")).contains(v2);
+        }
+        List<Map<String, Object>> rows = ClickHouseTables.rows(cluster.server(3), database, "orders");
+        assertThat(rows).hasSize(100).allSatisfy(r -> assertThat(r.get("venue")).isEqualTo("X" + r.get("id")));
+    }
+
+    @Test
+    void aTableCreatedWhileAServerIsDownIsWrittenAndReachesThatServerWhenItIsBack() throws Exception {
+        cluster.kill(4);
+        try (BaseWriter w = provider.create(clusterDestination())) {
+            w.open();
+            w.write(trades(1, 0, 200));
+            assertThat(w.reader().orElseThrow().count("trades", RowFilter.all())).isEqualTo(200);
+        } finally {
+            cluster.restart(4);
+        }
+        ClickHouseServer back = cluster.server(4);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (back.rows("SELECT 1 FROM system.tables WHERE database = '" + database + "' AND name = 'trades_local'").isEmpty()) {
+            assertThat(System.nanoTime()).as("server 4 runs the queued CREATE within 120 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        back.query("SYSTEM SYNC REPLICA `" + database + "`.trades_local");
+        assertThat(ids(4, "trades_local")).isNotEmpty().isEqualTo(ids(3, "trades_local"));
+        assertThat(back.scalar("SELECT count() FROM `" + database + "`.trades")).isEqualTo("200");
+    }
+
+    @Test
+    void aReplicaDownAtStartFailsTheLayoutRetryablyButNotTheClusterWriter() throws Exception {
+        cluster.kill(2);
+        try {
+            WriteException e = catchThrowableOfType(WriteException.class, () -> provider.shardLayout(clusterDestination()));
+            assertThat(e.retryable()).isTrue();
+            assertThat(e.getMessage()).contains("no endpoint answered for shard 1 replica 2 (127.0.0.1:" + cluster.server(2).tcpPort()
+                    + " in remote_servers)", "127.0.0.1:" + cluster.server(2).httpPort() + " did not answer", "start the replicas");
+            try (BaseWriter w = provider.create(clusterDestination())) {
+                w.open();
+                w.write(trades(1, 0, 50));
+                assertThat(w.reader().orElseThrow().count("trades", RowFilter.all())).isEqualTo(50);
+            }
+        } finally {
+            cluster.restart(2);
+        }
+    }
 }
