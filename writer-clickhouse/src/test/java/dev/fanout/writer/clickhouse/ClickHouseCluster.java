@@ -48,9 +48,6 @@ public final class ClickHouseCluster implements AutoCloseable {
 
     /** Debian's zookeeper package puts the server's jar here (its manifest's Class-Path names the libraries). */
     static final Path DEBIAN_ZOOKEEPER_JAR = Path.of("/usr/share/java/zookeeper.jar");
-    static final String MISSING_ZOOKEEPER = "ZooKeeper was not found (" + DEBIAN_ZOOKEEPER_JAR + ", or the jar in FANOUT_ZOOKEEPER_JAR): "
-            + "the ClickHouse cluster tests run a real ZooKeeper for replication and ON CLUSTER DDL. Run the README's test command, "
-            + "scripts/test-all, which installs it (scripts/install-clickhouse: apt-get install zookeeper)";
     private static final String HOST = "127.0.0.1";
     private static final Duration ZOOKEEPER_STARTUP = Duration.ofSeconds(60);
 
@@ -75,7 +72,24 @@ public final class ClickHouseCluster implements AutoCloseable {
      * @throws IllegalStateException when ZooKeeper or clickhouse-server is not installed, naming the command that installs it
      */
     public static ClickHouseCluster start() throws IOException {
-        Path jar = zookeeperJar();
+        Path jar = zookeeperJar(System.getenv("FANOUT_ZOOKEEPER_JAR"));
+        IOException last = null;
+        // Another process may take a port between its choice and the launch: up to three attempts, each on new ports.
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return startOnce(jar);
+            } catch (IOException e) {
+                if (last != null) {
+                    e.addSuppressed(last);
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** One attempt: everything it started is stopped and deleted again when it fails. */
+    private static ClickHouseCluster startOnce(Path jar) throws IOException {
         Path home = Files.createTempDirectory("fanout-clickhouse-cluster-");
         Process zk = null;
         List<ClickHouseServer> servers = new ArrayList<>();
@@ -180,11 +194,13 @@ public final class ClickHouseCluster implements AutoCloseable {
         return n;
     }
 
-    private static Path zookeeperJar() {
-        String configured = System.getenv("FANOUT_ZOOKEEPER_JAR");
+    /** The ZooKeeper jar: {@code configured} (FANOUT_ZOOKEEPER_JAR) when set, else Debian's. */
+    static Path zookeeperJar(String configured) {
         Path jar = configured == null || configured.isEmpty() ? DEBIAN_ZOOKEEPER_JAR : Path.of(configured);
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(MISSING_ZOOKEEPER);
+            throw new IllegalStateException("ZooKeeper was not found (" + jar + (jar.equals(DEBIAN_ZOOKEEPER_JAR) ? "" : ", from FANOUT_ZOOKEEPER_JAR")
+                    + ", is missing): the ClickHouse cluster tests run a real ZooKeeper for replication and ON CLUSTER DDL. Run the README's "
+                    + "test command, scripts/test-all, which installs it (scripts/install-clickhouse: apt-get install zookeeper)");
         }
         return jar;
     }

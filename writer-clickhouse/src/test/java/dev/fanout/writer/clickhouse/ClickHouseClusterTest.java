@@ -98,7 +98,6 @@ class ClickHouseClusterTest {
         for (ClickHouseServer s : cluster.servers()) {
             assertThat(s.rows("SELECT id, v, _fanout_version FROM " + db + ".t FINAL WHERE id < 99 ORDER BY id")).as(s.toString())
                     .extracting(r -> String.join("|", r)).containsExactly("1|one-v2|2", "2|two-v2|2", "3|three|1", "4|four|1");
-            assertThat(s.scalar("SELECT count() FROM " + db + ".t WHERE id < 99")).as("without FINAL, before any merge").isEqualTo("7");
             assertThat(s.rows("SELECT v FROM " + db + ".t FINAL WHERE id = 99 ORDER BY v")).as("FINAL does not merge across shards")
                     .extracting(r -> r[0]).containsExactly("on shard 1", "on shard 2");
         }
@@ -108,18 +107,60 @@ class ClickHouseClusterTest {
     void anIdenticalBlockIsDeduplicatedOnEitherReplicaUnlessInsertDeduplicateIsOff(ClickHouseCluster cluster) throws IOException {
         String db = "harness_dedup";
         createLocalTable(cluster, db);
-        String block = "INSERT INTO " + db + ".t_local VALUES (1, 'a', 1), (2, 'b', 1)";
-        cluster.replica(1, 1).query(block);
-        cluster.replica(1, 1).query(block);
-        cluster.replica(1, 2).query(block);
-        cluster.replica(1, 2).query("INSERT INTO " + db + ".t_local VALUES (2, 'b', 1), (1, 'a', 1)");
-        syncReplicas(cluster, db + ".t_local");
+        // Deduplication is ReplicatedMergeTree's; a table without replacing shows the rows a merge would otherwise fold.
+        cluster.server(1).query("CREATE TABLE " + db + ".plain_local" + ON_CLUSTER + " (id Int64, v String) "
+                + "ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/" + db + "/plain_local', '{replica}') ORDER BY id");
+        for (String table : List.of("t_local", "plain_local")) {
+            String version = table.equals("t_local") ? ", 1" : "";
+            String block = "INSERT INTO " + db + "." + table + " VALUES (1, 'a'" + version + "), (2, 'b'" + version + ")";
+            String reordered = "INSERT INTO " + db + "." + table + " VALUES (2, 'b'" + version + "), (1, 'a'" + version + ")";
+            cluster.replica(1, 1).query(block);
+            cluster.replica(1, 1).query(block);
+            cluster.replica(1, 2).query(block);
+            cluster.replica(1, 2).query(reordered);
+        }
+        syncReplicas(cluster, db + ".plain_local");
 
-        assertThat(cluster.replica(1, 1).scalar("SELECT count() FROM " + db + ".t_local")).as("one block kept, the same rows reordered too").isEqualTo("2");
+        assertThat(cluster.replica(1, 1).scalar("SELECT count() FROM " + db + ".plain_local")).as("one block kept, the same rows reordered too")
+                .isEqualTo("2");
+        assertThat(cluster.replica(1, 2).scalar("SELECT count() FROM " + db + ".plain_local")).isEqualTo("2");
         assertThat(cluster.replica(1, 2).scalar("SELECT count() FROM " + db + ".t_local")).isEqualTo("2");
 
-        cluster.replica(1, 1).query(block, Map.of("insert_deduplicate", "0"));
-        assertThat(cluster.replica(1, 1).scalar("SELECT count() FROM " + db + ".t_local")).isEqualTo("4");
+        cluster.replica(1, 1).query("INSERT INTO " + db + ".plain_local VALUES (1, 'a'), (2, 'b')", Map.of("insert_deduplicate", "0"));
+        assertThat(cluster.replica(1, 1).scalar("SELECT count() FROM " + db + ".plain_local")).isEqualTo("4");
+    }
+
+    @Test
+    void addColumnOnClusterWorksOnTheReplicatedTablesButNotOnTheDistributedOneWhichEachServerAltersItself(ClickHouseCluster cluster)
+            throws IOException {
+        String db = "harness_alter";
+        createLocalTable(cluster, db);
+        createDistributedTable(cluster, db);
+
+        cluster.server(1).query("ALTER TABLE " + db + ".t_local" + ON_CLUSTER + " ADD COLUMN w Nullable(String)");
+        IOException distributed = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t" + ON_CLUSTER + " ADD COLUMN w Nullable(String)"));
+        IOException ifNotExists = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t_local ADD COLUMN IF NOT EXISTS w Nullable(String)"));
+        IOException again = catchThrowableOfType(IOException.class,
+                () -> cluster.server(1).query("ALTER TABLE " + db + ".t_local" + ON_CLUSTER + " ADD COLUMN w Nullable(String)"));
+        for (ClickHouseServer s : cluster.servers()) {
+            s.query("ALTER TABLE " + db + ".t ADD COLUMN w Nullable(String)");
+        }
+        cluster.server(2).query("INSERT INTO " + db + ".t (id, v, w, _fanout_version) VALUES (1, 'a', 'w1', 1)", Map.of("insert_distributed_sync", "1"));
+        syncReplicas(cluster, db + ".t_local");
+
+        for (ClickHouseServer s : cluster.servers()) {
+            assertThat(s.scalar("SELECT type FROM system.columns WHERE database = '" + db + "' AND table = 't_local' AND name = 'w'"))
+                    .isEqualTo("Nullable(String)");
+            assertThat(s.rows("SELECT id, w FROM " + db + ".t FINAL")).extracting(r -> r[0] + "|" + r[1]).containsExactly("1|w1");
+        }
+        assertThat(distributed).isNotNull();
+        assertThat(distributed.getMessage()).contains("Code: 371").contains("isn't replicated, but shard #").contains("is replicated according to its cluster definition");
+        assertThat(ifNotExists).isNotNull();
+        assertThat(ifNotExists.getMessage()).as("18.16 has no ADD COLUMN IF NOT EXISTS").contains("Syntax error");
+        assertThat(again).isNotNull();
+        assertThat(again.getMessage()).contains("Code: 44").contains("column with this name already exists");
     }
 
     @Test
