@@ -26,8 +26,13 @@ import java.util.Objects;
  *   <li>one integer-like key column (int32, int64, boolean; on 18.16 also date and timestamp, stored
  *       as Int32 days and Int64 microseconds): {@code intHash64(key)};</li>
  *   <li>one string, json or bytes key column: {@code sipHash64(key)};</li>
- *   <li>several key columns: {@code sipHash64(k1, k2, …)} with every integer-like column as
- *       {@code toInt64(k)}, so that a key column widened from Int32 to Int64 hashes alike.</li>
+ *   <li>several key columns: each column's hash as above ({@code h1}, {@code h2}, …), combined from
+ *       the right with {@link ShardingHash#combine}: {@code intHash64(bitXor(h1, intHash64(h2)))} for
+ *       two, {@code intHash64(bitXor(h1, intHash64(intHash64(bitXor(h2, intHash64(h3))))))} for three.
+ *       Made of one-argument {@code intHash64} and {@code sipHash64} alone, whose results do not
+ *       depend on the integer column's width (Int32 and Int64 hash alike, so a widened key column
+ *       keeps its rows' shards) and have not changed in later ClickHouse versions, unlike
+ *       {@code sipHash64(a, b)} of several arguments.</li>
  * </ul>
  * Float and decimal keys, and date or timestamp keys on servers that store them as Date32 or
  * DateTime64, are refused: fanout would not reproduce those hashes exactly.
@@ -84,19 +89,12 @@ final class ClusterSharding implements ShardLayout.Sharding {
         }
         int[] shards = new int[packet.rowCount()];
         for (int row = 0; row < shards.length; row++) {
-            long hash;
-            if (key.length == 1) {
-                Object value = packet.value(row, key[0]);
-                hash = kinds[0] == Kind.INTEGER ? ShardingHash.intHash64(integer(packet, row, schema.column(key[0]), value))
+            long hash = 0;
+            for (int k = key.length - 1; k >= 0; k--) {
+                Object value = packet.value(row, key[k]);
+                long h = kinds[k] == Kind.INTEGER ? ShardingHash.intHash64(integer(packet, row, schema.column(key[k]), value))
                         : ShardingHash.sipHash64(bytes(value));
-            } else {
-                hash = 0;
-                for (int k = 0; k < key.length; k++) {
-                    Object value = packet.value(row, key[k]);
-                    long h = kinds[k] == Kind.INTEGER ? ShardingHash.sipHash64(integer(packet, row, schema.column(key[k]), value))
-                            : ShardingHash.sipHash64(bytes(value));
-                    hash = k == 0 ? h : ShardingHash.sipHash64Combine(hash, h);
-                }
+                hash = k == key.length - 1 ? h : ShardingHash.combine(h, hash);
             }
             shards[row] = shardOfHash(hash);
         }
@@ -110,19 +108,17 @@ final class ClusterSharding implements ShardLayout.Sharding {
      */
     static String expression(String destination, String table, Schema schema, ClickHouseServerVersion version) throws WriteException {
         List<String> keys = schema.primaryKey();
-        List<String> parts = new ArrayList<>();
-        for (String name : keys) {
-            Column c = schema.column(name).orElseThrow();
+        String expression = null;
+        for (int k = keys.size() - 1; k >= 0; k--) {
+            Column c = schema.column(keys.get(k)).orElseThrow();
             String refusal = refusal(c.type(), version);
             if (refusal != null) {
-                throw WriteException.permanent(table, name, "destination " + destination + ": " + refusalMessage(table, c, refusal));
+                throw WriteException.permanent(table, c.name(), "destination " + destination + ": " + refusalMessage(table, c, refusal));
             }
-            parts.add(keys.size() > 1 && kind(c.type()) == Kind.INTEGER ? "toInt64(" + quote(name) + ")" : quote(name));
+            String hash = (kind(c.type()) == Kind.INTEGER ? "intHash64(" : "sipHash64(") + quote(c.name()) + ")";
+            expression = expression == null ? hash : "intHash64(bitXor(" + hash + ", intHash64(" + expression + ")))";
         }
-        if (keys.size() == 1) {
-            return (kind(schema.column(keys.get(0)).orElseThrow().type()) == Kind.INTEGER ? "intHash64(" : "sipHash64(") + parts.get(0) + ")";
-        }
-        return "sipHash64(" + String.join(", ", parts) + ")";
+        return expression;
     }
 
     private static String refusalMessage(String table, Column c, String refusal) {

@@ -57,32 +57,6 @@ public final class ShardingHash {
         return intHash64(h1 ^ intHash64(h2));
     }
 
-    /** {@code sipHash64(x)} for an Int64 {@code x}: SipHash-2-4 with a zero key over its 8 little-endian bytes. */
-    public static long sipHash64(long x) {
-        byte[] b = new byte[8];
-        littleEndianBytes(x, b, 0);
-        return sipHash64(b);
-    }
-
-    /**
-     * {@code sipHash64(a, b, …)} one argument at a time, as 18.16 combines them: {@code previous} is
-     * the hash of the arguments so far (for the first argument, its own {@code sipHash64}), {@code next}
-     * the {@code sipHash64} of the next argument alone; the result is SipHash-2-4 of their 16
-     * little-endian bytes.
-     */
-    public static long sipHash64Combine(long previous, long next) {
-        byte[] both = new byte[16];
-        littleEndianBytes(previous, both, 0);
-        littleEndianBytes(next, both, 8);
-        return sipHash64(both);
-    }
-
-    private static void littleEndianBytes(long x, byte[] into, int offset) {
-        for (int k = 0; k < 8; k++) {
-            into[offset + k] = (byte) (x >>> (8 * k));
-        }
-    }
-
     /**
      * The 0-based index, in {@code remote_servers} order, of the shard that a {@code Distributed}
      * table sends sharding-key value {@code value} (a UInt64) to: {@code value % (sum of weights)} falls

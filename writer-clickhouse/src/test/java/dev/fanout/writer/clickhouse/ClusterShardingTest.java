@@ -107,12 +107,12 @@ class ClusterShardingTest {
     }
 
     @Test
-    void compoundKeysAreShardedBySipHash64OfEveryColumnWithIntegersAsInt64() throws Exception {
+    void compoundKeysAreShardedByTheirColumnsHashesCombinedFromTheRight() throws Exception {
         sameShardsAsTheServer(List.of(Column.of("symbol", LogicalType.STRING), Column.of("seq", LogicalType.INT32),
                 Column.of("raw", LogicalType.BYTES)), i -> new Object[] {"S" + (i % 13) + "é", i * 31 - 4000,
                         ("b" + i).getBytes(StandardCharsets.UTF_8)}, 500);
         assertThat(ClusterSharding.expression("d", "t", Schema.of(List.of(Column.of("s", LogicalType.STRING),
-                Column.of("n", LogicalType.INT32)), List.of("s", "n")), version)).isEqualTo("sipHash64(`s`, toInt64(`n`))");
+                Column.of("n", LogicalType.INT32)), List.of("s", "n")), version)).isEqualTo("intHash64(bitXor(sipHash64(`s`), intHash64(intHash64(`n`))))");
     }
 
     @Test
