@@ -76,7 +76,7 @@ final class ClickHouseClusterWriter implements BaseWriter {
             return;
         }
         if (destination.shard() != 0) {
-            shards = List.of(new ShardWriter(destination, destination.shard(), destination.shardEndpoints()));
+            shards = List.of(new ShardWriter(destination, destination.shard(), destination.shardEndpoints(), destination.endpoints()));
         } else {
             try {
                 learnTopology();
@@ -94,7 +94,7 @@ final class ClickHouseClusterWriter implements BaseWriter {
         ClusterTopology t = ClusterTopology.read(destination, false);
         List<ShardWriter> writers = new ArrayList<>();
         for (ClusterTopology.Shard s : t.shards()) {
-            writers.add(new ShardWriter(destination, s.number(), s.endpoints()));
+            writers.add(new ShardWriter(destination, s.number(), s.endpoints(), t.endpoints()));
         }
         sharding = new ClusterSharding(t.weights(), t.version());
         topology = t;

@@ -98,6 +98,13 @@ public final class ClickHouseWriterProvider implements WriterProvider {
         for (ClusterTopology.Shard s : topology.shards()) {
             String name = "shard" + s.number();
             Map<String, String> options = new TreeMap<>(destination.options());
+            String others = topology.endpoints().stream().filter(e -> !e.hostPort().equalsIgnoreCase(d.hostPort()))
+                    .map(ClickHouseDestination.Endpoint::hostPort).collect(Collectors.joining(","));
+            if (others.isEmpty()) {
+                options.remove(ClickHouseDestination.REPLICAS);
+            } else {
+                options.put(ClickHouseDestination.REPLICAS, others);
+            }
             options.put(ClickHouseDestination.SHARD, Integer.toString(s.number()));
             options.put(ClickHouseDestination.SHARD_REPLICAS, s.endpoints().stream().map(ClickHouseDestination.Endpoint::hostPort)
                     .collect(Collectors.joining(",")));

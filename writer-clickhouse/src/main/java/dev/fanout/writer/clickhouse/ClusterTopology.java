@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
  *
  * <p>{@code system.clusters} names every replica by the host and <em>native</em> port of
  * {@code remote_servers}, not by its HTTP port, so the writer cannot derive a replica's endpoint
- * from it. Instead every endpoint the destination lists (the URI's server and the option
- * {@code replicas}) says which replica it is:
+ * from it. The endpoints are the URI's server and the option {@code replicas}; without that option,
+ * the URI's server and every {@code host_name} of the cluster with the URI's port (one server per
+ * host, all on one HTTP port, as clusters are usually run). Every endpoint says which replica it is:
  * <ul>
  *   <li>its rows of {@code system.clusters} marked {@code is_local}: on 18.16 that means "the host is
  *       one of this server's addresses", <em>whatever the port</em>, so on a cluster of one server
@@ -73,6 +74,11 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
         shards = List.copyOf(shards);
     }
 
+    /** The endpoints of every replica that has one, shard by shard. */
+    List<Endpoint> endpoints() {
+        return shards.stream().flatMap(s -> s.endpoints().stream()).toList();
+    }
+
     /** The shards' weights in order, for {@link ClusterSharding}. */
     List<Integer> weights() {
         return shards.stream().map(Shard::weight).toList();
@@ -98,7 +104,10 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
         List<Answer> answers = new ArrayList<>();
         String sql = "SELECT shard_num, shard_weight, replica_num, host_name, port, is_local FROM system.clusters WHERE cluster = "
                 + literal(destination.cluster()) + " ORDER BY shard_num, replica_num";
-        for (Endpoint e : destination.endpoints()) {
+        List<Endpoint> endpoints = new ArrayList<>(destination.endpoints());
+        boolean derive = endpoints.size() == 1;
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get(i);
             ClickHouseDestination at = destination.at(e);
             List<String[]> rows;
             Map<String, String> macros = new HashMap<>();
@@ -130,6 +139,14 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
             if (layout == null) {
                 layout = rows;
                 layoutFrom = e;
+                if (derive) {
+                    for (String[] r : rows) {
+                        Endpoint server = new Endpoint(r[3], e.port());
+                        if (endpoints.stream().noneMatch(x -> x.hostPort().equalsIgnoreCase(server.hostPort()))) {
+                            endpoints.add(server);
+                        }
+                    }
+                }
             } else if (!sameLayout(layout, rows)) {
                 throw WriteException.permanent(prefix + "the servers at " + layoutFrom.hostPort() + " and " + e.hostPort()
                         + " list different shards or replicas for the cluster in remote_servers — give every server the same "

@@ -62,6 +62,8 @@ final class ShardWriter implements AutoCloseable {
     private final ClickHouseDestination destination;
     private final int shard;
     private final List<Endpoint> replicas;
+    /** Every server of the cluster, whose Distributed tables the writer aligns. */
+    private final List<Endpoint> servers;
     private final ClickHouseHttp[] clients;
     private final ClickHouseServerVersion[] versions;
     private final Map<String, StoredTable> tables = new HashMap<>();
@@ -72,11 +74,13 @@ final class ShardWriter implements AutoCloseable {
      * @param destination the cluster (or shard) destination: database, cluster, credentials, options
      * @param shard       the shard's {@code shard_num}
      * @param replicas    the endpoints of its replicas, at least one
+     * @param servers     the endpoints of every server of the cluster
      */
-    ShardWriter(ClickHouseDestination destination, int shard, List<Endpoint> replicas) {
+    ShardWriter(ClickHouseDestination destination, int shard, List<Endpoint> replicas, List<Endpoint> servers) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
         this.shard = shard;
         this.replicas = List.copyOf(replicas);
+        this.servers = List.copyOf(servers);
         if (this.replicas.isEmpty()) {
             throw new IllegalArgumentException("shard " + shard + " has no replica endpoint");
         }
@@ -328,7 +332,7 @@ final class ShardWriter implements AutoCloseable {
      */
     private void alignDistributed(String table, StoredTable wanted) {
         String alter = "ALTER TABLE " + qualified(destination.database(), table);
-        for (Endpoint server : destination.endpoints()) {
+        for (Endpoint server : servers) {
             try (ClickHouseHttp http = new ClickHouseHttp(destination.at(server), false)) {
                 StoredTable distributed = StoredTable.load(http, destination.database(), table);
                 if (distributed == null || !"Distributed".equals(distributed.engine())) {

@@ -147,6 +147,13 @@ class ClickHouseClusterWriterTest {
         assertThat(missing.getMessage()).contains("destination market", "shard 2 replica 2 (127.0.0.1:" + cluster.server(4).tcpPort()
                 + " in remote_servers)", "add the HTTP(S) endpoint", "option replicas");
 
+        Destination derived = new Destination("market", "ch://127.0.0.1:" + cluster.server(1).httpPort() + "/" + database,
+                Map.of("cluster", ClickHouseCluster.NAME), Path.of("."), Set.of());
+        WriteException oneHost = catchThrowableOfType(WriteException.class, () -> provider.shardLayout(derived));
+        assertThat(oneHost.retryable()).isFalse();
+        assertThat(oneHost.getMessage()).as("without replicas, each host_name with the URI's port: here all four share one host")
+                .contains("no endpoint of the destination is shard 1 replica 2", "shard 2 replica 1", "shard 2 replica 2", "option replicas");
+
         Destination unknown = clusterDestination(cluster, database, 1, Map.of("cluster", "no_such_cluster"));
         WriteException e = catchThrowableOfType(WriteException.class, () -> provider.shardLayout(unknown));
         assertThat(e.retryable()).isFalse();
