@@ -45,6 +45,21 @@ class ClickHouseClusterTest {
     }
 
     @Test
+    void anHttpEndpointIsMatchedToItsSystemClustersRowThroughItsReplicaPathAndZooKeeper(ClickHouseCluster cluster) throws IOException {
+        String db = "harness_identity";
+        createLocalTable(cluster, db);
+        for (int n = 1; n <= 4; n++) {
+            String replicaPath = cluster.server(n).scalar("SELECT replica_path FROM system.replicas WHERE database = '" + db + "' AND table = 't_local'");
+            String host = cluster.server(1).scalar("SELECT value FROM system.zookeeper WHERE path = '" + replicaPath + "' AND name = 'host'");
+
+            assertThat(replicaPath).isEqualTo("/clickhouse/tables/" + ClickHouseCluster.shardOf(n) + "/" + db + "/t_local/replicas/r"
+                    + ClickHouseCluster.replicaOf(n));
+            assertThat(host).as("the host node of server %d's replica", n).contains("host: 127.0.0.1\n")
+                    .contains("tcp_port: " + cluster.server(n).tcpPort() + "\n");
+        }
+    }
+
+    @Test
     void createOnClusterReachesAllServersAndReplicasCopyRows(ClickHouseCluster cluster) throws IOException {
         String db = "harness_replication";
         createLocalTable(cluster, db);
