@@ -466,7 +466,6 @@ public final class ClickHouseServer implements AutoCloseable {
         return r.body();
     }
 
-
     /**
      * The rows of {@code sql}, each value as the server's text, NULL as null: asked for in
      * {@code JSONCompact} and parsed with Jackson, not with the writer's code.
