@@ -15,5 +15,10 @@ public enum Capability {
      * ({@link BaseWriter#sameEngineCopy()}), so a migration between two of its destinations moves no
      * row through the JVM. Declared only together with {@link #READ}.
      */
-    COPY_FROM_SAME_ENGINE
+    COPY_FROM_SAME_ENGINE,
+    /**
+     * Some of its destinations are sharded clusters: {@link WriterProvider#shardLayout} lists their
+     * shards, and the core writes each shard through a lane of its own.
+     */
+    SHARDS
 }
