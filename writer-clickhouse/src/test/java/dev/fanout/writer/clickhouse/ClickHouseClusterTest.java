@@ -45,6 +45,21 @@ class ClickHouseClusterTest {
     }
 
     @Test
+    void anHttpEndpointIsMatchedToItsSystemClustersRowThroughItsReplicaPathAndZooKeeper(ClickHouseCluster cluster) throws IOException {
+        String db = "harness_identity";
+        createLocalTable(cluster, db);
+        for (int n = 1; n <= 4; n++) {
+            String replicaPath = cluster.server(n).scalar("SELECT replica_path FROM system.replicas WHERE database = '" + db + "' AND table = 't_local'");
+            String host = cluster.server(1).scalar("SELECT value FROM system.zookeeper WHERE path = '" + replicaPath + "' AND name = 'host'");
+
+            assertThat(replicaPath).isEqualTo("/clickhouse/tables/" + ClickHouseCluster.shardOf(n) + "/" + db + "/t_local/replicas/r"
+                    + ClickHouseCluster.replicaOf(n));
+            assertThat(host).as("the host node of server %d's replica", n).contains("host: 127.0.0.1\n")
+                    .contains("tcp_port: " + cluster.server(n).tcpPort() + "\n");
+        }
+    }
+
+    @Test
     void createOnClusterReachesAllServersAndReplicasCopyRows(ClickHouseCluster cluster) throws IOException {
         String db = "harness_replication";
         createLocalTable(cluster, db);
@@ -247,6 +262,51 @@ class ClickHouseClusterTest {
                 () -> restarted.scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'").equals("1"));
         restarted.query("SYSTEM SYNC REPLICA " + db + ".t_local");
         assertThat(ids(restarted, db + ".t_local")).containsExactly(7L);
+    }
+
+    @Test
+    void withZooKeeperDownReplicasServeReadsRefuseInsertsAndDdlAndWriteAgainOnceItIsBack(ClickHouseCluster cluster) throws Exception {
+        String db = "harness_zookeeper";
+        createLocalTable(cluster, db);
+        cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (1, 'before', 1)");
+        cluster.killZooKeeper();
+        try {
+            IOException insert = catchThrowableOfType(IOException.class,
+                    () -> cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (2, 'during', 1)"));
+            IOException ddl = catchThrowableOfType(IOException.class,
+                    () -> cluster.server(1).query("DROP DATABASE IF EXISTS harness_nothing" + ON_CLUSTER));
+
+            assertThat(insert).isNotNull();
+            assertThat(insert.getMessage()).containsAnyOf("Code: 225", "Code: 242", "Code: 999");
+            assertThat(ddl).isNotNull();
+            assertThat(ddl.getMessage()).contains("Code: 999");
+            assertThat(ids(cluster.replica(1, 1), db + ".t_local")).as("reads go on").containsExactly(1L);
+            assertThat(cluster.servers()).allSatisfy(s -> assertThat(s.isRunning()).as(s.toString()).isTrue());
+        } finally {
+            cluster.restartZooKeeper();
+        }
+        await("an insert succeeds again once ZooKeeper is back", () -> {
+            try {
+                cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (3, 'after', 1)");
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        await("ON CLUSTER DDL succeeds again", () -> {
+            try {
+                cluster.server(1).query("DROP DATABASE IF EXISTS harness_nothing" + ON_CLUSTER);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        for (ClickHouseServer s : cluster.servers()) {
+            await("every replicated table of " + s + " writable again, for the tests that follow",
+                    () -> s.scalar("SELECT count() FROM system.replicas WHERE is_readonly OR is_session_expired").equals("0"));
+        }
+        cluster.replica(1, 2).query("SYSTEM SYNC REPLICA " + db + ".t_local");
+        assertThat(ids(cluster.replica(1, 2), db + ".t_local")).containsExactly(1L, 3L);
     }
 
     private static String replicas(ClickHouseCluster cluster, int... servers) {
