@@ -8,9 +8,10 @@ import java.util.Set;
 /**
  * A destination that is several independent targets — the shards of a cluster — each storing a
  * disjoint part of every table's keys. The core gives every shard a lane of its own, named
- * {@code <destination>.<shard name>}, with its own writer ({@link WriterProvider#create} of
- * {@link Shard#destination()}), queue, retries, circuit breaker and dead letters: a shard whose
- * servers are all down is retried and then parked while the other shards commit.
+ * {@code <destination>@<shard name>} (one segment of a metric name, so a Prometheus label holds it
+ * whole), with its own writer ({@link WriterProvider#create} of {@link Shard#destination()}),
+ * queue, retries, circuit breaker and dead letters: a shard whose servers are all down is retried
+ * and then parked while the other shards commit.
  *
  * <p>The {@link Sharding} decides each row's shard; it must put every key on exactly one shard, the
  * same one every time and in every process, and the same one the engine itself would choose for a

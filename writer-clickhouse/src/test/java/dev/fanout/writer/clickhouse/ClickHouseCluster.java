@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -32,12 +34,14 @@ import java.util.stream.Stream;
  * which {@code scripts/clickhouse cluster start} and {@code examples/clickhouse-cluster/} use as well.
  *
  * <p>A server can be killed (SIGKILL) or stopped and started again with its ports and data, so a
- * test can take a replica or a whole shard away under a writer. {@link #close()} stops every process
+ * test can take a replica or a whole shard away under a writer. {@link #close()} kills every process
  * and deletes the directories; {@link #start()} registers a shutdown hook that does the same if the
- * JVM exits first. Servers are numbered 1 to 4 throughout. Thread-safe.
+ * JVM exits first (a JVM killed with SIGKILL leaves them running, as it does a {@link ClickHouseServer}). Servers are numbered 1 to 4 throughout. Thread-safe.
  *
  * <p>When ZooKeeper or clickhouse-server is not installed, {@link #start()} fails (tests are not
- * skipped) with a message naming the command that installs it.
+ * skipped) with a message naming the command that installs it. ZooKeeper logs warnings to
+ * {@code zookeeper/zookeeper.log} under {@link #home()}; {@code -Dfanout.zookeeper.log=info} in the
+ * test JVM makes it say more.
  */
 public final class ClickHouseCluster implements AutoCloseable {
 
@@ -52,14 +56,16 @@ public final class ClickHouseCluster implements AutoCloseable {
     private static final Duration ZOOKEEPER_STARTUP = Duration.ofSeconds(60);
 
     private final Path home;
-    private final Process zookeeper;
+    private final Path zookeeperJar;
+    private volatile Process zookeeper;
     private final int zookeeperPort;
     private final List<ClickHouseServer> servers;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private ClickHouseCluster(Path home, Process zookeeper, int zookeeperPort, List<ClickHouseServer> servers) {
+    private ClickHouseCluster(Path home, Path zookeeperJar, Process zookeeper, int zookeeperPort, List<ClickHouseServer> servers) {
         this.home = home;
+        this.zookeeperJar = zookeeperJar;
         this.zookeeper = zookeeper;
         this.zookeeperPort = zookeeperPort;
         this.servers = List.copyOf(servers);
@@ -91,13 +97,24 @@ public final class ClickHouseCluster implements AutoCloseable {
     /** One attempt: everything it started is stopped and deleted again when it fails. */
     private static ClickHouseCluster startOnce(Path jar) throws IOException {
         Path home = Files.createTempDirectory("fanout-clickhouse-cluster-");
-        Process zk = null;
-        List<ClickHouseServer> servers = new ArrayList<>();
+        AtomicReference<Process> zookeeper = new AtomicReference<>();
+        List<ClickHouseServer> servers = new CopyOnWriteArrayList<>();
+        // Until the cluster exists (and its own hook), a JVM exiting mid-start kills what has been started so far.
+        Thread starting = new Thread(() -> {
+            servers.forEach(ClickHouseServer::kill);
+            Process zk = zookeeper.get();
+            if (zk != null) {
+                zk.destroyForcibly();
+            }
+            servers.forEach(ClickHouseServer::close);
+            delete(home);
+        }, "clickhouse-cluster-stop");
+        Runtime.getRuntime().addShutdownHook(starting);
         try {
             Set<Integer> taken = new HashSet<>();
             String password = ClickHouseServer.randomPassword();
             int zkPort = freePort(taken);
-            zk = startZooKeeper(jar, home, zkPort);
+            Process zk = startZooKeeper(jar, home, zkPort, zookeeper);
             int[] http = new int[5];
             int[] tcp = new int[5];
             int[] interserver = new int[5];
@@ -123,16 +140,23 @@ public final class ClickHouseCluster implements AutoCloseable {
             for (ClickHouseServer server : servers) {
                 server.restart();
             }
-            ClickHouseCluster cluster = new ClickHouseCluster(home, zk, zkPort, servers);
+            ClickHouseCluster cluster = new ClickHouseCluster(home, jar, zk, zkPort, servers);
             Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
             return cluster;
         } catch (IOException | RuntimeException e) {
             servers.forEach(ClickHouseServer::close);
+            Process zk = zookeeper.get();
             if (zk != null) {
                 stopProcess(zk);
             }
             delete(home);
             throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(starting);
+            } catch (IllegalStateException e) {
+                // The JVM is shutting down: the hook runs.
+            }
         }
     }
 
@@ -183,8 +207,39 @@ public final class ClickHouseCluster implements AutoCloseable {
         return zookeeperPort;
     }
 
+    /** Kills ZooKeeper (SIGKILL); {@link #restartZooKeeper()} brings it back with its data on the same port. */
+    public synchronized void killZooKeeper() {
+        Process p = zookeeper;
+        p.destroyForcibly();
+        try {
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts ZooKeeper again after {@link #killZooKeeper()}, on the same port with the same data, and waits until it serves. */
+    public synchronized void restartZooKeeper() throws IOException {
+        if (zookeeper.isAlive()) {
+            return;
+        }
+        AtomicReference<Process> started = new AtomicReference<>();
+        try {
+            zookeeper = startZooKeeper(zookeeperJar, home, zookeeperPort, started);
+        } finally {
+            if (started.get() != null) {
+                zookeeper = started.get();
+            }
+        }
+    }
+
     public String host() {
         return HOST;
+    }
+
+    /** The cluster's own directory: zookeeper/ (its zoo.cfg, data and zookeeper.log). */
+    public Path home() {
+        return home;
     }
 
     private static int checked(int n) {
@@ -206,10 +261,14 @@ public final class ClickHouseCluster implements AutoCloseable {
     }
 
     /**
-     * ZooKeeper standalone on {@code 127.0.0.1:port}, its data under {@code home/zookeeper}, without
-     * its admin HTTP server (which would take port 8080), answering {@code ruok} when ready.
+     * ZooKeeper standalone on {@code 127.0.0.1:port}, its data under {@code home/zookeeper} (kept
+     * from an earlier run there), without its admin HTTP server (which would take port 8080), once it
+     * serves requests: {@code srvr} says {@code Mode: standalone}. Not {@code ruok}, which answers
+     * {@code imok} before the database is loaded, while connections are still closed ("ZooKeeperServer
+     * not running"); a ClickHouse 18.16 server whose DDL worker met that closed door crashes (SIGSEGV)
+     * on its next {@code ON CLUSTER} query.
      */
-    private static Process startZooKeeper(Path jar, Path home, int port) throws IOException {
+    private static Process startZooKeeper(Path jar, Path home, int port, AtomicReference<Process> started) throws IOException {
         Path dir = home.resolve("zookeeper");
         Files.createDirectories(dir.resolve("data"));
         Files.writeString(dir.resolve("zoo.cfg"), String.join("\n",
@@ -219,9 +278,12 @@ public final class ClickHouseCluster implements AutoCloseable {
                 "clientPortAddress=" + HOST,
                 "maxClientCnxns=0",
                 "admin.enableServer=false",
-                "4lw.commands.whitelist=ruok",
+                "4lw.commands.whitelist=srvr",
                 "autopurge.purgeInterval=0",
                 ""));
+        if (fourLetterWord(port, "srvr") != null) {
+            throw new IOException("another process answers on ZooKeeper's port " + port + " before it starts");
+        }
         String classPath = jar.toString();
         // Debian's slf4j-simple, when present, gives ZooKeeper's warnings a log file; without it slf4j falls back to nothing.
         Path slf4jSimple = Path.of("/usr/share/java/slf4j-simple.jar");
@@ -230,17 +292,19 @@ public final class ClickHouseCluster implements AutoCloseable {
         }
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.4lw.commands.whitelist=ruok",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.4lw.commands.whitelist=srvr",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=" + System.getProperty("fanout.zookeeper.log", "warn"),
                 "-cp", classPath, "org.apache.zookeeper.server.ZooKeeperServerMain", dir.resolve("zoo.cfg").toString());
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("zookeeper.log").toFile())).start();
+        started.set(p);
         long deadline = System.nanoTime() + ZOOKEEPER_STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IOException("ZooKeeper exited with " + p.exitValue() + " while starting on port " + port + ": " + tail(dir.resolve("zookeeper.log")));
             }
-            if (answersRuok(port)) {
+            String srvr = fourLetterWord(port, "srvr");
+            if (srvr != null && srvr.contains("Mode: standalone") && p.isAlive()) {
                 return p;
             }
             try {
@@ -252,19 +316,20 @@ public final class ClickHouseCluster implements AutoCloseable {
             }
         }
         stopProcess(p);
-        throw new IOException("ZooKeeper did not answer ruok on port " + port + " within " + ZOOKEEPER_STARTUP.toSeconds() + " s: "
+        throw new IOException("ZooKeeper did not serve on port " + port + " within " + ZOOKEEPER_STARTUP.toSeconds() + " s: "
                 + tail(dir.resolve("zookeeper.log")));
     }
 
-    private static boolean answersRuok(int port) {
+    /** ZooKeeper's answer to a four-letter word, or null when nothing answers on the port. */
+    private static String fourLetterWord(int port, String word) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(HOST, port), 1000);
             s.setSoTimeout(2000);
-            s.getOutputStream().write("ruok".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(word.getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).equals("imok");
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            return false;
+            return null;
         }
     }
 
@@ -310,15 +375,24 @@ public final class ClickHouseCluster implements AutoCloseable {
         }
     }
 
-    /** Stops the four servers, then ZooKeeper, and deletes every directory. */
+    /**
+     * Kills the four servers and ZooKeeper (SIGKILL: their data is deleted next, so a graceful stop
+     * would only make the end of a test run, or a JVM's shutdown, slower) and deletes every directory.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        servers.forEach(ClickHouseServer::kill);
+        zookeeper.destroyForcibly();
+        try {
+            zookeeper.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         servers.forEach(ClickHouseServer::close);
-        stopProcess(zookeeper);
         delete(home);
         if (Thread.currentThread() != shutdownHook) {
             try {

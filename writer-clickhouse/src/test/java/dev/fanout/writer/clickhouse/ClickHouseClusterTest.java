@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,21 @@ class ClickHouseClusterTest {
     }
 
     @Test
+    void anHttpEndpointIsMatchedToItsSystemClustersRowThroughItsReplicaPathAndZooKeeper(ClickHouseCluster cluster) throws IOException {
+        String db = "harness_identity";
+        createLocalTable(cluster, db);
+        for (int n = 1; n <= 4; n++) {
+            String replicaPath = cluster.server(n).scalar("SELECT replica_path FROM system.replicas WHERE database = '" + db + "' AND table = 't_local'");
+            String host = cluster.server(1).scalar("SELECT value FROM system.zookeeper WHERE path = '" + replicaPath + "' AND name = 'host'");
+
+            assertThat(replicaPath).isEqualTo("/clickhouse/tables/" + ClickHouseCluster.shardOf(n) + "/" + db + "/t_local/replicas/r"
+                    + ClickHouseCluster.replicaOf(n));
+            assertThat(host).as("the host node of server %d's replica", n).contains("host: 127.0.0.1\n")
+                    .contains("tcp_port: " + cluster.server(n).tcpPort() + "\n");
+        }
+    }
+
+    @Test
     void createOnClusterReachesAllServersAndReplicasCopyRows(ClickHouseCluster cluster) throws IOException {
         String db = "harness_replication";
         createLocalTable(cluster, db);
@@ -79,6 +95,61 @@ class ClickHouseClusterTest {
             assertThat(ids(cluster.server(n), db + ".t_local")).as("the local table of server %d (shard %d)", n, ClickHouseCluster.shardOf(n))
                     .containsExactlyElementsOf(expected.get(ClickHouseCluster.shardOf(n) - 1));
             assertThat(cluster.server(n).scalar("SELECT count() FROM " + db + ".t")).isEqualTo("300");
+        }
+    }
+
+    @Test
+    void aCompoundKeyPlacedByTheCombinedHashAndWeightedShardsFollowShardingHash(ClickHouseCluster cluster) throws Exception {
+        String db = "harness_weights";
+        cluster.server(1).query("DROP DATABASE IF EXISTS " + db + ON_CLUSTER);
+        cluster.server(1).query("CREATE DATABASE " + db + ON_CLUSTER);
+        cluster.server(1).query("CREATE TABLE " + db + ".k_local" + ON_CLUSTER + " (s String, x Int64, _fanout_version UInt64) "
+                + "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + db + "/k_local', '{replica}', _fanout_version) ORDER BY (s, x)");
+        cluster.server(1).query("CREATE TABLE " + db + ".k" + ON_CLUSTER + " AS " + db + ".k_local ENGINE = Distributed(" + ClickHouseCluster.NAME
+                + ", " + db + ", k_local, intHash64(bitXor(sipHash64(s), intHash64(intHash64(toUInt64(x))))))");
+        // A second cluster over the same servers, shard 2 weighing 2, added to every server's configuration while it runs.
+        String weighted = "<yandex><remote_servers><fanout_weighted>"
+                + "<shard><weight>1</weight><internal_replication>true</internal_replication>" + replicas(cluster, 1, 2) + "</shard>"
+                + "<shard><weight>2</weight><internal_replication>true</internal_replication>" + replicas(cluster, 3, 4) + "</shard>"
+                + "</fanout_weighted></remote_servers></yandex>\n";
+        for (ClickHouseServer s : cluster.servers()) {
+            Files.writeString(s.home().resolve("config.d/weighted.xml"), weighted);
+        }
+        try {
+            for (ClickHouseServer s : cluster.servers()) {
+                await("server reloads its configuration with the cluster fanout_weighted",
+                        () -> s.scalar("SELECT count() FROM system.clusters WHERE cluster = 'fanout_weighted' AND shard_weight = 2").equals("2"));
+            }
+            cluster.server(1).query("CREATE TABLE " + db + ".w AS " + db + ".k_local ENGINE = Distributed(fanout_weighted, " + db + ", k_local, x)");
+            StringBuilder compound = new StringBuilder();
+            StringBuilder byWeight = new StringBuilder();
+            List<Set<String>> expected = List.of(new TreeSet<>(), new TreeSet<>());
+            String[] strings = {"", "a", "Zürich", "東京", "long".repeat(30)};
+            for (int i = 0; i < 200; i++) {
+                String str = strings[i % strings.length] + i;
+                long x = i * 7_777_777_777L - 500_000_000_000L;
+                compound.append(compound.isEmpty() ? "" : ",").append("('").append(str).append("', ").append(x).append(", 1)");
+                expected.get(ShardingHash.shard(ShardingHash.combine(ShardingHash.sipHash64(str), ShardingHash.intHash64(x)), 1, 1)).add(str + "|" + x);
+                long w = i - 100;
+                byWeight.append(byWeight.isEmpty() ? "" : ",").append("('w', ").append(w).append(", 1)");
+                expected.get(ShardingHash.shard(w, 1, 2)).add("w|" + w);
+            }
+            cluster.server(1).query("INSERT INTO " + db + ".k VALUES " + compound, Map.of("insert_distributed_sync", "1"));
+            cluster.server(1).query("INSERT INTO " + db + ".w VALUES " + byWeight, Map.of("insert_distributed_sync", "1"));
+            syncReplicas(cluster, db + ".k_local");
+
+            for (int shard = 1; shard <= 2; shard++) {
+                Set<String> stored = new TreeSet<>();
+                for (String[] r : cluster.replica(shard, 2).rows("SELECT s, x FROM " + db + ".k_local")) {
+                    stored.add(r[0] + "|" + r[1]);
+                }
+                assertThat(stored).as("shard %d: the compound key by combine(sipHash64(s), intHash64(x)), and x by weights 1, 2", shard)
+                        .isEqualTo(expected.get(shard - 1));
+            }
+        } finally {
+            for (ClickHouseServer s : cluster.servers()) {
+                Files.deleteIfExists(s.home().resolve("config.d/weighted.xml"));
+            }
         }
     }
 
@@ -176,10 +247,11 @@ class ClickHouseClusterTest {
                     + " (id Int64) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + db + "/later_local', '{replica}') ORDER BY id",
                     Map.of("distributed_ddl_task_timeout", "3")));
             assertThat(ddl).as("ON CLUSTER with a host down fails after distributed_ddl_task_timeout").isNotNull();
-            assertThat(ddl.getMessage()).contains("Code: 159").contains("distributed_ddl_task_timeout").contains("1 unfinished hosts");
+            assertThat(ddl.getMessage()).contains("Code: 159").contains("distributed_ddl_task_timeout").contains("unfinished hosts");
             for (int n = 1; n <= 3; n++) {
-                assertThat(cluster.server(n).scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'"))
-                        .as("the live server %d ran it", n).isEqualTo("1");
+                ClickHouseServer live = cluster.server(n);
+                await("the live server " + n + " runs it",
+                        () -> live.scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'").equals("1"));
             }
             assertThat(ids(cluster.server(1), db + ".t")).as("reads through the Distributed table fail over to the live replica").containsExactly(7L);
         } finally {
@@ -190,6 +262,59 @@ class ClickHouseClusterTest {
                 () -> restarted.scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'").equals("1"));
         restarted.query("SYSTEM SYNC REPLICA " + db + ".t_local");
         assertThat(ids(restarted, db + ".t_local")).containsExactly(7L);
+    }
+
+    @Test
+    void withZooKeeperDownReplicasServeReadsRefuseInsertsAndDdlAndWriteAgainOnceItIsBack(ClickHouseCluster cluster) throws Exception {
+        String db = "harness_zookeeper";
+        createLocalTable(cluster, db);
+        cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (1, 'before', 1)");
+        cluster.killZooKeeper();
+        try {
+            IOException insert = catchThrowableOfType(IOException.class,
+                    () -> cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (2, 'during', 1)"));
+            IOException ddl = catchThrowableOfType(IOException.class,
+                    () -> cluster.server(1).query("DROP DATABASE IF EXISTS harness_nothing" + ON_CLUSTER));
+
+            assertThat(insert).isNotNull();
+            assertThat(insert.getMessage()).containsAnyOf("Code: 225", "Code: 242", "Code: 999");
+            assertThat(ddl).isNotNull();
+            assertThat(ddl.getMessage()).contains("Code: 999");
+            assertThat(ids(cluster.replica(1, 1), db + ".t_local")).as("reads go on").containsExactly(1L);
+            assertThat(cluster.servers()).allSatisfy(s -> assertThat(s.isRunning()).as(s.toString()).isTrue());
+        } finally {
+            cluster.restartZooKeeper();
+        }
+        await("an insert succeeds again once ZooKeeper is back", () -> {
+            try {
+                cluster.replica(1, 1).query("INSERT INTO " + db + ".t_local VALUES (3, 'after', 1)");
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        await("ON CLUSTER DDL succeeds again", () -> {
+            try {
+                cluster.server(1).query("DROP DATABASE IF EXISTS harness_nothing" + ON_CLUSTER);
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        for (ClickHouseServer s : cluster.servers()) {
+            await("every replicated table of " + s + " writable again, for the tests that follow",
+                    () -> s.scalar("SELECT count() FROM system.replicas WHERE is_readonly OR is_session_expired").equals("0"));
+        }
+        cluster.replica(1, 2).query("SYSTEM SYNC REPLICA " + db + ".t_local");
+        assertThat(ids(cluster.replica(1, 2), db + ".t_local")).containsExactly(1L, 3L);
+    }
+
+    private static String replicas(ClickHouseCluster cluster, int... servers) {
+        StringBuilder b = new StringBuilder();
+        for (int n : servers) {
+            b.append("<replica><host>").append(cluster.host()).append("</host><port>").append(cluster.server(n).tcpPort()).append("</port></replica>");
+        }
+        return b.toString();
     }
 
     private static void createLocalTable(ClickHouseCluster cluster, String db) throws IOException {

@@ -73,7 +73,7 @@ public final class ClickHouseServer implements AutoCloseable {
     private int tcpPort;
     /** For a member of a {@link ClickHouseCluster}: the values of cluster.xml's placeholders (names without @), else null. */
     private Map<String, String> clusterValues;
-    private Process process;
+    private volatile Process process;
 
     private ClickHouseServer(Path home, List<String> command, String password) {
         this.home = home;
@@ -267,16 +267,17 @@ public final class ClickHouseServer implements AutoCloseable {
      *                     nothing answers within {@link #STARTUP}
      */
     private void launch() throws IOException {
-        process = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(command).directory(home.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("log/stdout.log").toFile())).start();
+        process = p;
         long deadline = System.nanoTime() + STARTUP.toNanos();
         long foreignSince = 0;
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("clickhouse-server exited with " + process.exitValue() + " while starting: " + logTail());
+            if (!p.isAlive()) {
+                throw new IOException("clickhouse-server exited with " + p.exitValue() + " while starting: " + logTail());
             }
             if (ping()) {
-                if (answersAsThisServer() && process.isAlive()) {
+                if (answersAsThisServer() && p.isAlive()) {
                     return;
                 }
                 // Our own server answers /ping only once its users are loaded, so this is another one; ours, failing
@@ -285,7 +286,7 @@ public final class ClickHouseServer implements AutoCloseable {
                     foreignSince = System.nanoTime();
                 } else if (System.nanoTime() - foreignSince > FOREIGN_GRACE.toNanos()) {
                     throw new IOException("another server answers /ping on port " + httpPort + " (it does not know " + SECURED_USER
-                            + " with this server's password) while this clickhouse-server is " + (process.isAlive() ? "running" : "gone")
+                            + " with this server's password) while this clickhouse-server is " + (p.isAlive() ? "running" : "gone")
                             + ": " + logTail());
                 }
             }
@@ -362,11 +363,11 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /**
      * Kills the server with SIGKILL, as a crash or an OOM killer would, and waits until it is gone;
-     * ports and data stay for {@link #restart()}.
+     * ports and data stay for {@link #restart()}. Does not wait for a launch in progress (it makes
+     * that launch fail), so a JVM shutting down kills servers a test thread is still starting.
      */
-    public synchronized void kill() {
+    public void kill() {
         Process p = process;
-        process = null;
         if (p == null) {
             return;
         }
@@ -375,6 +376,11 @@ public final class ClickHouseServer implements AutoCloseable {
             p.waitFor(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            if (process == p) {
+                process = null;
+            }
         }
     }
 
@@ -432,17 +438,32 @@ public final class ClickHouseServer implements AutoCloseable {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url.toString()))
                 .timeout(Duration.ofSeconds(120))
                 .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8)).build();
+        HttpResponse<byte[]> r;
         try {
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
-                throw new IOException("ClickHouse answered " + r.statusCode() + " to [" + sql + "]: "
-                        + new String(r.body(), StandardCharsets.UTF_8).strip());
+            r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            Process p = process;
+            if (p != null && home != null) {
+                try {
+                    p.waitFor(2, TimeUnit.SECONDS);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                if (!p.isAlive()) {
+                    throw new IOException(e.getMessage() + " [" + sql + "]: the server (HTTP port " + httpPort + ") exited with " + p.exitValue()
+                            + " meanwhile: " + logTail(), e);
+                }
             }
-            return r.body();
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+        if (r.statusCode() != 200) {
+            throw new IOException("ClickHouse answered " + r.statusCode() + " to [" + sql + "]: "
+                    + new String(r.body(), StandardCharsets.UTF_8).strip());
+        }
+        return r.body();
     }
 
     /**
