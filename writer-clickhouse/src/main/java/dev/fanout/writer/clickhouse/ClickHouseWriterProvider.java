@@ -74,7 +74,8 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     /**
      * For a cluster destination (option {@code cluster}, no {@code shard}): its shards as
      * {@code system.clusters} lists them, in {@code shard_num} order, named {@code shard<shard_num>},
-     * each the cluster destination (same URI and options) narrowed to the shard by the options
+     * each the cluster destination (same URI and options, named {@code <destination>@shard<n>} like
+     * the shard's lane) narrowed to the shard by the options
      * {@code shard} and {@code shard_replicas} (its replicas' endpoints), sharded by {@link ClusterSharding} with the shards'
      * weights, exactly as the cluster's {@code Distributed} tables shard. Every replica must answer
      * through one of the destination's endpoints ({@link ClusterTopology#read}). Empty for one server
@@ -108,7 +109,7 @@ public final class ClickHouseWriterProvider implements WriterProvider {
             options.put(ClickHouseDestination.SHARD, Integer.toString(s.number()));
             options.put(ClickHouseDestination.SHARD_REPLICAS, s.endpoints().stream().map(ClickHouseDestination.Endpoint::hostPort)
                     .collect(Collectors.joining(",")));
-            shards.add(new ShardLayout.Shard(name, new Destination(destination.name() + "." + name, destination.uri(), options,
+            shards.add(new ShardLayout.Shard(name, new Destination(destination.name() + "@" + name, destination.uri(), options,
                     destination.baseDirectory(), java.util.Set.of("password"))));
         }
         return Optional.of(new ShardLayout(shards, new ClusterSharding(topology.weights(), topology.version())));

@@ -127,7 +127,7 @@ class ClickHouseClusterWriterTest {
         for (int s = 1; s <= 2; s++) {
             Destination shard = layout.shards().get(s - 1).destination();
             assertThat(provider.validate(shard)).isEmpty();
-            assertThat(shard.name()).isEqualTo("market.shard" + s);
+            assertThat(shard.name()).isEqualTo("market@shard" + s);
             ClickHouseDestination d = ClickHouseDestination.of(shard);
             assertThat(d.shard()).isEqualTo(s);
             assertThat(d.cluster()).isEqualTo(ClickHouseCluster.NAME);
@@ -320,7 +320,7 @@ class ClickHouseClusterWriterTest {
                 List<WriteBatch> second = split(layout, trades(2, 0, 300));
                 WriteException down = catchThrowableOfType(WriteException.class, () -> w2.write(second.get(1)));
                 assertThat(down.retryable()).isTrue();
-                assertThat(down.getMessage()).contains("destination market.shard2", "shard 2", "no replica of the shard could take it",
+                assertThat(down.getMessage()).contains("destination market@shard2", "shard 2", "no replica of the shard could take it",
                         "127.0.0.1:" + cluster.server(3).httpPort(), "127.0.0.1:" + cluster.server(4).httpPort());
                 w1.write(second.get(0));
                 assertThat(cluster.replica(1, 1).scalar("SELECT count() FROM `" + database + "`.trades_local FINAL"))
