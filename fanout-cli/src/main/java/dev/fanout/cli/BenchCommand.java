@@ -105,9 +105,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "The cluster's name in the servers' remote_servers (default: ${DEFAULT-VALUE}, as scripts/clickhouse cluster start runs it).")
     private String clickhouseClusterName;
 
-    @Option(names = "--clickhouse-cluster-replicas", paramLabel = "HOST:PORT,...",
-            description = "The HTTP endpoints of the cluster's other servers, e.g. 127.0.0.1:8124,127.0.0.1:8125,127.0.0.1:8126 "
-                    + "(default: every host of the cluster on the URI's port).")
+    @Option(names = "--clickhouse-cluster-replicas", paramLabel = "ENDPOINTS",
+            description = "The HTTP endpoints host:port of the cluster's other servers, comma-separated, "
+                    + "e.g. 127.0.0.1:8124,127.0.0.1:8125,127.0.0.1:8126 (default: every host of the cluster on the URI's port).")
     private String clickhouseClusterReplicas;
 
     @Override
