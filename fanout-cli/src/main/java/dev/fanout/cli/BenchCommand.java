@@ -48,7 +48,9 @@ import java.util.stream.Stream;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = MemoryBench.class,
         description = {"Measure rows/s of the DuckDB writer, the dispatcher and migrate against raw DuckDB references, in one run.",
-                "With --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows."})
+                "With --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows.",
+                "With --clickhouse-cluster also the dispatcher into a sharded ClickHouse cluster, one lane per shard, against the same "
+                        + "dispatcher into the --clickhouse server."})
 final class BenchCommand implements Callable<Integer> {
 
     /** The benchmark's trade rows; the ClickHouse cases and their tests use the same shape. */
@@ -92,6 +94,22 @@ final class BenchCommand implements Callable<Integer> {
             description = "The server's native-protocol port, for clickhouse-client (default: ${DEFAULT-VALUE}).")
     private int clickhouseNativePort;
 
+    @Option(names = "--clickhouse-cluster", paramLabel = "URI",
+            description = "Also measure the dispatcher writing a sharded ClickHouse cluster (one lane per shard, as ingest writes) "
+                    + "against the same dispatcher writing the --clickhouse server (which it needs), in database ch://host:port/database "
+                    + "on one server of the cluster; the bench creates and drops its tables trades and trades_local there, on every "
+                    + "replica (default: no cluster cases).")
+    private String clickhouseCluster;
+
+    @Option(names = "--clickhouse-cluster-name", paramLabel = "NAME", defaultValue = "fanout_cluster",
+            description = "The cluster's name in the servers' remote_servers (default: ${DEFAULT-VALUE}, as scripts/clickhouse cluster start runs it).")
+    private String clickhouseClusterName;
+
+    @Option(names = "--clickhouse-cluster-replicas", paramLabel = "ENDPOINTS",
+            description = "The HTTP endpoints host:port of the cluster's other servers, comma-separated, "
+                    + "e.g. 127.0.0.1:8124,127.0.0.1:8125,127.0.0.1:8126 (default: every host of the cluster on the URI's port).")
+    private String clickhouseClusterReplicas;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -105,16 +123,21 @@ final class BenchCommand implements Callable<Integer> {
         Path work = temporary ? Files.createTempDirectory("fanout-bench") : Files.createDirectories(dir);
         try (ClickHouseBench clickHouse = clickhouse == null ? null : ClickHouseBench.connect(registry, clickhouse,
                 List.of(clickhouseClient.trim().split("\\s+")), clickhouseNativePort, work);
+             ClusterBench cluster = clickhouseCluster == null ? null : ClusterBench.connect(registry, clickhouseCluster,
+                     clickhouseClusterName, clickhouseClusterReplicas, clickhouse, work);
              LockedDestinationBench locked = LockedDestinationBench.start(work)) {
             out.printf("fanout bench: %,d trade rows per case, %,d rows per batch, %s after a warm-up, files in %s%n",
                     rows, batchRows, Plural.of(rounds, "round"), work);
             if (clickHouse != null) {
                 out.println("  " + clickHouse.describe());
             }
+            if (cluster != null) {
+                out.println("  " + cluster.describe());
+            }
             out.println("  " + locked.describe());
             out.flush();
             List<FramePacket> trades = generate("trades", 1);
-            Cases cases = new Cases(registry, duckdb, clickHouse, locked, trades, generate("trades", 2), spread(trades, 4),
+            Cases cases = new Cases(registry, duckdb, clickHouse, cluster, locked, trades, generate("trades", 2), spread(trades, 4),
                     spread(trades, LockedDestinationBench.TABLES));
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             cases.run(work.resolve("warm-up"), Math.max(1, Math.min(4, 200_000 / batchRows)), new LinkedHashMap<>());
@@ -132,7 +155,8 @@ final class BenchCommand implements Callable<Integer> {
             table.print(out);
             out.println((clickHouse != null ? "vs ref: (a) to (c) against (a), (d) and (e) against (e), (f) and (g) against (f)"
                     : "vs ref: (a) to (c) against (a), (f) and (g) against (f)")
-                    + ", (h) against the all-healthy (h); (h) rows/s count the rows of the two healthy destinations only");
+                    + ", (h) against the all-healthy (h)" + (cluster != null ? ", (i) against the one-server (i)" : "")
+                    + "; (h) rows/s count the rows of the two healthy destinations only");
             out.flush();
             return ExitCode.OK;
         } finally {
@@ -147,6 +171,9 @@ final class BenchCommand implements Callable<Integer> {
         if (name.equals(ClickHouseBench.WRITER_CASE) || name.equals(ClickHouseBench.REFERENCE_CASE) || name.equals(ClickHouseBench.MIGRATE_CASE)) {
             return ClickHouseBench.REFERENCE_CASE;
         }
+        if (name.startsWith("(i)")) {
+            return ClusterBench.SINGLE_CASE;
+        }
         if (name.startsWith("(h)")) {
             return LockedDestinationBench.REFERENCE_CASE;
         }
@@ -154,7 +181,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The five DuckDB cases, when asked for the two ClickHouse cases, the migrate cases
+     * The five DuckDB cases, when asked for the two ClickHouse cases and the cluster cases ({@link ClusterBench}), the migrate cases
      * ({@link MigrateBench}) and the locked-destination cases ({@link LockedDestinationBench}), each on
      * new files or tables, in a fixed order so every round is alike.
      */
@@ -162,17 +189,19 @@ final class BenchCommand implements Callable<Integer> {
         private final WriterRegistry registry;
         private final WriterProvider duckdb;
         private final ClickHouseBench clickHouse;
+        private final ClusterBench cluster;
         private final List<FramePacket> fresh;
         private final List<FramePacket> conflicting;
         private final List<FramePacket> fourTables;
         private final LockedDestinationBench locked;
         private final List<FramePacket> threeTables;
 
-        Cases(WriterRegistry registry, WriterProvider duckdb, ClickHouseBench clickHouse, LockedDestinationBench locked,
+        Cases(WriterRegistry registry, WriterProvider duckdb, ClickHouseBench clickHouse, ClusterBench cluster, LockedDestinationBench locked,
               List<FramePacket> fresh, List<FramePacket> conflicting, List<FramePacket> fourTables, List<FramePacket> threeTables) {
             this.registry = registry;
             this.duckdb = duckdb;
             this.clickHouse = clickHouse;
+            this.cluster = cluster;
             this.locked = locked;
             this.fresh = fresh;
             this.conflicting = conflicting;
@@ -220,6 +249,11 @@ final class BenchCommand implements Callable<Integer> {
                 add(rates, c.getKey(), c.getValue());
             }
             deleteRecursively(dir);
+            if (cluster != null) {
+                for (Map.Entry<String, Double> c : cluster.measure(freshPart, batchRows).entrySet()) {
+                    add(rates, c.getKey(), c.getValue());
+                }
+            }
         }
 
         private void add(Map<String, List<Double>> rates, String name, double rate) {
