@@ -2,6 +2,7 @@ package dev.fanout.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fanout.cli.ClusterPlacement;
 import dev.fanout.cli.Examples;
 import dev.fanout.cli.Examples.Tables;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
@@ -21,7 +22,10 @@ import org.junit.jupiter.api.Test;
  * ({@link Walkthrough}, {@link ConsoleSession}): each command must exit and print as the page says;
  * after each move every destination is compared row by row with the expectation computed from the
  * input files ({@link Examples}), ClickHouse read with {@code FINAL}. The ClickHouse server is the
- * one the page starts with {@code scripts/clickhouse}.
+ * one the page starts with {@code scripts/clickhouse}, the cluster of phase 5 the one it starts with
+ * {@code scripts/clickhouse cluster} (read through the {@code Distributed} tables, each shard's part
+ * and where another client's insert lands checked by {@link ClusterPlacement}; a second migrate to
+ * phase 5, not on the page, must only verify).
  *
  * <p>After a deliberate change of output, run it with {@code -Dfanout.walkthrough.update=true} to
  * write what the commands print now into the page (it still fails on a wrong exit code or wrong data).
@@ -38,7 +42,11 @@ class MigrationWalkthroughTest {
     }
 
     @AfterAll
-    static void stopTheServerThePageStarted() throws IOException {
+    static void stopTheServersThePageStarted() throws IOException {
+        if (session != null && Files.exists(session.directory().resolve(".fanout-clickhouse-cluster"))) {
+            Installation.Run r = session.type("scripts/clickhouse cluster stop");
+            assertThat(r.code()).as("scripts/clickhouse cluster stop after the walk-through: %s", r.out()).isZero();
+        }
         if (session != null && Files.exists(session.directory().resolve(".fanout-clickhouse"))) {
             Installation.Run r = session.type("scripts/clickhouse stop");
             assertThat(r.code()).as("scripts/clickhouse stop after the walk-through: %s", r.out()).isZero();
@@ -66,13 +74,35 @@ class MigrationWalkthroughTest {
                 actual.put(Examples.CLICKHOUSE, clickHouse());
                 Examples.assertMatches(Examples.phase4(everything), actual);
                 checked.add("3 phase 4 after migrate 3 -> 4");
+            } else if (command.equals("fanout migrate --from examples/phase-4.yaml --to examples/phase-5-cluster.yaml")) {
+                Tables actual = new Tables();
+                actual.put(Examples.CLICKHOUSE, ClusterPlacement.throughDistributed(cluster().get(0), "market"));
+                Examples.assertMatches(Examples.phase4(everything), actual);
+                ClusterPlacement.assertPlacedAsDistributedPicks(cluster(), "market", Examples.phase4(everything).get(Examples.CLICKHOUSE));
+                Installation.Run again = s.type(command);
+                assertThat(again.code()).as(again.out()).isZero();
+                assertThat(again.out()).as("a second migrate 4 -> 5 only verifies").contains("5 of 5 moves verified")
+                        .doesNotContain("rows copied");
+                assertThat(again.out().lines().filter(l -> l.contains("already copied")).count()).as(again.out()).isEqualTo(5);
+                checked.add("4 phase 5 after migrate 4 -> 5, and again");
+            } else if (command.startsWith("fanout migrate --from examples/phase-4.yaml --to examples/phase-5-cluster.yaml --delete-source")) {
+                for (String table : ClusterPlacement.TABLES) {
+                    assertThat(server().scalar("SELECT count() FROM market.`" + table + "` FINAL")).as("%s left on the server", table)
+                            .isEqualTo("0");
+                }
+                Tables actual = new Tables();
+                actual.put(Examples.CLICKHOUSE, ClusterPlacement.throughDistributed(cluster().get(0), "market"));
+                Examples.assertMatches(Examples.phase4(everything), actual);
+                ClusterPlacement.assertAnotherClientsKeysLandOnFanoutsShards(cluster(), "market", ClusterPlacement.shardKeys(cluster(), "market"));
+                checked.add("5 phase 5 after --delete-source, another client's keys");
             }
         });
 
         assertThat(differences).as("outputs that differ from the page (run with -Dfanout.walkthrough.update=true to write what "
                 + "the commands print now into the page)").isEmpty();
         assertThat(checked).as("the data checked after the moves").containsExactly(
-                "1 phase 2 files after migrate 1 -> 2", "2 phase 3 after dlq replay", "3 phase 4 after migrate 3 -> 4");
+                "1 phase 2 files after migrate 1 -> 2", "2 phase 3 after dlq replay", "3 phase 4 after migrate 3 -> 4",
+                "4 phase 5 after migrate 4 -> 5, and again", "5 phase 5 after --delete-source, another client's keys");
         assertThat(session.changes()).as("git status --porcelain in the clone after the page's commands: files .gitignore misses").isEmpty();
     }
 
@@ -87,8 +117,24 @@ class MigrationWalkthroughTest {
     }
 
     private static Map<String, Map<List<Object>, Map<String, Object>>> clickHouse() throws IOException {
+        return Examples.readClickHouse(server(), "market");
+    }
+
+    private static ClickHouseServer server() throws IOException {
         Map<String, String> env = session.exported();
         assertThat(env).as("CH_HTTP_PORT exported by the page's eval \"$(scripts/clickhouse start)\"").containsKey("CH_HTTP_PORT");
-        return Examples.readClickHouse(ClickHouseServer.running(Integer.parseInt(env.get("CH_HTTP_PORT"))), "market");
+        return ClickHouseServer.running(Integer.parseInt(env.get("CH_HTTP_PORT")));
+    }
+
+    /** The four servers of the cluster the page started with {@code scripts/clickhouse cluster start}, servers 1 and 2 shard 1. */
+    private static List<ClickHouseServer> cluster() throws IOException {
+        Map<String, String> env = session.exported();
+        List<ClickHouseServer> servers = new java.util.ArrayList<>();
+        for (int n = 1; n <= 4; n++) {
+            assertThat(env).as("CH%d_HTTP_PORT exported by the page's eval \"$(scripts/clickhouse cluster start)\"", n)
+                    .containsKey("CH" + n + "_HTTP_PORT");
+            servers.add(ClickHouseServer.running(Integer.parseInt(env.get("CH" + n + "_HTTP_PORT"))));
+        }
+        return servers;
     }
 }

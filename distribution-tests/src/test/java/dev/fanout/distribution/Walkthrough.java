@@ -75,7 +75,7 @@ final class Walkthrough {
             for (Step step : steps) {
                 Installation.Run r = session.type(step.command());
                 Map<String, String> env = session.exported();
-                List<String> output = asOnPage(r.out(), session.pathsAsOnPage(), env.get("CH_HTTP_PORT"), env.get("CH_TCP_PORT"));
+                List<String> output = asOnPage(r.out(), session.pathsAsOnPage(), portsAsOnPage(env));
                 printed.add(output);
                 if (r.code() != step.expectedExit()) {
                     throw new AssertionError(page + ":" + step + " exited " + r.code() + ", the page says " + step.expectedExit()
@@ -146,15 +146,50 @@ final class Walkthrough {
      * {@code progress} lines of a long run left out, trailing blank lines dropped.
      */
     static List<String> asOnPage(String output, Map<Path, String> paths, String httpPort, String tcpPort) {
+        Map<String, String> ports = new java.util.HashMap<>();
+        if (httpPort != null) {
+            ports.put(httpPort, "8123");
+        }
+        if (tcpPort != null) {
+            ports.put(tcpPort, "9000");
+        }
+        return asOnPage(output, paths, ports);
+    }
+
+    /**
+     * The ClickHouse ports a session exported ({@code scripts/clickhouse start} and
+     * {@code cluster start}), each mapped to the one the page shows: the scripts' first choices,
+     * 8123 and 9000 for the server, 2181 for the cluster's ZooKeeper, 8130+n and 9010+n for its
+     * server n.
+     */
+    static Map<String, String> portsAsOnPage(Map<String, String> exported) {
+        Map<String, String> defaults = new java.util.LinkedHashMap<>();
+        defaults.put("CH_HTTP_PORT", "8123");
+        defaults.put("CH_TCP_PORT", "9000");
+        defaults.put("CH_ZOOKEEPER_PORT", "2181");
+        for (int n = 1; n <= 4; n++) {
+            defaults.put("CH" + n + "_HTTP_PORT", Integer.toString(8130 + n));
+            defaults.put("CH" + n + "_TCP_PORT", Integer.toString(9010 + n));
+        }
+        Map<String, String> ports = new java.util.HashMap<>();
+        defaults.forEach((variable, shown) -> {
+            if (exported.get(variable) != null) {
+                ports.put(exported.get(variable), shown);
+            }
+        });
+        return ports;
+    }
+
+    /** {@link #asOnPage(String, Map, String, String)} with every port of {@code ports} (run's port to page's) replaced in one pass. */
+    static List<String> asOnPage(String output, Map<Path, String> paths, Map<String, String> ports) {
         String text = output;
         for (Map.Entry<Path, String> path : paths.entrySet()) {
             text = text.replace(path.getKey().toString(), path.getValue());
         }
-        if (httpPort != null) {
-            text = text.replaceAll("(?<=[:= ])" + Pattern.quote(httpPort) + "\\b", "8123");
-        }
-        if (tcpPort != null) {
-            text = text.replaceAll("(?<=[:= ])" + Pattern.quote(tcpPort) + "\\b", "9000");
+        if (!ports.isEmpty()) {
+            Matcher m = Pattern.compile("(?<=[:= ])(" + String.join("|", ports.keySet().stream().map(Pattern::quote).toList()) + ")\\b")
+                    .matcher(text);
+            text = m.replaceAll(r -> Matcher.quoteReplacement(ports.get(r.group(1))));
         }
         List<String> lines = new ArrayList<>(text.lines().filter(l -> !l.startsWith("progress ")).toList());
         while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {

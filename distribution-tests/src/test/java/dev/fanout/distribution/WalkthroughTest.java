@@ -143,6 +143,22 @@ class WalkthroughTest {
     }
 
     @Test
+    void theClustersPortsAreWrittenAsThePageShowsThemToo() {
+        java.util.Map<String, String> ports = Walkthrough.portsAsOnPage(java.util.Map.of("CH_HTTP_PORT", "8123", "CH_ZOOKEEPER_PORT", "24567",
+                "CH1_HTTP_PORT", "23456", "CH3_TCP_PORT", "9000", "CH4_HTTP_PORT", "8134"));
+        List<String> lines = Walkthrough.asOnPage("""
+                clickhouse: started ZooKeeper (pid 7) on 127.0.0.1 port 24567
+                clickhouse server 1: started ClickHouse 18.16.1 (pid 8) on 127.0.0.1, HTTP port 23456, native port 9011
+                clickhouse server 3: native port 9000; 234567 rows
+                ch://127.0.0.1:8134/market
+                """, java.util.Map.of(), ports);
+
+        assertThat(lines).containsExactly("clickhouse: started ZooKeeper (pid 7) on 127.0.0.1 port 2181",
+                "clickhouse server 1: started ClickHouse 18.16.1 (pid 8) on 127.0.0.1, HTTP port 8131, native port 9011",
+                "clickhouse server 3: native port 9013; 234567 rows", "ch://127.0.0.1:8134/market");
+    }
+
+    @Test
     void rewritingThePageReplacesOutputsAndKeepsEverythingElse() throws Exception {
         Path page = Files.writeString(dir.resolve("page.md"), "Intro.\n```console\n$ a\nold a\n$ b\n```\nEnd.\n");
 

@@ -386,7 +386,9 @@ public final class Migration implements AutoCloseable {
          * Whether the target's engine can copy this move itself: source and target of one plugin that
          * declares {@link Capability#COPY_FROM_SAME_ENGINE}, a source that exists (a missing file is a
          * source with no rows, which the streaming path handles) and that the target's engine reaches
-         * (opens the target to ask).
+         * (opens the target to ask). A target writer that offers no copy (a ClickHouse cluster's:
+         * {@code INSERT … SELECT} into a {@code Distributed} table would be forwarded asynchronously)
+         * is streamed to, as {@link dev.fanout.api.BaseWriter#sameEngineCopy} promises.
          */
         private boolean sameEngine() {
             Destination source = from.destination(move.fromDestination(), registry);
@@ -396,7 +398,7 @@ public final class Migration implements AutoCloseable {
                 return false;
             }
             Optional<SameEngineCopy> engine = endpoint(to, move.toDestination(), false).opened().sameEngineCopy();
-            return engine.isEmpty() || engine.get().reaches(source);
+            return engine.isPresent() && engine.get().reaches(source);
         }
 
         /**
