@@ -15,5 +15,13 @@ public enum Capability {
      * ({@link BaseWriter#sameEngineCopy()}), so a migration between two of its destinations moves no
      * row through the JVM. Declared only together with {@link #READ}.
      */
-    COPY_FROM_SAME_ENGINE
+    COPY_FROM_SAME_ENGINE,
+    /**
+     * Its readers export key ranges as bytes in the fanout row stream format ({@link TableReader#rowExport()},
+     * {@link RowExport}), so a migration to a plugin that {@link #LOAD_ROWS loads them} moves no row
+     * as Java objects. Declared only together with {@link #READ}.
+     */
+    EXPORT_ROWS,
+    /** Its writers load the fanout row stream ({@link BaseWriter#rowLoad()}, {@link RowLoad}) that another plugin {@link #EXPORT_ROWS exports}. */
+    LOAD_ROWS
 }

@@ -37,6 +37,15 @@ public interface TableReader {
     /** Deletes the rows of {@code table} inside {@code rows} (the whole table's rows for {@link RowFilter#all()}); returns how many. */
     long delete(String table, RowFilter rows) throws WriteException;
 
+    /**
+     * The optional {@link Capability#EXPORT_ROWS} capability: key ranges of this reader's tables
+     * written as bytes in the fanout row stream format, for a migration to another engine. Empty
+     * (the default) when the engine cannot; a migration then {@link #scan scans}.
+     */
+    default Optional<RowExport> rowExport() {
+        return Optional.empty();
+    }
+
     /** Receives scanned packets in key order. */
     @FunctionalInterface
     interface PacketSink {

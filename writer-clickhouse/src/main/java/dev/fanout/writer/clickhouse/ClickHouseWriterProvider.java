@@ -52,11 +52,12 @@ public final class ClickHouseWriterProvider implements WriterProvider {
 
     /**
      * Reads back with FINAL for migration ({@link ClickHouseReader}), evolves schemas as {@link ClickHouseWriter} describes, and
-     * copies from another database of the same server inside it ({@link AttachedClickHouseDatabase}).
+     * copies from another database of the same server inside it ({@link AttachedClickHouseDatabase}), and loads rows
+     * another plugin exports ({@link ClickHouseWriter#rowLoad()}).
      */
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.LOAD_ROWS);
     }
 
     @Override
