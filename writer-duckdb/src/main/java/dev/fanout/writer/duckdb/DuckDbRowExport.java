@@ -114,8 +114,10 @@ final class DuckDbRowExport implements RowExport {
         for (Column c : columns) {
             sql.append(DuckDbReader.selected(c)).append(", ");
         }
+        List<Column> key = t.schema().primaryKey().stream().map(k -> t.schema().column(k).orElseThrow()).toList();
+        List<Integer> upperValues = new ArrayList<>();
         sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(reader.qualified(t.name())).append(where.sql())
-                .append(where.sql().isEmpty() ? " WHERE " : " AND ").append(DuckDbReader.keyBound(t, "<="));
+                .append(where.sql().isEmpty() ? " WHERE " : " AND ").append(atMost(key, upperValues));
         if (cursor != null) {
             sql.append(" AND ").append(DuckDbReader.keyBound(t, ">"));
         }
@@ -123,7 +125,9 @@ final class DuckDbRowExport implements RowExport {
         int[] scales = columns.stream().mapToInt(c -> c.type().scale()).toArray();
         try (PreparedStatement ps = reader.writer().connectionForReading().prepareStatement(sql.toString())) {
             int p = where.bind(ps, 1);
-            p = DuckDbReader.bindKey(ps, p, t, last);
+            for (int k : upperValues) {
+                DuckDbReader.bindKeyValue(ps, p++, key.get(k).type(), last.get(k));
+            }
             if (cursor != null) {
                 DuckDbReader.bindKey(ps, p, t, cursor);
             }
@@ -142,6 +146,33 @@ final class DuckDbRowExport implements RowExport {
             o.flush();
             return rows;
         }
+    }
+
+    /**
+     * The key at most the bound key, lexicographically, spelled out column by column — {@code k0 <= ?
+     * AND (k0 < ? OR k0 = ? AND (k1 < ? OR k1 = ? AND k2 <= ?))} — as DuckDB refuses the BETWEEN it makes
+     * of a row-value comparison from both sides; the leading column's own bound lets it skip row groups.
+     * Adds to {@code values} the key column of each placeholder, in order.
+     */
+    private static String atMost(List<Column> key, List<Integer> values) {
+        StringBuilder sql = new StringBuilder(quote(key.get(0).name())).append(" <= ").append(DuckDbReader.placeholder(key.get(0).type()));
+        values.add(0);
+        if (key.size() > 1) {
+            sql.append(" AND ").append(atMostFrom(key, 0, values));
+        }
+        return sql.toString();
+    }
+
+    private static String atMostFrom(List<Column> key, int k, List<Integer> values) {
+        String column = quote(key.get(k).name());
+        String value = DuckDbReader.placeholder(key.get(k).type());
+        if (k == key.size() - 1) {
+            values.add(k);
+            return column + " <= " + value;
+        }
+        values.add(k);
+        values.add(k);
+        return "(" + column + " < " + value + " OR " + column + " = " + value + " AND " + atMostFrom(key, k + 1, values) + ")";
     }
 
     private static void writeValue(RowStreamOutput o, ResultSet rs, int i, LogicalType.Kind kind, int scale) throws SQLException, IOException {
