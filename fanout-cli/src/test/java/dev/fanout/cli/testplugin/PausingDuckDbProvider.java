@@ -3,9 +3,11 @@ package dev.fanout.cli.testplugin;
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
+import dev.fanout.api.RowExport;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 
@@ -29,7 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the scheme is plain DuckDB.
  *
  * <p>Like the real scheme it copies from another destination of its own scheme inside DuckDB
- * ({@link Capability#COPY_FROM_SAME_ENGINE}); each range copied counts as a write and pauses likewise.
+ * ({@link Capability#COPY_FROM_SAME_ENGINE}), and exports row streams ({@link Capability#EXPORT_ROWS}); each range
+ * copied inside DuckDB or exported counts as a write and pauses likewise.
  */
 public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
@@ -48,7 +51,7 @@ public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.EXPORT_ROWS);
     }
 
     @Override
@@ -67,6 +70,50 @@ public final class PausingDuckDbProvider extends DuckDbFaultScheme {
             @Override
             public Optional<SameEngineCopy> sameEngineCopy() {
                 return real.sameEngineCopy().map(engine -> source -> pausing(engine.attach(asDuckDb(source))));
+            }
+
+            @Override
+            public Optional<TableReader> reader() {
+                return real.reader().map(PausingDuckDbProvider::pausing);
+            }
+        };
+    }
+
+    /** {@code reader}, whose row export pauses before a range as before a write. */
+    private static TableReader pausing(TableReader reader) {
+        return new TableReader() {
+            @Override
+            public List<String> tables() throws WriteException {
+                return reader.tables();
+            }
+
+            @Override
+            public Optional<Schema> schema(String table) throws WriteException {
+                return reader.schema(table);
+            }
+
+            @Override
+            public long count(String table, RowFilter rows) throws WriteException {
+                return reader.count(table, rows);
+            }
+
+            @Override
+            public void scan(String table, RowFilter rows, Optional<List<Object>> afterKey, int batchRows, PacketSink sink)
+                    throws WriteException {
+                reader.scan(table, rows, afterKey, batchRows, sink);
+            }
+
+            @Override
+            public long delete(String table, RowFilter rows) throws WriteException {
+                return reader.delete(table, rows);
+            }
+
+            @Override
+            public Optional<RowExport> rowExport() {
+                return reader.rowExport().map(export -> (table, rows, afterKey, maxRows, out) -> {
+                    pauseIfDue();
+                    return export.export(table, rows, afterKey, maxRows, out);
+                });
             }
         };
     }
