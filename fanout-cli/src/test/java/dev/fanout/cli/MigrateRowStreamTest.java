@@ -7,10 +7,14 @@ import dev.fanout.api.Capability;
 import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.IdentifierComparison;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.OptionSpec;
+import dev.fanout.api.RowExport;
 import dev.fanout.api.RowFilter;
+import dev.fanout.api.RowLoad;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
@@ -22,6 +26,8 @@ import dev.fanout.core.migrate.MoveResult;
 import dev.fanout.core.plugin.WriterRegistry;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +37,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,6 +118,90 @@ class MigrateRowStreamTest {
                 .isEqualTo(String.valueOf(atSource.stream().filter(r -> "\\N".equals(r.get(text))).count())).isNotEqualTo("0");
         assertThat(server.scalar("SELECT count() FROM row_stream_to.edges WHERE text IS NULL"))
                 .isEqualTo(String.valueOf(atSource.stream().filter(r -> r.get(text) == null).count())).isNotEqualTo("0");
+    }
+
+    @Test
+    void aRangeWhoseLoadFailsRetryablyIsSentAgainWholeAndAnExportThatFailsIsReportedAsTheCause(ClickHouseServer server) throws Exception {
+        WriterRegistry registry = WriterRegistry.fromContextClassLoader();
+        Path source = work.resolve("faults.duckdb");
+        try (BaseWriter w = registry.provider("duckdb").orElseThrow().create(Destination.of("source", "duckdb:" + source, work))) {
+            w.open();
+            for (FramePacket p : edgeRows()) {
+                w.write(WriteBatch.of(p));
+            }
+        }
+        long rows = 6L * TEXTS.size();
+        AtomicInteger loads = new AtomicInteger();
+        WriterRegistry flaky = WriterRegistry.of(List.of(registry.provider("duckdb").orElseThrow(),
+                loadFailingOnce(registry.provider("ch").orElseThrow(), loads)));
+        MoveResult retried = migrate(flaky, "duckdb:" + source, server.uri("row_stream_retried"), "state-retried", 40);
+        assertThat(retried.failure()).isEmpty();
+        assertThat(retried.path()).isEqualTo(MoveResult.CopyPath.ROW_STREAM);
+        assertThat(retried.passed()).isTrue();
+        assertThat(retried.copiedNow()).isEqualTo(rows);
+        assertThat(loads.get()).as("three ranges of 40, the second loaded twice, and the empty one after them").isEqualTo(5);
+        assertThat(server.scalar("SELECT count() FROM row_stream_retried.edges FINAL")).isEqualTo(String.valueOf(rows));
+
+        WriterRegistry broken = WriterRegistry.of(List.of(exportFailing(registry.provider("duckdb").orElseThrow()),
+                registry.provider("ch").orElseThrow()));
+        MoveResult failed = migrate(broken, "duckdb:" + source, server.uri("row_stream_broken"), "state-broken", 40);
+        assertThat(failed.path()).isEqualTo(MoveResult.CopyPath.ROW_STREAM);
+        assertThat(failed.passed()).isFalse();
+        assertThat(failed.copiedNow()).isZero();
+        assertThat(failed.failure().orElseThrow()).contains("copying: injected export failure after the first bytes")
+                .doesNotContain("row stream ended");
+    }
+
+    /** {@code ch}, whose second row stream load reads a few bytes and then fails retryably, as a connection lost midway. */
+    private static WriterProvider loadFailingOnce(WriterProvider ch, AtomicInteger loads) {
+        return new Wrapped(ch, Set.of()) {
+            @Override
+            BaseWriter wrap(BaseWriter real) {
+                return new ForwardingWriter(real) {
+                    @Override
+                    public Optional<RowLoad> rowLoad() {
+                        return real.rowLoad().map(load -> (table, schema, options, in) -> {
+                            if (loads.incrementAndGet() == 2) {
+                                try {
+                                    in.readNBytes(100);
+                                } catch (IOException e) {
+                                    throw new UncheckedIOException(e);
+                                }
+                                throw WriteException.retryable("injected: the connection to ClickHouse was lost", null);
+                            }
+                            return load.load(table, schema, options, in);
+                        });
+                    }
+                };
+            }
+        };
+    }
+
+    /** {@code duckdb}, whose row export writes a few bytes and then fails permanently. */
+    private static WriterProvider exportFailing(WriterProvider duckdb) {
+        return new Wrapped(duckdb, Set.of()) {
+            @Override
+            BaseWriter wrap(BaseWriter real) {
+                return new ForwardingWriter(real) {
+                    @Override
+                    public Optional<TableReader> reader() {
+                        return real.reader().map(reader -> new ForwardingReader(reader) {
+                            @Override
+                            public Optional<RowExport> rowExport() {
+                                return Optional.of((table, rows, afterKey, maxRows, out) -> {
+                                    try {
+                                        out.write(new byte[] {0, 1, 2});
+                                    } catch (IOException e) {
+                                        throw new UncheckedIOException(e);
+                                    }
+                                    throw WriteException.permanent("injected export failure after the first bytes", null);
+                                });
+                            }
+                        });
+                    }
+                };
+            }
+        };
     }
 
     /** Rows of every type at their edges, in two packets of different versions, two keys also written twice. */
@@ -210,39 +302,140 @@ class MigrateRowStreamTest {
 
     /** {@code ch} with every capability but {@link Capability#LOAD_ROWS}: a target that cannot load row streams. */
     private static WriterProvider withoutRowLoad(WriterProvider ch) {
-        return new WriterProvider() {
+        return new Wrapped(ch, Set.of(Capability.LOAD_ROWS)) {
             @Override
-            public String scheme() {
-                return ch.scheme();
-            }
-
-            @Override
-            public BaseWriter create(Destination destination) throws WriteException {
-                return ch.create(destination);
-            }
-
-            @Override
-            public List<String> validate(Destination destination) {
-                return ch.validate(destination);
-            }
-
-            @Override
-            public String physicalTarget(Destination destination) {
-                return ch.physicalTarget(destination);
-            }
-
-            @Override
-            public List<OptionSpec> options() {
-                return ch.options();
-            }
-
-            @Override
-            public Set<Capability> capabilities() {
-                Set<Capability> all = new HashSet<>(ch.capabilities());
-                all.remove(Capability.LOAD_ROWS);
-                return all;
+            BaseWriter wrap(BaseWriter real) {
+                return real;
             }
         };
+    }
+
+    /** A provider passing every call to {@code real} but for the capabilities it drops; {@link #wrap} wraps its writers. */
+    private abstract static class Wrapped implements WriterProvider {
+        private final WriterProvider real;
+        private final Set<Capability> dropped;
+
+        Wrapped(WriterProvider real, Set<Capability> dropped) {
+            this.real = real;
+            this.dropped = dropped;
+        }
+
+        abstract BaseWriter wrap(BaseWriter writer);
+
+        @Override
+        public String scheme() {
+            return real.scheme();
+        }
+
+        @Override
+        public BaseWriter create(Destination destination) throws WriteException {
+            return wrap(real.create(destination));
+        }
+
+        @Override
+        public List<String> validate(Destination destination) {
+            return real.validate(destination);
+        }
+
+        @Override
+        public String physicalTarget(Destination destination) {
+            return real.physicalTarget(destination);
+        }
+
+        @Override
+        public List<OptionSpec> options() {
+            return real.options();
+        }
+
+        @Override
+        public IdentifierComparison identifierComparison() {
+            return real.identifierComparison();
+        }
+
+        @Override
+        public Set<Capability> capabilities() {
+            Set<Capability> all = new HashSet<>(real.capabilities());
+            all.removeAll(dropped);
+            return all;
+        }
+    }
+
+    /** A writer passing every call to {@code real}; override what should misbehave. */
+    private static class ForwardingWriter implements BaseWriter {
+        final BaseWriter real;
+
+        ForwardingWriter(BaseWriter real) {
+            this.real = real;
+        }
+
+        @Override
+        public void open() throws WriteException {
+            real.open();
+        }
+
+        @Override
+        public void write(WriteBatch batch) throws WriteException {
+            real.write(batch);
+        }
+
+        @Override
+        public Optional<String> targetIdentity() throws WriteException {
+            return real.targetIdentity();
+        }
+
+        @Override
+        public Optional<TableReader> reader() {
+            return real.reader();
+        }
+
+        @Override
+        public Optional<RowLoad> rowLoad() {
+            return real.rowLoad();
+        }
+
+        @Override
+        public void close() throws WriteException {
+            real.close();
+        }
+    }
+
+    /** A reader passing every call to {@code real}. */
+    private static class ForwardingReader implements TableReader {
+        private final TableReader real;
+
+        ForwardingReader(TableReader real) {
+            this.real = real;
+        }
+
+        @Override
+        public List<String> tables() throws WriteException {
+            return real.tables();
+        }
+
+        @Override
+        public Optional<Schema> schema(String table) throws WriteException {
+            return real.schema(table);
+        }
+
+        @Override
+        public long count(String table, RowFilter rows) throws WriteException {
+            return real.count(table, rows);
+        }
+
+        @Override
+        public void scan(String table, RowFilter rows, Optional<List<Object>> afterKey, int batchRows, PacketSink sink) throws WriteException {
+            real.scan(table, rows, afterKey, batchRows, sink);
+        }
+
+        @Override
+        public long delete(String table, RowFilter rows) throws WriteException {
+            return real.delete(table, rows);
+        }
+
+        @Override
+        public Optional<RowExport> rowExport() {
+            return real.rowExport();
+        }
     }
 
     private static String topology(String uri) {
