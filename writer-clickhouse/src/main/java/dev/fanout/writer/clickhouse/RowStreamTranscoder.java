@@ -40,6 +40,9 @@ final class RowStreamTranscoder {
     private final String table;
     private final RowBinaryEncoder.Target[] targets;
     private final Op[] ops;
+    /** Per column: whether the stored type is nullable; whether the stream has a null marker (all but the version). */
+    private final boolean[] nullables;
+    private final boolean[] markers;
     private final byte[] in = new byte[64 << 10];
     private int inPos;
     private int inEnd;
@@ -61,8 +64,12 @@ final class RowStreamTranscoder {
         this.table = Objects.requireNonNull(table, "table is null");
         this.targets = targets.toArray(new RowBinaryEncoder.Target[0]);
         this.ops = new Op[this.targets.length];
+        this.nullables = new boolean[ops.length];
+        this.markers = new boolean[ops.length];
         for (int i = 0; i < ops.length; i++) {
             ops[i] = op(this.targets[i]);
+            nullables[i] = this.targets[i].stored().nullable();
+            markers[i] = this.targets[i].sourceIndex() >= 0;
         }
     }
 
@@ -129,8 +136,8 @@ final class RowStreamTranscoder {
 
     private void column(int c) throws IOException {
         RowBinaryEncoder.Target t = targets[c];
-        boolean nullable = t.stored().nullable();
-        if (t.sourceIndex() >= 0) {
+        boolean nullable = nullables[c];
+        if (markers[c]) {
             int marker = readByte();
             if (marker == 1) {
                 if (!nullable) {
@@ -279,7 +286,9 @@ final class RowStreamTranscoder {
     }
 
     private int readByte() throws IOException {
-        need(1);
+        if (inPos == inEnd) {
+            need(1);
+        }
         return in[inPos++] & 0xFF;
     }
 
@@ -302,6 +311,12 @@ final class RowStreamTranscoder {
 
     /** Copies {@code n} stream bytes to the output as they are. */
     private void copyBytes(int n) throws IOException {
+        if (inEnd - inPos >= n && out.length - outPos >= n) {
+            System.arraycopy(in, inPos, out, outPos, n);
+            inPos += n;
+            outPos += n;
+            return;
+        }
         int left = n;
         while (left > 0) {
             if (inPos == inEnd) {
