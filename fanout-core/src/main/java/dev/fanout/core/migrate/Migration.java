@@ -51,6 +51,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * migration's own writer of the source is closed first, and the source is opened again only to
  * delete. A retryable failure there is not retried within the run: the next run resumes.
  *
+ * <p><b>As a row stream.</b> When the source's plugin declares {@link Capability#EXPORT_ROWS} and the
+ * target's {@link Capability#LOAD_ROWS} (a DuckDB file to ClickHouse), no row becomes a Java object:
+ * in ranges of {@link #rangeRows} keys, the source's {@link RowExport} writes a range as bytes on a
+ * thread of its own while the target's {@link RowLoad} upserts them, through a bounded
+ * {@link RowPipe}; each range is then checkpointed at its last key. A retryable failure of a range
+ * is tried again, the whole range, with the TO topology's retry policy. Verification is a streamed
+ * move's.
+ *
  * <p><b>Resumable.</b> After every committed batch (or range) the move's {@link Checkpoint} (last
  * copied key) is stored durably; a new run continues after that key, and a finished move is only
  * verified again. Upserts make the overlap of a crash between a commit and its checkpoint harmless.
@@ -165,9 +173,9 @@ public final class Migration implements AutoCloseable {
     }
 
     /**
-     * Sets the rows of each range a copy inside the engine commits and checkpoints at once
-     * ({@link SameEngineCopy.Attached#copyRange}): larger ranges let the engine work on several
-     * cores and cost fewer commits; a killed run copies at most one range again.
+     * Sets the rows of each range a copy inside the engine ({@link SameEngineCopy.Attached#copyRange})
+     * or as a row stream ({@link RowExport#export}) commits and checkpoints at once: larger ranges let
+     * the engine work on several cores and cost fewer commits; a killed run copies at most one range again.
      */
     public Migration rangeRows(int rows) {
         if (rows < 1) {
@@ -350,7 +358,7 @@ public final class Migration implements AutoCloseable {
                     TableReader targetReader = target.reader().orElseThrow(() ->
                             new MoveFailure(unreadable(targetEndpoint.destination, "so fanout cannot verify what it copies there")));
                     Optional<RowExport> export = rowExport(source);
-                    Optional<RowLoad> load = export.isPresent() ? rowLoad(target) : Optional.empty();
+                    Optional<RowLoad> load = export.isPresent() ? target.rowLoad() : Optional.empty();
                     if (load.isPresent()) {
                         path = MoveResult.CopyPath.ROW_STREAM;
                     }
@@ -403,10 +411,6 @@ public final class Migration implements AutoCloseable {
                 return Optional.empty();
             }
             return source.rowExport();
-        }
-
-        private Optional<RowLoad> rowLoad(BaseWriter target) {
-            return target.rowLoad();
         }
 
         /**
