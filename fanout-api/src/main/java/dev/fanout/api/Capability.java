@@ -17,6 +17,11 @@ public enum Capability {
      */
     COPY_FROM_SAME_ENGINE,
     /**
+     * Some of its destinations are sharded clusters: {@link WriterProvider#shardLayout} lists their
+     * shards, and the core writes each shard through a lane of its own.
+     */
+    SHARDS,
+    /**
      * Its readers export key ranges as bytes in the fanout row stream format ({@link TableReader#rowExport()},
      * {@link RowExport}), so a migration to a plugin that {@link #LOAD_ROWS loads them} moves no row
      * as Java objects. Declared only together with {@link #READ}.

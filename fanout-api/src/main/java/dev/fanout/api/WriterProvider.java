@@ -92,6 +92,24 @@ public interface WriterProvider {
         return Optional.empty();
     }
 
+    /**
+     * The shards of {@code destination} when it is a sharded cluster ({@link Capability#SHARDS}):
+     * the core then writes through one lane per shard instead of one for the destination, as
+     * {@link ShardLayout} describes. Called once when a dispatcher starts, before any writer opens;
+     * it may connect to learn the layout (e.g. a ClickHouse cluster's {@code system.clusters}).
+     *
+     * <p>When this throws, the destination runs as one lane with the writer of {@code destination}
+     * itself, which must then place rows on the shards by itself; a migration, {@code tables} and
+     * {@code show} always use that writer (and its reader).
+     *
+     * @return empty (the default) when {@code destination} is one target
+     * @throws WriteException when the layout cannot be learned now, e.g. no server of the cluster
+     *                        answers; its message names the destination and says what to do
+     */
+    default Optional<ShardLayout> shardLayout(Destination destination) throws WriteException {
+        return Optional.empty();
+    }
+
     /** One line for {@code fanout plugins}. */
     default String description() {
         return scheme() + " writer";

@@ -106,7 +106,7 @@ final class RunTally implements AutoCloseable {
      */
     static RunTally start(String task, long totalRows, ProgressOptions progress, Fanout fanout, PrintWriter out) {
         Terminal terminal = !progress.off && onTerminal() ? openTerminal() : null;
-        return new RunTally(task, terminal, totalRows, fanout.metrics(), List.copyOf(fanout.topology().destinations().keySet()), out,
+        return new RunTally(task, terminal, totalRows, fanout.metrics(), fanout.summary().stream().map(LaneSummary::destination).toList(), out,
                 progress.off ? null : progress.every);
     }
 

@@ -1,5 +1,6 @@
 package dev.fanout.cli;
 
+import dev.fanout.cli.testplugin.PausePoint;
 import dev.fanout.cli.testplugin.PausingDuckDbProvider;
 import dev.fanout.dlq.DeadLetter;
 import dev.fanout.dlq.DeadLetterStore;
@@ -53,8 +54,8 @@ class DeadLetterCrashTest {
         Path control = Files.createDirectory(dir.resolve("control"));
 
         Process fanout = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + PAUSE_BEFORE,
-                "-D" + PausingDuckDbProvider.REFUSE + "=true",
+                "-D" + PausePoint.DIR + "=" + control, "-D" + PausePoint.BEFORE + "=" + PAUSE_BEFORE,
+                "-D" + PausePoint.REFUSE + "=true",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "ingest", "--no-progress", "--packet-rows", "1", "--topology", topology.toString(), orders.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();

@@ -2,6 +2,7 @@ package dev.fanout.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.cli.testplugin.PausePoint;
 import dev.fanout.cli.testplugin.PausingDuckDbProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,7 +57,7 @@ class MigrateEndToEndTest {
     }
 
     /** The verification table's line for a table part, split into cells. */
-    private static List<String> line(CliRun run, String table, String part) {
+    static List<String> line(CliRun run, String table, String part) {
         return run.out().lines().filter(l -> l.startsWith(table + " ") && l.contains(part)).findFirst()
                 .map(l -> List.of(l.split(" {2,}"))).orElseThrow(() -> new AssertionError(table + " " + part + " not in\n" + run.out()));
     }
@@ -149,7 +150,7 @@ class MigrateEndToEndTest {
         Path state = work.resolve("state");
         Path control = Files.createDirectory(work.resolve("control"));
 
-        assertThat(migrateKilledAtPause(control, pauseBefore, "--from", phase1.toString(), "--to", paused.toString(),
+        assertThat(migrateKilledAtPause(work, control, pauseBefore, "--from", phase1.toString(), "--to", paused.toString(),
                 "--state", state.toString(), "--batch-rows", String.valueOf(batchRows))).as("killed by SIGKILL").isEqualTo(137);
 
         JsonNode checkpoint = checkpoint(state, "trades");
@@ -187,7 +188,7 @@ class MigrateEndToEndTest {
         Path state = work.resolve("state");
         Path control = Files.createDirectory(work.resolve("control"));
 
-        assertThat(migrateKilledAtPause(control, pauseBefore, "--table", "trades", "--from", pausedFrom.toString(),
+        assertThat(migrateKilledAtPause(work, control, pauseBefore, "--table", "trades", "--from", pausedFrom.toString(),
                 "--to", pausedTo.toString(), "--state", state.toString(), "--range-rows", String.valueOf(rangeRows)))
                 .as("killed by SIGKILL").isEqualTo(137);
 
@@ -211,13 +212,13 @@ class MigrateEndToEndTest {
     }
 
     /**
-     * Runs {@code fanout migrate --no-progress ARGS} in a child JVM whose {@link PausingDuckDbProvider}
-     * pauses before its {@code pauseBefore}-th write, kills it with SIGKILL at that point, and returns
-     * its exit value; its output goes to {@code child.log} in the work directory.
+     * Runs {@code fanout migrate --no-progress ARGS} in a child JVM whose pausing writers ({@link PausePoint})
+     * pause before their {@code pauseBefore}-th write, kills it with SIGKILL at that point, and returns
+     * its exit value; its output goes to {@code child.log} in {@code work}.
      */
-    private int migrateKilledAtPause(Path control, int pauseBefore, String... args) throws Exception {
+    static int migrateKilledAtPause(Path work, Path control, int pauseBefore, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
+                "-D" + PausePoint.DIR + "=" + control, "-D" + PausePoint.BEFORE + "=" + pauseBefore,
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress"));
         command.addAll(List.of(args));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve("child.log").toFile()).start();
@@ -230,10 +231,10 @@ class MigrateEndToEndTest {
         return child.exitValue();
     }
 
-    /** Waits until {@code child} reached its {@link PausingDuckDbProvider} pause point; fails if it ended first. */
+    /** Waits until {@code child} reached its {@link PausePoint}; fails if it ended first. */
     static void awaitPause(Process child, Path control, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.exists(control.resolve(PausingDuckDbProvider.PAUSED))) {
+        while (!Files.exists(control.resolve(PausePoint.PAUSED))) {
             assertThat(child.isAlive()).as("the child ended before its pause point; log: " + Files.readString(log)).isTrue();
             assertThat(System.nanoTime()).as("the child did not reach its pause point within 120 s; log: " + Files.readString(log))
                     .isLessThan(deadline);
@@ -242,7 +243,7 @@ class MigrateEndToEndTest {
     }
 
     /** The checkpoint file of {@code table}'s one move in {@code state}. */
-    private static JsonNode checkpoint(Path state, String table) throws IOException {
+    static JsonNode checkpoint(Path state, String table) throws IOException {
         try (Stream<Path> files = Files.list(state)) {
             List<Path> found = files.filter(p -> p.getFileName().toString().startsWith(table + "-") && p.toString().endsWith(".json")).toList();
             assertThat(found).as("checkpoint of " + table + " in " + state).hasSize(1);

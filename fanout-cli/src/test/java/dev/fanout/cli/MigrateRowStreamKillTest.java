@@ -12,6 +12,7 @@ import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
+import dev.fanout.cli.testplugin.PausePoint;
 import dev.fanout.cli.testplugin.PausingDuckDbProvider;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
@@ -93,7 +94,7 @@ class MigrateRowStreamKillTest {
     /** Runs {@code fanout migrate --no-progress ARGS} in a child JVM that pauses before its {@code pauseBefore}-th range, and kills it there. */
     private int migrateKilledAtPause(Path control, int pauseBefore, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + PausingDuckDbProvider.DIR + "=" + control, "-D" + PausingDuckDbProvider.BEFORE + "=" + pauseBefore,
+                "-D" + PausePoint.DIR + "=" + control, "-D" + PausePoint.BEFORE + "=" + pauseBefore,
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "migrate", "--no-progress"));
         command.addAll(List.of(args));
         Path log = work.resolve("child.log");

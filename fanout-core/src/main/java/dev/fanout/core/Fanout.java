@@ -4,10 +4,12 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
 import dev.fanout.api.BaseWriter;
+import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FlowController;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.IdentifierComparison;
+import dev.fanout.api.ShardLayout;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.dispatch.DestinationHealth;
@@ -18,16 +20,20 @@ import dev.fanout.core.dispatch.LaneSummary;
 import dev.fanout.core.dispatch.PacketOutcome;
 import dev.fanout.core.flow.InFlightFlowController;
 import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.core.routing.ShardRouter;
 import dev.fanout.core.routing.TopologyRouter;
 import dev.fanout.core.topology.TableSpec;
 import dev.fanout.core.topology.Topology;
 import dev.fanout.core.topology.TopologyException;
 import dev.fanout.core.topology.TopologyValidator;
 import dev.fanout.dlq.DeadLetterSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.ServiceConfigurationError;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,6 +77,13 @@ import java.util.function.Function;
  * columns, is parked before anything is written, its reason naming both names and the destination;
  * the first name submitted wins. The writers refuse the same way against names stored by earlier runs.
  *
+ * <p><b>Sharded destinations.</b> A destination whose plugin lists its shards
+ * ({@link WriterProvider#shardLayout}, e.g. a ClickHouse cluster) is written through one lane per
+ * shard, named {@code <destination>@<shard>} in the summary, the metrics and the dead-letter
+ * records: every row goes to its shard's lane, so a shard that is down is retried and parked on its
+ * own while the other shards commit. A replay routes parked rows again, to the same shards. When the
+ * layout cannot be learned at start, the destination runs as one lane whose writer places the rows.
+ *
  * <p><b>Flow control.</b> Admission goes through a {@link FlowController}: the one given to
  * {@link Builder#flowController}, else an {@link InFlightFlowController} built from the topology's
  * {@code flow} section, else none (only the per-lane queue bounds memory). A packet's parts are
@@ -94,6 +107,8 @@ import java.util.function.Function;
  * stay, and a later Fanout on the same registry adds to them.
  */
 public final class Fanout implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Fanout.class);
 
     private final Topology topology;
     private final Dispatcher dispatcher;
@@ -334,17 +349,37 @@ public final class Fanout implements AutoCloseable {
             Map<String, BaseWriter> writers = new LinkedHashMap<>();
             Map<String, String> failures = new LinkedHashMap<>();
             Map<String, IdentifierComparison> comparisons = new HashMap<>();
+            Map<String, ShardRouter.Shards> sharded = new LinkedHashMap<>();
             for (String name : checked.destinations().keySet()) {
                 Destination destination = checked.destination(name, plugins);
                 WriterProvider provider = plugins.provider(destination.scheme()).orElseThrow();
-                destinations.put(name, destination);
-                comparisons.put(name, identifierComparison(provider));
-                try {
-                    writers.put(name, new SecretMaskingWriter(provider.create(destination), destination));
-                } catch (WriteException e) {
-                    failures.put(name, String.valueOf(e.getMessage()));
-                } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
-                    failures.put(name, WriterFailures.describe(e));
+                Optional<ShardLayout> layout = shardLayout(provider, destination);
+                List<Map.Entry<String, Destination>> lanes = new ArrayList<>();
+                if (layout.isPresent()) {
+                    List<String> laneNames = new ArrayList<>();
+                    for (ShardLayout.Shard shard : layout.get().shards()) {
+                        String lane = name + "@" + shard.name();
+                        if (checked.destinations().containsKey(lane)) {
+                            failures.put(name, "its shard " + shard.name() + " would be written as " + lane
+                                    + ", which is also a destination of the topology; rename that destination");
+                        }
+                        laneNames.add(lane);
+                        lanes.add(Map.entry(lane, shard.destination()));
+                    }
+                    sharded.put(name, new ShardRouter.Shards(laneNames, layout.get().sharding()));
+                } else {
+                    lanes.add(Map.entry(name, destination));
+                }
+                for (Map.Entry<String, Destination> lane : lanes) {
+                    destinations.put(lane.getKey(), lane.getValue());
+                    comparisons.put(lane.getKey(), identifierComparison(provider));
+                    try {
+                        writers.put(lane.getKey(), new SecretMaskingWriter(provider.create(lane.getValue()), lane.getValue()));
+                    } catch (WriteException e) {
+                        failures.put(lane.getKey(), String.valueOf(e.getMessage()));
+                    } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
+                        failures.put(lane.getKey(), WriterFailures.describe(e));
+                    }
                 }
             }
             if (!failures.isEmpty()) {
@@ -363,17 +398,18 @@ public final class Fanout implements AutoCloseable {
                     .withRequireAllDestinations(requireAllDestinations);
             Dispatcher dispatcher;
             try {
-                dispatcher = Dispatcher.start(new TopologyRouter(checked), writers, comparisons, settings, registryForMetrics);
+                dispatcher = Dispatcher.start(new ShardRouter(new TopologyRouter(checked), sharded), writers, comparisons, settings,
+                        registryForMetrics);
             } catch (DispatcherStartException e) {
                 // the failed lanes registered their gauges, replacing any an earlier Fanout had there
-                removeGauges(registryForMetrics, gaugesOf(registryForMetrics, checked.destinations().keySet(), false));
+                removeGauges(registryForMetrics, gaugesOf(registryForMetrics, writers.keySet(), false));
                 throw redacted(e.failures(), destinations);
             }
             boolean withFlow = admission instanceof InFlightFlowController;
             if (withFlow) {
-                registerFlowGauges(registryForMetrics, (InFlightFlowController) admission, checked.destinations().keySet());
+                registerFlowGauges(registryForMetrics, (InFlightFlowController) admission, writers.keySet());
             }
-            Map<String, Metric> gauges = gaugesOf(registryForMetrics, checked.destinations().keySet(), withFlow);
+            Map<String, Metric> gauges = gaugesOf(registryForMetrics, writers.keySet(), withFlow);
             MetricReporters reporters;
             try {
                 reporters = MetricReporters.start(checked.metrics(), registryForMetrics);
@@ -405,6 +441,27 @@ public final class Fanout implements AutoCloseable {
         private static void replaceGauge(MetricRegistry metrics, String name, Gauge<Long> gauge) {
             metrics.remove(name);
             metrics.register(name, gauge);
+        }
+
+        /**
+         * The shards of {@code destination} when its provider {@link Capability#SHARDS shards} it;
+         * empty for one target, and when the layout cannot be learned now (no server of the cluster
+         * answers): the destination then runs as one lane with its own writer, which places rows on
+         * the shards itself, and its failures are that lane's.
+         */
+        private static Optional<ShardLayout> shardLayout(WriterProvider provider, Destination destination) {
+            try {
+                if (!provider.capabilities().contains(Capability.SHARDS)) {
+                    return Optional.empty();
+                }
+                Optional<ShardLayout> layout = provider.shardLayout(destination);
+                return layout == null ? Optional.empty() : layout;
+            } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
+                String why = e instanceof WriteException ? String.valueOf(e.getMessage()) : WriterFailures.describe(e);
+                log.warn("destination {}: its shards are not known now, so it is written through one lane for the whole cluster: {}",
+                        destination.name(), TopologyValidator.redact(why, destination));
+                return Optional.empty();
+            }
         }
 
         /**

@@ -9,6 +9,7 @@ import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowDigest;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
@@ -24,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +44,9 @@ import org.junit.jupiter.api.Test;
  * bound on a column that is missing or not a date or timestamp fails permanently naming it; a scanned
  * packet written into a second destination keeps its versions and does not overwrite a newer row there;
  * identifiers that need quoting; a missing table has no schema, counts 0, scans and deletes nothing;
- * {@link TableReader#tables()} lists exactly the tables written, sorted.
+ * {@link TableReader#tables()} lists exactly the tables written, sorted; a reader that
+ * {@link TableReader#digestsRows() digests rows} gives bucket and row digests equal to
+ * {@link RowDigest}'s Java reference for every logical type (or declines a table as a whole).
  */
 public abstract class ReaderContractTest extends WriterContractTest {
 
@@ -307,6 +312,75 @@ public abstract class ReaderContractTest extends WriterContractTest {
             assertThat(reader.delete("a_table", RowFilter.all())).isEqualTo(1);
             assertThat(reader.count("a_table", RowFilter.all())).isZero();
             assertThat(reader.count("b_table", RowFilter.all())).isEqualTo(1);
+            return null;
+        });
+    }
+
+    @Test
+    void rowDigestsFollowTheCanonicalSpecificationForEveryLogicalType() throws Exception {
+        List<Column> narrowColumns = new ArrayList<>(EVERY_TYPE.columns());
+        narrowColumns.removeIf(c -> c.name().equals("big"));
+        Schema narrow = Schema.of(narrowColumns, List.of("id"));
+        double[] doubles = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, -0.0, 3.0, 0x1p53 + 2, 0.1, -1.5,
+                (double) Long.MIN_VALUE, 1e21, 1e-7};
+        FramePacket.Builder all = FramePacket.builder("digest_all", EVERY_TYPE);
+        FramePacket.Builder some = FramePacket.builder("digest_narrow", narrow);
+        for (int i = 0; i < 24; i++) {
+            boolean nulls = i % 6 == 5;
+            Map<String, Object> v = row("id", i - 12, "b", nulls ? null : i % 2 == 0, "i32", nulls ? null : Integer.MIN_VALUE + i,
+                    "i64", nulls ? null : i % 3 == 0 ? Long.MAX_VALUE - i : -i, "f64", nulls ? null : doubles[i % doubles.length],
+                    "dec", nulls ? null : new BigDecimal(i % 2 == 0 ? "-0.0500" : "12345678901234.5000"),
+                    "big", nulls ? null : i % 2 == 0 ? new BigDecimal("1234567890123456789012345678.0123456789") : new BigDecimal("-0.5000000000"),
+                    "s", nulls ? null : List.of("", "tab\t \"q\" 'q' \\ \n", "世界 🦆").get(i % 3),
+                    "d", nulls ? null : LocalDate.of(1969, 12, 31).plusDays(i * 1000L - 12_000),
+                    "ts", nulls ? null : Instant.parse("1969-12-31T23:59:59.999999Z").plusSeconds(i * 86_400L * 400 - 4_000_000_000L),
+                    "raw", nulls ? null : new byte[] {0, (byte) i, -1}, "doc", nulls ? null : "{\"a\": [1, 2.50]}");
+            long version = i % 2 == 0 ? Long.MIN_VALUE + i : i;
+            all.addVersionedRow(version, values(EVERY_TYPE, v));
+            some.addVersionedRow(version, values(narrow, v));
+        }
+        List<FramePacket> packets = List.of(all.version(0).build(), some.version(0).build());
+        for (FramePacket p : packets) {
+            write(batch(p));
+        }
+        withReader(reader -> {
+            if (!reader.digestsRows()) {
+                assertThat(reader.bucketDigests("digest_narrow", RowFilter.all(), 7)).as("bucket digests of a reader that does not digest")
+                        .isEmpty();
+                return null;
+            }
+            assertThat(reader.bucketDigests("nowhere", RowFilter.all(), 7)).as("bucket digests of a missing table").contains(List.of());
+            int digested = 0;
+            for (FramePacket p : packets) {
+                Optional<List<RowDigest.Bucket>> buckets = reader.bucketDigests(p.table(), RowFilter.all(), 7);
+                if (buckets.isEmpty()) {
+                    continue;
+                }
+                digested++;
+                Map<Integer, long[]> expected = new TreeMap<>();
+                List<RowDigest.Row> expectedRows = new ArrayList<>();
+                Set<Integer> two = Set.of(1, 4);
+                for (int r = 0; r < p.rowCount(); r++) {
+                    int bucket = RowDigest.bucket(p, r, 7);
+                    if (two.contains(bucket)) {
+                        expectedRows.add(RowDigest.row(p, r));
+                    }
+                    long[] b = expected.computeIfAbsent(bucket, k -> new long[2]);
+                    b[0]++;
+                    b[1] += RowDigest.rowDigest(p, r);
+                }
+                List<RowDigest.Bucket> expectedBuckets = new ArrayList<>();
+                expected.forEach((b, sums) -> expectedBuckets.add(new RowDigest.Bucket(b, sums[0], sums[1])));
+                List<RowDigest.Bucket> actual = new ArrayList<>(buckets.get());
+                actual.sort(Comparator.comparingInt(RowDigest.Bucket::bucket));
+                assertThat(actual).as("bucket digests of " + p.table()).isEqualTo(expectedBuckets);
+                expectedRows.sort(RowDigest.ORDER);
+                assertThat(expectedRows).as("rows of buckets 1 and 4").isNotEmpty().hasSizeLessThan(p.rowCount());
+                List<RowDigest.Row> rows = new ArrayList<>();
+                reader.rowDigests(p.table(), RowFilter.all(), 7, two, rows::add);
+                assertThat(rows).as("row digests of buckets 1 and 4 of " + p.table()).isEqualTo(expectedRows);
+            }
+            assertThat(digested).as("tables whose rows the reader digested, of " + packets.size()).isPositive();
             return null;
         });
     }

@@ -66,7 +66,7 @@ class InEngineVerificationTest {
 
     private Verification streaming(RowFilter rows) throws WriteException {
         try (BaseWriter source = writer("source"); BaseWriter target = writer("target")) {
-            return Verifier.verify("trades", rows, source.reader().orElseThrow(), target.reader().orElseThrow(), 7);
+            return Verifier.verify("trades", rows, source.reader().orElseThrow(), target.reader().orElseThrow(), 7, false);
         }
     }
 

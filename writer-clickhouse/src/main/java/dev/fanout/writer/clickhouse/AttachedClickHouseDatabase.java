@@ -58,7 +58,7 @@ final class AttachedClickHouseDatabase implements SameEngineCopy.Attached {
         this.writer = writer;
         this.target = target;
         this.source = source;
-        this.sourceReader = new ClickHouseReader(writer, source);
+        this.sourceReader = new ClickHouseReader(writer::httpForReading, source);
         this.targetReader = targetReader;
     }
 
@@ -70,7 +70,9 @@ final class AttachedClickHouseDatabase implements SameEngineCopy.Attached {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        return s.hostPort().toLowerCase(Locale.ROOT).equals(target.hostPort().toLowerCase(Locale.ROOT)) && s.secure() == target.secure()
+        // a cluster's tables are spread over its servers: one server cannot copy them by itself
+        return !s.isCluster() && !target.isCluster()
+                && s.hostPort().toLowerCase(Locale.ROOT).equals(target.hostPort().toLowerCase(Locale.ROOT)) && s.secure() == target.secure()
                 && s.user().equals(target.user()) && s.password().equals(target.password());
     }
 

@@ -9,6 +9,7 @@ import static dev.fanout.writer.clickhouse.ClickHouseSql.quoteAll;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowDigest;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads back the tables a {@link ClickHouseWriter} stored, over that writer's own client, so a
@@ -52,8 +54,59 @@ import java.util.Optional;
  * leaving one version per key); a filter on key columns needs no merge, as every version of a key
  * matches alike. The call returns once the server reports the mutation done ({@code system.mutations},
  * polled), so a count afterwards sees it; {@link RowFilter#all()} truncates the table instead.
+ *
+ * <p><b>On a cluster</b> ({@link Cluster}) the tables are the {@code Distributed} ones whose
+ * {@code <table>_local} fanout created; a table's schema comes from its local part (types, key) and
+ * its Distributed table (fanout's comments, which the local part cannot carry on 18.16), and rows are read
+ * from the {@code Distributed} table with {@code FINAL}, which every shard applies to its own part:
+ * correct, because every key lives on one shard. Before a table is read, every replica that answers
+ * catches up with its shard ({@link Cluster#syncReplicas}), as a Distributed read may use any
+ * replica. A delete runs on each shard's local table through
+ * one of its replicas (replication carries it to the others) and waits until every replica that
+ * answers reports it done. The merge before a delete by a non-key column runs on the shard's leader
+ * replica ({@code system.replicas.is_leader}): 18.16 fails {@code OPTIMIZE} forwarded from another one.
+ *
+ * <p><b>Digests</b> ({@link RowDigest}, SQL in {@link ClickHouseRowDigests}). A bucket listing reads
+ * the table without {@code FINAL} when no key has two stored rows, which costs half as much:
+ * {@code count()} with and without {@code FINAL} are compared first, and when they are equal every
+ * key has one row, so the plain read sees what {@code FINAL} would. A row inserted between that check
+ * and the listing can only add a second row to its key's bucket, making that bucket differ from the
+ * other end's; the rows of differing buckets are always read with {@code FINAL}, so they are then
+ * classified by their newest versions and the verification stays exact. A table with a column whose
+ * canonical text this server cannot compute exactly is not digested (see
+ * {@link ClickHouseRowDigests#unsupported}). On a cluster the same queries run on the Distributed
+ * table: each shard digests its own rows, and every key lives on one shard.
  */
 final class ClickHouseReader implements TableReader {
+
+    /** Where a reader gets the client it reads over: its writer's, connecting first when needed. */
+    @FunctionalInterface
+    interface Connection {
+        ClickHouseHttp httpForReading() throws WriteException;
+    }
+
+    /** What a reader of a cluster needs beyond a connection: how to run one step on every shard. */
+    interface Cluster {
+        /**
+         * Runs {@code step} on one replica of every shard (failing over between its replicas), with
+         * the clients of the shard's replicas that answer for waiting on replication.
+         */
+        void onEveryShard(String action, String table, ShardStep step) throws WriteException;
+
+        /**
+         * Lets every replica that answers catch up on the rows its shard's other replicas took
+         * ({@code SYSTEM SYNC REPLICA}) before a read, so that a read through the Distributed table,
+         * which may use any replica of a shard, sees every acknowledged write; a replica that cannot
+         * catch up within {@value ClickHouseClusterWriter#SYNC_SECONDS} s is read as it is.
+         */
+        void syncReplicas(String localTable) throws WriteException;
+    }
+
+    /** One step of a delete on one shard. */
+    @FunctionalInterface
+    interface ShardStep {
+        void run(ClickHouseHttp replica, List<ClickHouseHttp> answering) throws WriteException;
+    }
 
     /** The rows one page query fetches unless {@link #pageRows(int)} says otherwise, whatever the packet size. */
     static final int PAGE_ROWS = 1_000_000;
@@ -65,22 +118,33 @@ final class ClickHouseReader implements TableReader {
     private static final Duration FIRST_POLL = Duration.ofMillis(20);
     private static final Duration LONGEST_POLL = Duration.ofSeconds(1);
 
-    private final ClickHouseWriter writer;
+    private final Connection writer;
     private final ClickHouseDestination destination;
+    /** The cluster whose Distributed tables this reader reads, or null for one server. */
+    private final Cluster cluster;
     private int pageRows = PAGE_ROWS;
+    /** The server's version, read at the first digest: whether it computes every canonical text exactly. */
+    private ClickHouseServerVersion serverVersion;
 
-    ClickHouseReader(ClickHouseWriter writer, ClickHouseDestination destination) {
+    ClickHouseReader(Connection writer, ClickHouseDestination destination) {
+        this(writer, destination, null);
+    }
+
+    ClickHouseReader(Connection writer, ClickHouseDestination destination, Cluster cluster) {
         this.writer = Objects.requireNonNull(writer, "writer is null");
         this.destination = Objects.requireNonNull(destination, "destination is null");
+        this.cluster = cluster;
     }
 
     @Override
     public List<String> tables() throws WriteException {
         ClickHouseHttp http = writer.httpForReading();
         String database = literal(destination.database());
-        String sql = "SELECT name FROM system.tables WHERE database = " + database + " AND endsWith(engine, 'ReplacingMergeTree')"
-                + " AND name IN (SELECT table FROM system.columns WHERE database = " + database + " AND name = " + literal(VERSION_COLUMN) + ")"
-                + (destination.table() == null ? "" : " AND name = " + literal(destination.table()));
+        String fanoutTables = "SELECT name FROM system.tables WHERE database = " + database + " AND endsWith(engine, 'ReplacingMergeTree')"
+                + " AND name IN (SELECT table FROM system.columns WHERE database = " + database + " AND name = " + literal(VERSION_COLUMN) + ")";
+        String sql = cluster == null ? fanoutTables + (destination.table() == null ? "" : " AND name = " + literal(destination.table()))
+                : "SELECT name FROM system.tables WHERE database = " + database + " AND engine = 'Distributed' AND concat(name, "
+                + literal(ReplacingMergeTreeDdl.LOCAL_SUFFIX) + ") IN (" + fanoutTables + ")";
         List<String> tables = new ArrayList<>();
         try {
             for (String[] row : http.rows(sql)) {
@@ -129,26 +193,57 @@ final class ClickHouseReader implements TableReader {
         if (matching == 0) {
             return 0;
         }
+        if (cluster == null) {
+            deleteIn(t.http, List.of(t.http), t, t.name, where, rows);
+        } else {
+            cluster.onEveryShard("deleting rows", t.name, (replica, answering) -> deleteIn(replica, answering, t,
+                    ReplacingMergeTreeDdl.localTable(t.name), where, rows));
+        }
+        return matching;
+    }
+
+    /**
+     * Deletes the rows of {@code t} that {@code where} selects from {@code stored} through
+     * {@code http}, and waits until every client of {@code waitOn} reports the table's mutations done.
+     */
+    private void deleteIn(ClickHouseHttp http, List<ClickHouseHttp> waitOn, Readable t, String stored, String where, RowFilter rows)
+            throws WriteException {
         String step = "deleting rows";
-        String qualified = qualified(destination.database(), t.name);
+        String qualified = qualified(destination.database(), stored);
         try {
             if (rows.isAll()) {
                 step = "truncating the table";
-                t.http.execute("TRUNCATE TABLE " + qualified);
-                return matching;
+                http.execute("TRUNCATE TABLE " + qualified);
+                return;
             }
             if (rows.columns().stream().anyMatch(b -> !t.schema.isKey(b.column()))) {
                 step = "merging the table's versions before the delete";
-                t.http.execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
+                leader(waitOn, stored, http).execute("OPTIMIZE TABLE " + qualified + " FINAL", Map.of("optimize_throw_if_noop", "1"));
             }
             step = "deleting rows";
-            t.http.execute("ALTER TABLE " + qualified + " DELETE" + where);
+            http.execute("ALTER TABLE " + qualified + " DELETE" + where);
             step = "waiting for the delete to complete";
-            awaitMutations(t);
+            for (ClickHouseHttp replica : waitOn) {
+                awaitMutations(replica, t, stored);
+            }
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, t.name, step, e);
         }
-        return matching;
+    }
+
+    /** Of {@code replicas}, the one that leads {@code stored} ({@code system.replicas}); {@code fallback} when none says so (one server). */
+    private ClickHouseHttp leader(List<ClickHouseHttp> replicas, String stored, ClickHouseHttp fallback) {
+        if (cluster == null) {
+            return fallback;
+        }
+        for (ClickHouseHttp r : replicas) {
+            List<String[]> rows = r.rows("SELECT is_leader FROM system.replicas WHERE database = " + literal(destination.database())
+                    + " AND table = " + literal(stored));
+            if (!rows.isEmpty() && "1".equals(rows.get(0)[0])) {
+                return r;
+            }
+        }
+        return fallback;
     }
 
     /**
@@ -156,12 +251,12 @@ final class ClickHouseReader implements TableReader {
      * (18.16 cannot wait for a mutation within the statement), at most the destination's socket
      * timeout; then fails retryably, as the delete goes on in the background.
      */
-    private void awaitMutations(Readable t) throws WriteException {
+    private void awaitMutations(ClickHouseHttp http, Readable t, String stored) throws WriteException {
         String pending = "SELECT count() FROM system.mutations WHERE database = " + literal(destination.database()) + " AND table = "
-                + literal(t.name) + " AND is_done = 0";
+                + literal(stored) + " AND is_done = 0";
         long deadline = System.nanoTime() + destination.socketTimeout().toNanos();
         Duration pause = FIRST_POLL;
-        while (!"0".equals(t.http.rows(pending).get(0)[0])) {
+        while (!"0".equals(http.rows(pending).get(0)[0])) {
             if (System.nanoTime() > deadline) {
                 throw WriteException.retryable("destination " + destination.name() + ": table " + t.name + ": the delete is still "
                         + "running on the server after " + destination.socketTimeout().toSeconds() + " s (system.mutations); it goes on "
@@ -200,9 +295,9 @@ final class ClickHouseReader implements TableReader {
         while (true) {
             Object[] last = null;
             int read = 0;
-            try (TabSeparated.RowReader raw = open(t, pageSql(t, where, cursor, page))) {
+            try (TabSeparated.RowReader raw = open(t, pageSql(t, where, cursor, page), "scanning rows")) {
                 byte[][] fields;
-                while ((fields = next(t, raw)) != null) {
+                while ((fields = next(t, raw, "scanning rows")) != null) {
                     read++;
                     last = decode(t, fields);
                     long version = Long.parseLong(new String(fields[t.schema.width()], StandardCharsets.US_ASCII));
@@ -235,19 +330,107 @@ final class ClickHouseReader implements TableReader {
         }
     }
 
-    private TabSeparated.RowReader open(Readable t, String sql) throws WriteException {
+    @Override
+    public boolean digestsRows() {
+        return true;
+    }
+
+    @Override
+    public Optional<List<RowDigest.Bucket>> bucketDigests(String table, RowFilter rows, int buckets) throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null) {
+            return Optional.of(List.of());
+        }
+        if (!digestible(t)) {
+            return Optional.empty();
+        }
+        String where = where(t, rows);
+        String step = "counting the table's stored rows";
         try {
-            return t.http.stream(sql);
+            String plain = qualified(t.database, t.name);
+            String[] counts = t.http.rows("SELECT (SELECT count() FROM " + plain + "), (SELECT count() FROM " + t.from() + ")").get(0);
+            String from = counts[0].equals(counts[1]) ? plain : t.from();
+            step = "digesting rows";
+            List<RowDigest.Bucket> digests = new ArrayList<>();
+            for (String[] b : t.http.rows(ClickHouseRowDigests.bucketsSql(from, t.schema, t.types, where, buckets))) {
+                digests.add(new RowDigest.Bucket(Integer.parseInt(b[0]), Long.parseLong(b[1]), Long.parseUnsignedLong(b[2])));
+            }
+            return Optional.of(digests);
         } catch (RuntimeException e) {
-            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+            throw ClickHouseFailure.of(destination, t.name, step, e);
         }
     }
 
-    private byte[][] next(Readable t, TabSeparated.RowReader raw) throws WriteException {
+    @Override
+    public void rowDigests(String table, RowFilter rows, int buckets, Set<Integer> ofBuckets, RowDigest.RowSink sink)
+            throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Objects.requireNonNull(ofBuckets, "ofBuckets is null");
+        Objects.requireNonNull(sink, "sink is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null || ofBuckets.isEmpty()) {
+            return;
+        }
+        if (!digestible(t)) {
+            throw new UnsupportedOperationException("destination " + destination.name() + ": table " + t.name
+                    + " cannot be digested on this server; compare its scans");
+        }
+        String sql = ClickHouseRowDigests.rowsSql(t.from(), t.schema, t.types, where(t, rows), buckets, ofBuckets);
+        try (TabSeparated.RowReader raw = open(t, sql, "digesting rows")) {
+            byte[][] fields;
+            while ((fields = next(t, raw, "digesting rows")) != null) {
+                RowDigest.Row row = new RowDigest.Row(new String(fields[0], StandardCharsets.UTF_8), Long.parseUnsignedLong(ascii(fields[1])),
+                        Long.parseLong(ascii(fields[2])), Long.parseUnsignedLong(ascii(fields[3])));
+                if (!sink.accept(row)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean digestible(Readable t) throws WriteException {
+        if (serverVersion == null) {
+            try {
+                serverVersion = ClickHouseServerVersion.parse(t.http.rows("SELECT version()").get(0)[0]);
+            } catch (RuntimeException e) {
+                throw ClickHouseFailure.of(destination, t.name, "reading the server version", e);
+            }
+        }
+        ClickHouseServerVersion version = serverVersion;
+        for (int c = 0; c < t.types.length; c++) {
+            if (ClickHouseRowDigests.unsupported(t.types[c], t.schema.column(c).type(), version) != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String ascii(byte[] field) {
+        return new String(field, StandardCharsets.US_ASCII);
+    }
+
+    private static void requireBuckets(int buckets) {
+        if (buckets < 1) {
+            throw new IllegalArgumentException("buckets must be at least 1, got " + buckets);
+        }
+    }
+
+    private TabSeparated.RowReader open(Readable t, String sql, String step) throws WriteException {
+        try {
+            return t.http.stream(sql);
+        } catch (RuntimeException e) {
+            throw ClickHouseFailure.of(destination, t.name, step, e);
+        }
+    }
+
+    private byte[][] next(Readable t, TabSeparated.RowReader raw, String step) throws WriteException {
         try {
             return raw.next();
         } catch (RuntimeException e) {
-            throw ClickHouseFailure.of(destination, t.name, "scanning rows", e);
+            throw ClickHouseFailure.of(destination, t.name, step, e);
         }
     }
 
@@ -273,6 +456,7 @@ final class ClickHouseReader implements TableReader {
                     .toArray(ClickHouseColumnType[]::new));
         }
 
+        /** The table read with FINAL: on a cluster, the Distributed table {@code name}, whose schema {@code stored} (its local part) gives. */
         String from() {
             return qualified(database, name) + " FINAL";
         }
@@ -292,6 +476,14 @@ final class ClickHouseReader implements TableReader {
         StoredTable stored;
         try {
             stored = StoredTable.load(http, destination.database(), table);
+            if (cluster != null && stored != null && "Distributed".equals(stored.engine())) {
+                cluster.syncReplicas(ReplacingMergeTreeDdl.localTable(table));
+            }
+            if (cluster != null && stored != null) {
+                StoredTable local = "Distributed".equals(stored.engine())
+                        ? StoredTable.load(http, destination.database(), ReplacingMergeTreeDdl.localTable(table)) : null;
+                stored = local == null ? null : StoredTable.clusterTable(table, local, stored.comments());
+            }
         } catch (RuntimeException e) {
             throw ClickHouseFailure.of(destination, table, "reading the table's columns", e);
         }

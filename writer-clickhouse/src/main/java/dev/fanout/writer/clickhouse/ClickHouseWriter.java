@@ -84,7 +84,7 @@ public final class ClickHouseWriter implements BaseWriter {
 
     ClickHouseWriter(ClickHouseDestination destination) {
         this.destination = Objects.requireNonNull(destination, "destination is null");
-        this.reader = new ClickHouseReader(this, destination);
+        this.reader = new ClickHouseReader(this::httpForReading, destination);
     }
 
     @Override
@@ -225,16 +225,11 @@ public final class ClickHouseWriter implements BaseWriter {
         String table = batch.table();
         Schema schema = batch.schema();
         refuseTableAndColumns(table, schema, "a packet");
-        LatestPerKey winners;
-        try {
-            winners = LatestPerKey.of(batch);
-        } catch (IllegalStateException e) {
-            throw WriteException.permanent(table, schema.versionColumn().orElse(null), "destination " + destination.name() + ": " + e.getMessage());
-        }
+        LatestPerKey winners = winners(destination, batch);
         String step = "preparing the table";
         try {
             StoredTable stored = prepareTable(table, schema, batch.tableOptions());
-            RowBinaryEncoder encoder = encoder(table, schema, stored);
+            RowBinaryEncoder encoder = encoder(destination, table, schema, stored);
             RowBinaryEncoder.Encoded rows = encoder.encode(winners);
             step = "inserting rows";
             http.insert(qualified(destination.database(), table), quoted(encoder.columnNames()), rows);
@@ -301,6 +296,26 @@ public final class ClickHouseWriter implements BaseWriter {
         } catch (WriteException e) {
             tables.remove(table);
             throw e;
+        }
+    }
+
+    /**
+     * The rows of {@code batch} that win per key ({@link LatestPerKey}), after refusing a column named
+     * like fanout's version column; the first step of every insert.
+     */
+    static LatestPerKey winners(ClickHouseDestination destination, WriteBatch batch) throws WriteException {
+        String table = batch.table();
+        Schema schema = batch.schema();
+        for (Column c : schema.columns()) {
+            if (c.name().equals(VERSION_COLUMN)) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination.name() + ": table " + table + ", column "
+                        + c.name() + ": the name is reserved for fanout's row version — rename the column");
+            }
+        }
+        try {
+            return LatestPerKey.of(batch);
+        } catch (IllegalStateException e) {
+            throw WriteException.permanent(table, schema.versionColumn().orElse(null), "destination " + destination.name() + ": " + e.getMessage());
         }
     }
 
@@ -373,11 +388,15 @@ public final class ClickHouseWriter implements BaseWriter {
         if (stored == null) {
             stored = StoredTable.load(http, destination.database(), table);
             if (stored == null) {
-                String partitionBy = partitionBy(table, tableOptions);
+                String partitionBy = partitionBy(destination, table, tableOptions);
                 http.execute(ReplacingMergeTreeDdl.createTable(destination.database(), table, schema, serverVersion,
-                        partitionBy, engineSettings(table, tableOptions)));
+                        partitionBy, engineSettings(destination, table, tableOptions)));
                 if (partitionBy != null) {
-                    refusePartitionOutsideKey(table, schema);
+                    String outside = partitionColumnOutsideKey(http, destination.database(), table, schema);
+                    if (outside != null) {
+                        http.execute("DROP TABLE IF EXISTS " + qualified(destination.database(), table));
+                        throw partitionOutsideKey(destination, table, outside);
+                    }
                 }
                 stored = loadExisting(table);
             }
@@ -409,26 +428,32 @@ public final class ClickHouseWriter implements BaseWriter {
     /**
      * ReplacingMergeTree deduplicates only within a partition: a partition key over a non-key column
      * would let versions of one key survive in two partitions, even under FINAL. So right after
-     * creating a partitioned table, drops it again and fails permanently when its partition key uses
-     * a column outside the primary key ({@code system.columns.is_in_partition_key}, which 18.16 has).
+     * creating a partitioned table the writer asks for a column of its partition key outside the
+     * primary key ({@code system.columns.is_in_partition_key}, which 18.16 has), and when there is
+     * one drops the table again and fails ({@link #partitionOutsideKey}). Null when there is none.
      */
-    private void refusePartitionOutsideKey(String table, Schema schema) throws WriteException {
+    static String partitionColumnOutsideKey(ClickHouseHttp http, String database, String table, Schema schema) {
         List<String[]> partitionColumns = http.rows("SELECT name FROM system.columns WHERE database = "
-                + ClickHouseSql.literal(destination.database()) + " AND table = " + ClickHouseSql.literal(table)
+                + ClickHouseSql.literal(database) + " AND table = " + ClickHouseSql.literal(table)
                 + " AND is_in_partition_key = 1 ORDER BY name");
         for (String[] c : partitionColumns) {
             if (!schema.isKey(c[0])) {
-                http.execute("DROP TABLE IF EXISTS " + qualified(destination.database(), table));
-                throw WriteException.permanent(table, c[0], "destination " + destination.name() + ": table " + table
-                        + ": partition_by uses column " + c[0] + ", which is not in the primary key; ReplacingMergeTree "
-                        + "deduplicates only within a partition, so versions of one key would survive in two partitions — "
-                        + "partition by key columns only");
+                return c[0];
             }
         }
+        return null;
+    }
+
+    /** The permanent failure of a partition key using {@code column}, which is not in the primary key. */
+    static WriteException partitionOutsideKey(ClickHouseDestination destination, String table, String column) {
+        return WriteException.permanent(table, column, "destination " + destination.name() + ": table " + table
+                + ": partition_by uses column " + column + ", which is not in the primary key; ReplacingMergeTree "
+                + "deduplicates only within a partition, so versions of one key would survive in two partitions — "
+                + "partition by key columns only");
     }
 
     /** The table option {@code partition_by}, else the destination option {@code partition_by.<table>}, else null. */
-    private String partitionBy(String table, Map<String, String> tableOptions) throws WriteException {
+    static String partitionBy(ClickHouseDestination destination, String table, Map<String, String> tableOptions) throws WriteException {
         String fromTopology = tableOptions.get(TABLE_PARTITION_BY);
         if (fromTopology == null) {
             return destination.partitionBy().get(table);
@@ -441,7 +466,8 @@ public final class ClickHouseWriter implements BaseWriter {
     }
 
     /** The table options {@code settings.<name>}: name → value, sorted by name. */
-    private Map<String, String> engineSettings(String table, Map<String, String> tableOptions) throws WriteException {
+    static Map<String, String> engineSettings(ClickHouseDestination destination, String table, Map<String, String> tableOptions)
+            throws WriteException {
         Map<String, String> settings = new TreeMap<>();
         for (Map.Entry<String, String> o : tableOptions.entrySet()) {
             if (!o.getKey().startsWith(TABLE_SETTINGS_PREFIX)) {
@@ -468,7 +494,7 @@ public final class ClickHouseWriter implements BaseWriter {
     }
 
     /** The insert's columns: the batch's, then the version, each encoded as stored. */
-    private RowBinaryEncoder encoder(String table, Schema schema, StoredTable stored) {
+    static RowBinaryEncoder encoder(ClickHouseDestination destination, String table, Schema schema, StoredTable stored) {
         return new RowBinaryEncoder(destination.name(), table, targets(schema, stored));
     }
 
@@ -491,7 +517,7 @@ public final class ClickHouseWriter implements BaseWriter {
         return names;
     }
 
-    private static List<String> quoted(List<String> names) {
+    static List<String> quoted(List<String> names) {
         return names.stream().map(ClickHouseSql::quote).collect(Collectors.toList());
     }
 

@@ -76,6 +76,31 @@ final class StoredTable {
     }
 
     /**
+     * A cluster table as one: the columns, types and key of its local part {@code local} (a
+     * ReplicatedReplacingMergeTree, which carries no comments on 18.16) with the fanout
+     * {@code comments} by column (those of its Distributed table), named {@code name}.
+     */
+    static StoredTable clusterTable(String name, StoredTable local, Map<String, String> comments) {
+        Map<String, StoredColumn> cols = new LinkedHashMap<>();
+        for (StoredColumn c : local.columns.values()) {
+            String comment = comments.getOrDefault(c.name(), c.comment());
+            cols.put(c.name(), new StoredColumn(c.name(), c.type(), comment, c.type().logical(comment), c.inKey()));
+        }
+        return new StoredTable(name, local.engine, local.engineFull, local.sortingKey, cols);
+    }
+
+    /** The non-empty column comments, by column. */
+    Map<String, String> comments() {
+        Map<String, String> comments = new LinkedHashMap<>();
+        for (StoredColumn c : columns.values()) {
+            if (c.comment() != null && !c.comment().isEmpty()) {
+                comments.put(c.name(), c.comment());
+            }
+        }
+        return comments;
+    }
+
+    /**
      * The table as a reader sees it: its columns but the version, with their logical types, keyed by
      * the sorting key in its order (the columns' order in {@code ORDER BY}, which is the primary key's
      * order fanout created it with).
@@ -174,6 +199,21 @@ final class StoredTable {
         return columns.get(columnName);
     }
 
+    /** The stored columns' names, in table order. */
+    List<String> columnNames() {
+        return List.copyOf(columns.keySet());
+    }
+
+    /** The engine, e.g. {@code ReplicatedReplacingMergeTree}. */
+    String engine() {
+        return engine;
+    }
+
+    /** The engine with its arguments, as {@code system.tables.engine_full} prints it. */
+    String engineFull() {
+        return engineFull;
+    }
+
     /** The stored key columns, in table order. */
     List<String> key() {
         return columns.values().stream().filter(StoredColumn::inKey).map(StoredColumn::name).toList();
@@ -188,6 +228,11 @@ final class StoredTable {
     Evolution plan(String destination, Schema schema, ClickHouseServerVersion serverVersion) throws WriteException {
         String prefix = "destination " + destination + ": table " + name;
         String reroute = " — rename or drop that table, or route " + name + " to another destination";
+        if (engine.equals("Distributed")) {
+            throw WriteException.permanent(name, null, prefix + " is a Distributed table, which spreads rows over a cluster's shards "
+                    + "on its own; fanout writes a cluster's shards itself — give the destination the option cluster (the cluster's "
+                    + "name in remote_servers), or route " + name + " to another destination");
+        }
         if (!engine.endsWith("ReplacingMergeTree")) {
             throw WriteException.permanent(name, null, prefix + " has engine " + engine
                     + ", but fanout upserts only into ReplacingMergeTree(" + VERSION_COLUMN + ") tables" + reroute);

@@ -14,6 +14,8 @@ import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,6 +119,57 @@ class AttachedClickHouseDatabaseTest {
         }
         assertThat(server.rows("SELECT id, name, _fanout_version FROM " + target + ".items FINAL WHERE id IN (5, 7, 8) ORDER BY id"))
                 .containsExactly(new String[] {"5", "newer 5", "9"}, new String[] {"7", "item 7", "5"}, new String[] {"8", "item 8", "5"});
+    }
+
+    /**
+     * A date-range part, as a route's {@code from} (inclusive) and {@code before} (exclusive) make it:
+     * the rows at exactly {@code from} and one microsecond before {@code before} are copied and compared,
+     * those one microsecond before {@code from}, at exactly {@code before} and with no timestamp are not —
+     * until a part that holds the nulls too.
+     */
+    @Test
+    void aDateRangePartCopiesAndComparesExactlyTheRowsInsideItsBounds() throws Exception {
+        Schema events = Schema.of(List.of(Column.of("id", LogicalType.INT64), Column.of("at", LogicalType.TIMESTAMP)), List.of("id"));
+        Instant from = Instant.parse("2025-12-01T00:00:00Z");
+        Instant before = Instant.parse("2026-01-01T00:00:00Z");
+        Instant[] at = {from.minusNanos(1_000), from, before.minusNanos(1_000), before, null, from.plus(Duration.ofDays(1))};
+        FramePacket.Builder rows = FramePacket.builder("events", events).version(5);
+        for (int i = 0; i < at.length; i++) {
+            rows.addRow((long) i + 1, at[i]);
+        }
+        try (BaseWriter w = provider.create(destination("fixture", source))) {
+            w.open();
+            w.write(WriteBatch.of(rows.build()));
+        }
+        RowFilter december = new RowFilter(List.of(new RowFilter.Bound("at", from, before, true, false)));
+        RowFilter decemberOrNone = new RowFilter(List.of(new RowFilter.Bound("at", from, before, true, true)));
+        try (BaseWriter writer = provider.create(destination("to", target));
+             SameEngineCopy.Attached attached = openAttached(writer)) {
+            List<List<Object>> lastKeys = new ArrayList<>();
+            List<Long> counts = new ArrayList<>();
+            Optional<List<Object>> after = Optional.empty();
+            Optional<SameEngineCopy.CopiedRange> range;
+            while ((range = attached.copyRange("events", december, after, 2)).isPresent()) {
+                lastKeys.add(range.get().lastKey());
+                counts.add(range.get().rows());
+                after = Optional.of(range.get().lastKey());
+            }
+            assertThat(lastKeys).containsExactly(List.of(3L), List.of(6L));
+            assertThat(counts).containsExactly(2L, 1L);
+            assertThat(server.rows("SELECT id FROM " + target + ".events FINAL ORDER BY id"))
+                    .containsExactly(new String[] {"2"}, new String[] {"3"}, new String[] {"6"});
+            assertThat(attached.compare("events", december)).extracting(SameEngineCopy.RowComparison::sourceRows,
+                    SameEngineCopy.RowComparison::targetRows, SameEngineCopy.RowComparison::equal,
+                    SameEngineCopy.RowComparison::missing).containsExactly(3L, 3L, 3L, 0L);
+            assertThat(attached.compare("events", decemberOrNone)).extracting(SameEngineCopy.RowComparison::sourceRows,
+                    SameEngineCopy.RowComparison::targetRows, SameEngineCopy.RowComparison::equal,
+                    SameEngineCopy.RowComparison::missing).containsExactly(4L, 3L, 3L, 1L);
+
+            assertThat(attached.copyRange("events", decemberOrNone, Optional.empty(), 10)).map(SameEngineCopy.CopiedRange::rows)
+                    .contains(4L);
+        }
+        assertThat(server.rows("SELECT id FROM " + target + ".events FINAL ORDER BY id"))
+                .containsExactly(new String[] {"2"}, new String[] {"3"}, new String[] {"5"}, new String[] {"6"});
     }
 
     @Test

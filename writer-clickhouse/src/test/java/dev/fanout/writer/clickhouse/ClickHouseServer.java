@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -70,6 +71,8 @@ public final class ClickHouseServer implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int httpPort;
     private int tcpPort;
+    /** For a member of a {@link ClickHouseCluster}: the values of cluster.xml's placeholders (names without @), else null. */
+    private Map<String, String> clusterValues;
     private Process process;
 
     private ClickHouseServer(Path home, List<String> command, String password) {
@@ -120,8 +123,39 @@ public final class ClickHouseServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A member of a {@link ClickHouseCluster}, configured but not started: config.xml and users.xml as
+     * every server has them, and config.d/cluster.xml filled from the template cluster.xml with
+     * {@code clusterValues} (placeholder names without the @ signs), {@link #SECURED_USER}'s password
+     * {@code password} (the same on every member, as a client of the cluster has one). {@link #restart()} starts it.
+     */
+    static ClickHouseServer member(int httpPort, int tcpPort, String password, Map<String, String> clusterValues) throws IOException {
+        ClickHouseServer server = create(password);
+        server.httpPort = httpPort;
+        server.tcpPort = tcpPort;
+        server.clusterValues = Map.copyOf(clusterValues);
+        try {
+            server.writeConfig();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
     /** A server not yet started: its command, a new directory and a random password. */
     private static ClickHouseServer create() throws IOException {
+        return create(randomPassword());
+    }
+
+    /** A random password for {@link #SECURED_USER}. */
+    static String randomPassword() {
+        byte[] secret = new byte[12];
+        new SecureRandom().nextBytes(secret);
+        return "pw-" + HexFormat.of().formatHex(secret);
+    }
+
+    private static ClickHouseServer create(String password) throws IOException {
         Path binary = find("clickhouse-server");
         List<String> command = new ArrayList<>();
         if (binary != null) {
@@ -136,9 +170,7 @@ public final class ClickHouseServer implements AutoCloseable {
         }
         Path home = Files.createTempDirectory("fanout-clickhouse-");
         command.add("--config-file=" + home.resolve("config.xml"));
-        byte[] secret = new byte[12];
-        new SecureRandom().nextBytes(secret);
-        return new ClickHouseServer(home, List.copyOf(command), "pw-" + HexFormat.of().formatHex(secret));
+        return new ClickHouseServer(home, List.copyOf(command), password);
     }
 
     /**
@@ -187,6 +219,23 @@ public final class ClickHouseServer implements AutoCloseable {
             }
             Files.writeString(home.resolve(file), filled);
         }
+        if (clusterValues != null) {
+            Files.createDirectories(home.resolve("config.d"));
+            Files.writeString(home.resolve("config.d/cluster.xml"), fill("cluster.xml", clusterValues));
+        }
+    }
+
+    /** Template {@code file} with each {@code @NAME@} replaced by its value, XML-escaped; every placeholder must be filled. */
+    static String fill(String file, Map<String, String> values) throws IOException {
+        String filled = template(file);
+        for (Map.Entry<String, String> e : values.entrySet()) {
+            filled = filled.replace("@" + e.getKey() + "@", xml(e.getValue()));
+        }
+        if (filled.contains("@CH_")) {
+            throw new IllegalStateException(TEMPLATES + file + " has a placeholder the harness does not fill: "
+                    + filled.substring(filled.indexOf("@CH_")).lines().findFirst().orElse(""));
+        }
+        return filled;
     }
 
     /** A configuration template as scripts/clickhouse-config/ holds it, read from the test class path. */
@@ -311,6 +360,24 @@ public final class ClickHouseServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills the server with SIGKILL, as a crash or an OOM killer would, and waits until it is gone;
+     * ports and data stay for {@link #restart()}.
+     */
+    public synchronized void kill() {
+        Process p = process;
+        process = null;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Starts the stopped server again on the same ports with the same data. */
     public synchronized void restart() throws IOException {
         if (process == null) {
@@ -324,6 +391,11 @@ public final class ClickHouseServer implements AutoCloseable {
 
     public String host() {
         return HOST;
+    }
+
+    /** The server's own directory: config.xml, config.d/, data/, log/. Null for a server it did not start. */
+    public Path home() {
+        return home;
     }
 
     public int httpPort() {
@@ -346,7 +418,18 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /** Runs {@code sql} as the default user; the body of the answer (append a FORMAT clause to choose one). */
     public byte[] query(String sql) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + HOST + ":" + httpPort + "/?user=default"))
+        return query(sql, Map.of());
+    }
+
+    /**
+     * Runs {@code sql} as the default user with the given settings (as URL parameters, e.g.
+     * {@code insert_distributed_sync=1}); the body of the answer.
+     */
+    public byte[] query(String sql, Map<String, String> settings) throws IOException {
+        StringBuilder url = new StringBuilder("http://" + HOST + ":" + httpPort + "/?user=default");
+        settings.forEach((k, v) -> url.append('&').append(URLEncoder.encode(k, StandardCharsets.UTF_8)).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url.toString()))
                 .timeout(Duration.ofSeconds(120))
                 .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8)).build();
         try {

@@ -80,7 +80,7 @@ class ClickHouseWriterProviderTest {
                 "settings.max threads", "2", "socket_timeout", "0s"))))
                 .containsExactlyInAnyOrder(
                         "destination hot: unknown option 'passwd' — the ch writer accepts user, password, secure, connect_timeout, "
-                                + "socket_timeout, settings.<name> and partition_by.<table>",
+                                + "socket_timeout, settings.<name>, partition_by.<table>, cluster, replicas, shard and shard_replicas",
                         "destination hot: option secure must be true or false, got 'yes'",
                         "destination hot: option connect_timeout must be a duration such as 10s, 500ms or 2m, got 'soon'",
                         "destination hot: option socket_timeout must be more than zero",
@@ -107,5 +107,40 @@ class ClickHouseWriterProviderTest {
         WriteException e = catchThrowableOfType(WriteException.class, () -> provider.create(d("ch://h:0/db")));
         assertThat(e.retryable()).isFalse();
         assertThat(e.getMessage()).contains("port '0'");
+    }
+
+    @Test
+    void aClusterDestinationListsItsEndpointsAndValidatesWithoutConnecting() throws Exception {
+        Destination cluster = d("ch://ch1:8123/market", Map.of("cluster", "two_by_two", "replicas", " ch2:8123, [::1]:8124,ch4"));
+        assertThat(provider.validate(cluster)).isEmpty();
+        ClickHouseDestination c = ClickHouseDestination.of(cluster);
+        assertThat(c.isCluster()).isTrue();
+        assertThat(c.shard()).isZero();
+        assertThat(c.endpoints()).extracting(ClickHouseDestination.Endpoint::hostPort)
+                .containsExactly("ch1:8123", "ch2:8123", "[::1]:8124", "ch4:8123");
+        assertThat(provider.physicalTarget(cluster)).isEqualTo("ch1:8123/market (cluster two_by_two)");
+        assertThat(provider.capabilities()).contains(dev.fanout.api.Capability.SHARDS);
+        assertThat(provider.create(cluster)).isInstanceOf(ClickHouseClusterWriter.class);
+        assertThat(provider.create(d("ch://ch1:8123/market"))).isInstanceOf(ClickHouseWriter.class);
+        assertThat(provider.shardLayout(d("ch://ch1:8123/market"))).as("one server has no shards").isEmpty();
+    }
+
+    @Test
+    void clusterOptionsAreCheckedEachWithWhatToFix() {
+        assertThat(provider.validate(d("ch://h/db", Map.of("replicas", "h2:8123", "shard", "1", "shard_replicas", "h:8123")))).containsExactly(
+                "destination hot: option replicas is for a cluster — give the option cluster too, or leave replicas out",
+                "destination hot: option shard is for a cluster — give the option cluster too, or leave shard out");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "replicas", "h2:8123", "shard", "2", "shard_replicas", "h2:8123,h9:8123"))))
+                .containsExactly("destination hot: option shard_replicas names h9:8123, which is not the URI's server nor in the option replicas");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "shard", "2"))))
+                .containsExactly("destination hot: options shard and shard_replicas go together (fanout sets both for a shard's lane) — give both or neither");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "a b", "replicas", "h2:0,,h:8123", "shard", "zero")))).containsExactly(
+                "destination hot: option cluster must name a cluster of the servers' remote_servers (letters, digits, '_', '-' and '.'), got 'a b'",
+                "destination hot: option shard must be a shard number (shard_num, from 1), got 'zero' — leave it out to write the whole cluster",
+                "destination hot: port '0' is not a number from 1 to 65535",
+                "destination hot: option replicas has an empty entry — write host:port endpoints separated by commas",
+                "destination hot: option replicas names h:8123 twice (or the URI's server again) — list each server once");
+        assertThat(provider.validate(d("ch://h/db/trades", Map.of("cluster", "c"))))
+                .containsExactly("destination hot: a cluster destination takes a database, not one table — write ch://host:port/database");
     }
 }

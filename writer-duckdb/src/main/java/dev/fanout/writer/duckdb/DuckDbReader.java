@@ -7,6 +7,7 @@ import static dev.fanout.writer.duckdb.Sql.quote;
 import dev.fanout.api.Column;
 import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowDigest;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.RowExport;
 import dev.fanout.api.Schema;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The read side of every DuckDB-based writer (a local file, MotherDuck): the tables a
@@ -46,6 +48,9 @@ import java.util.Optional;
  * <p><b>Filters</b>: each {@link RowFilter.Bound} names a date or timestamp column; a date compares
  * as midnight UTC and a timestamp to the microsecond (a bound between two microseconds rounds up, as
  * no stored value lies between). Every value is a bound parameter, every identifier quoted.
+ *
+ * <p><b>Digests</b> ({@link RowDigest}) are computed by DuckDB over the table in one query
+ * ({@link DuckDbRowDigests}), every logical type included.
  */
 final class DuckDbReader implements TableReader {
 
@@ -200,6 +205,70 @@ final class DuckDbReader implements TableReader {
             }
         } catch (SQLException e) {
             throw writer.failed(table, "scanning rows", e);
+        }
+    }
+
+    @Override
+    public boolean digestsRows() {
+        return true;
+    }
+
+    @Override
+    public Optional<List<RowDigest.Bucket>> bucketDigests(String table, RowFilter rows, int buckets) throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null) {
+            return Optional.of(List.of());
+        }
+        Where where = where(t, rows);
+        List<RowDigest.Bucket> digests = new ArrayList<>();
+        try (PreparedStatement ps = writer.connectionForReading().prepareStatement(
+                DuckDbRowDigests.bucketsSql(qualified(t.name), t.schema, where.sql, buckets))) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    digests.add(new RowDigest.Bucket(rs.getInt(1), rs.getLong(2), Long.parseUnsignedLong(rs.getString(3))));
+                }
+            }
+        } catch (SQLException e) {
+            throw writer.failed(table, "digesting rows", e);
+        }
+        return Optional.of(digests);
+    }
+
+    @Override
+    public void rowDigests(String table, RowFilter rows, int buckets, Set<Integer> ofBuckets, RowDigest.RowSink sink)
+            throws WriteException {
+        Objects.requireNonNull(rows, "rows is null");
+        Objects.requireNonNull(ofBuckets, "ofBuckets is null");
+        Objects.requireNonNull(sink, "sink is null");
+        requireBuckets(buckets);
+        Readable t = readable(table);
+        if (t == null || ofBuckets.isEmpty()) {
+            return;
+        }
+        Where where = where(t, rows);
+        try (PreparedStatement ps = writer.connectionForReading().prepareStatement(
+                DuckDbRowDigests.rowsSql(qualified(t.name), t.schema, where.sql, buckets, ofBuckets))) {
+            where.bind(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    RowDigest.Row row = new RowDigest.Row(rs.getString(1), Long.parseUnsignedLong(rs.getString(2)), rs.getLong(3),
+                            Long.parseUnsignedLong(rs.getString(4)));
+                    if (!sink.accept(row)) {
+                        return;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw writer.failed(table, "digesting rows", e);
+        }
+    }
+
+    private static void requireBuckets(int buckets) {
+        if (buckets < 1) {
+            throw new IllegalArgumentException("buckets must be at least 1, got " + buckets);
         }
     }
 
