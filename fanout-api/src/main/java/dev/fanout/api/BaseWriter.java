@@ -152,6 +152,16 @@ public interface BaseWriter extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The optional {@link Capability#LOAD_ROWS} capability: rows another plugin's reader exported in
+     * the fanout row stream format ({@link RowExport}), upserted without becoming packets, over this
+     * writer's connection, between {@link #open()} and {@link #close()}, on the writer's thread.
+     * Empty (the default) for writers that cannot; a migration then writes packets.
+     */
+    default Optional<RowLoad> rowLoad() {
+        return Optional.empty();
+    }
+
     /** Step 4: releases everything; safe to call after a failed {@link #open()} and more than once. */
     @Override
     void close() throws WriteException;

@@ -20,5 +20,13 @@ public enum Capability {
      * Some of its destinations are sharded clusters: {@link WriterProvider#shardLayout} lists their
      * shards, and the core writes each shard through a lane of its own.
      */
-    SHARDS
+    SHARDS,
+    /**
+     * Its readers export key ranges as bytes in the fanout row stream format ({@link TableReader#rowExport()},
+     * {@link RowExport}), so a migration to a plugin that {@link #LOAD_ROWS loads them} moves no row
+     * as Java objects. Declared only together with {@link #READ}.
+     */
+    EXPORT_ROWS,
+    /** Its writers load the fanout row stream ({@link BaseWriter#rowLoad()}, {@link RowLoad}) that another plugin {@link #EXPORT_ROWS exports}. */
+    LOAD_ROWS
 }

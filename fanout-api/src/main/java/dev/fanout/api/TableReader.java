@@ -48,6 +48,15 @@ public interface TableReader {
     long delete(String table, RowFilter rows) throws WriteException;
 
     /**
+     * The optional {@link Capability#EXPORT_ROWS} capability: key ranges of this reader's tables
+     * written as bytes in the fanout row stream format, for a migration to another engine. Empty
+     * (the default) when the engine cannot; a migration then {@link #scan scans}.
+     */
+    default Optional<RowExport> rowExport() {
+        return Optional.empty();
+    }
+
+    /**
      * Whether this reader implements {@link #bucketDigests} and {@link #rowDigests} by
      * {@link RowDigest}'s specification. Opens nothing and never fails; false unless overridden.
      */

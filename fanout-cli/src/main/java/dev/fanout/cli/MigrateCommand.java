@@ -62,7 +62,8 @@ final class MigrateCommand implements Callable<Integer> {
 
     @Option(names = "--range-rows", paramLabel = "N", defaultValue = "" + Migration.DEFAULT_RANGE_ROWS,
             description = "Rows per transaction and checkpoint when the engine copies between two of its own destinations,"
-                    + " e.g. DuckDB file to DuckDB file (default: ${DEFAULT-VALUE}).")
+                    + " e.g. DuckDB file to DuckDB file, or when the target loads the source's row stream, e.g. DuckDB file to"
+                    + " ClickHouse (default: ${DEFAULT-VALUE}).")
     private int rangeRows;
 
     @Mixin
@@ -187,7 +188,11 @@ final class MigrateCommand implements Callable<Integer> {
         public void finished(MoveResult r) {
             String what = r.failure().isPresent() && r.verification().isEmpty() ? "failed"
                     : r.passed() ? "verified" : "does not verify";
-            String inside = r.inEngine() ? " inside " + r.move().target().substring(0, r.move().target().indexOf(':')) : "";
+            String inside = switch (r.path()) {
+                case IN_ENGINE -> " inside " + r.move().target().substring(0, r.move().target().indexOf(':'));
+                case ROW_STREAM -> " as a row stream";
+                case STREAMED -> "";
+            };
             String copied = !r.resumed() ? String.format("%,d rows copied%s", r.copiedNow(), inside)
                     : r.copiedNow() == 0 ? "already copied (" + Plural.of(r.copiedInAll(), "row") + ")"
                     : String.format("%,d rows copied%s (resumed; %,d in all)", r.copiedNow(), inside, r.copiedInAll());

@@ -77,7 +77,7 @@ class CliCommandsTest {
         CliRun r = fanout("plugins");
         assertThat(r.code()).isEqualTo(0);
         assertThat(r.out()).startsWith("writer plugins from the class path:");
-        assertThat(r.out().lines()).anyMatch(l -> l.matches("duckdb +duckdb +\\S+ +\\d+\\.\\d+ +read, schema evolution, copy from same engine +\\(class path\\) +.*"));
+        assertThat(r.out().lines()).anyMatch(l -> l.matches("duckdb +duckdb +\\S+ +\\d+\\.\\d+ +read, schema evolution, copy from same engine, export rows +\\(class path\\) +.*"));
     }
 
     @Test

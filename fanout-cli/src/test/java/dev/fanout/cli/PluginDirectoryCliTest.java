@@ -74,7 +74,7 @@ class PluginDirectoryCliTest {
         assertThat(lines.get(1)).matches("scheme +plugin +version +api +capabilities +directory +description");
         String api = ApiVersion.current().toString();
         assertThat(lines).anyMatch(l -> l.matches("duckdb +duckdb +\\S+ +" + api.replace(".", "\\.")
-                + " +read, schema evolution, copy from same engine +" + plugins.resolve("duckdb") + " +.*"));
+                + " +read, schema evolution, copy from same engine, export rows +" + plugins.resolve("duckdb") + " +.*"));
         assertThat(lines).anyMatch(l -> l.matches("md +motherduck +\\S+ +" + api.replace(".", "\\.")
                 + " +read, schema evolution +" + plugins.resolve("motherduck") + " +.*"));
         assertThat(lines).hasSize(5);

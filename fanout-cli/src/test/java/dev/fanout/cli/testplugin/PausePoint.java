@@ -2,9 +2,12 @@ package dev.fanout.cli.testplugin;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
+import dev.fanout.api.RowDigest;
+import dev.fanout.api.RowExport;
 import dev.fanout.api.RowFilter;
 import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
+import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
@@ -21,8 +25,8 @@ import java.util.function.UnaryOperator;
  * A pause point a test controls, for killing a fanout process at a known moment, shared by the
  * pausing schemes ({@link PausingDuckDbProvider}, {@link PausingClickHouseProvider}): in a process
  * started with {@code -D}{@value #DIR}{@code =<dir>}, the writers of those schemes, together, stop
- * before their write number {@value #BEFORE} (default 1) — a range copied inside the engine counts as
- * a write: they create {@code <dir>/}{@value #PAUSED}, then wait until {@code <dir>/}{@value #RELEASE}
+ * before their write number {@value #BEFORE} (default 1) — a range copied inside the engine or exported
+ * as a row stream counts as a write: they create {@code <dir>/}{@value #PAUSED}, then wait until {@code <dir>/}{@value #RELEASE}
  * exists. So when the test sees {@value #PAUSED}, exactly the writes before that one have returned,
  * and nothing is being written. With {@code -D}{@value #REFUSE}{@code =true} every write fails
  * permanently instead of writing, so its packets are parked. Without {@value #DIR} nothing pauses.
@@ -68,6 +72,66 @@ public final class PausePoint {
                     public Attached attach(Destination source) throws WriteException {
                         return pausing(engine.attach(asReal.apply(source)));
                     }
+                });
+            }
+
+            @Override
+            public Optional<TableReader> reader() {
+                return real.reader().map(PausePoint::pausing);
+            }
+        };
+    }
+
+    /** {@code reader}, whose row export pauses before each range as before a write; everything else forwarded. */
+    private static TableReader pausing(TableReader reader) {
+        return new TableReader() {
+            @Override
+            public List<String> tables() throws WriteException {
+                return reader.tables();
+            }
+
+            @Override
+            public Optional<Schema> schema(String table) throws WriteException {
+                return reader.schema(table);
+            }
+
+            @Override
+            public long count(String table, RowFilter rows) throws WriteException {
+                return reader.count(table, rows);
+            }
+
+            @Override
+            public void scan(String table, RowFilter rows, Optional<List<Object>> afterKey, int batchRows, PacketSink sink)
+                    throws WriteException {
+                reader.scan(table, rows, afterKey, batchRows, sink);
+            }
+
+            @Override
+            public long delete(String table, RowFilter rows) throws WriteException {
+                return reader.delete(table, rows);
+            }
+
+            @Override
+            public boolean digestsRows() {
+                return reader.digestsRows();
+            }
+
+            @Override
+            public Optional<List<RowDigest.Bucket>> bucketDigests(String table, RowFilter rows, int buckets) throws WriteException {
+                return reader.bucketDigests(table, rows, buckets);
+            }
+
+            @Override
+            public void rowDigests(String table, RowFilter rows, int buckets, Set<Integer> ofBuckets, RowDigest.RowSink sink)
+                    throws WriteException {
+                reader.rowDigests(table, rows, buckets, ofBuckets, sink);
+            }
+
+            @Override
+            public Optional<RowExport> rowExport() {
+                return reader.rowExport().map(export -> (table, rows, afterKey, maxRows, out) -> {
+                    pauseIfDue();
+                    return export.export(table, rows, afterKey, maxRows, out);
                 });
             }
         };

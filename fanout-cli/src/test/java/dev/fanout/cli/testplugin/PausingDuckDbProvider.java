@@ -10,7 +10,8 @@ import java.util.Set;
  * Scheme {@code paused:path}: a real DuckDB file written by the real DuckDB writer, which stops at the
  * test's {@link PausePoint} (or refuses every write, as it says); plain DuckDB in a process without one.
  * Like the real scheme it copies from another destination of its own scheme inside DuckDB
- * ({@link Capability#COPY_FROM_SAME_ENGINE}), each range copied pausing as a write does.
+ * ({@link Capability#COPY_FROM_SAME_ENGINE}) and exports row streams ({@link Capability#EXPORT_ROWS}), each range
+ * copied or exported pausing as a write does.
  */
 public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
@@ -21,7 +22,7 @@ public final class PausingDuckDbProvider extends DuckDbFaultScheme {
 
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.EXPORT_ROWS);
     }
 
     @Override

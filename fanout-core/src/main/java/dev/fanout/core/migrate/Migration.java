@@ -4,7 +4,9 @@ import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Capability;
 import dev.fanout.api.Destination;
 import dev.fanout.api.FramePacket;
+import dev.fanout.api.RowExport;
 import dev.fanout.api.RowFilter;
+import dev.fanout.api.RowLoad;
 import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
@@ -48,6 +50,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * the same server), in ranges of {@link #rangeRows} keys, with the same guarantees; this
  * migration's own writer of the source is closed first, and the source is opened again only to
  * delete. A retryable failure there is not retried within the run: the next run resumes.
+ *
+ * <p><b>As a row stream.</b> When the source's plugin declares {@link Capability#EXPORT_ROWS} and the
+ * target's {@link Capability#LOAD_ROWS} (a DuckDB file to ClickHouse), no row becomes a Java object:
+ * in ranges of {@link #rangeRows} keys, the source's {@link RowExport} writes a range as bytes on a
+ * thread of its own while the target's {@link RowLoad} upserts them, through a bounded
+ * {@link RowPipe}; each range is then checkpointed at its last key. A retryable failure of a range
+ * is tried again, the whole range, with the TO topology's retry policy. Verification is a streamed
+ * move's.
  *
  * <p><b>Resumable.</b> After every committed batch (or range) the move's {@link Checkpoint} (last
  * copied key) is stored durably; a new run continues after that key, and a finished move is only
@@ -163,9 +173,9 @@ public final class Migration implements AutoCloseable {
     }
 
     /**
-     * Sets the rows of each range a copy inside the engine commits and checkpoints at once
-     * ({@link SameEngineCopy.Attached#copyRange}): larger ranges let the engine work on several
-     * cores and cost fewer commits; a killed run copies at most one range again.
+     * Sets the rows of each range a copy inside the engine ({@link SameEngineCopy.Attached#copyRange})
+     * or as a row stream ({@link RowExport#export}) commits and checkpoints at once: larger ranges let
+     * the engine work on several cores and cost fewer commits; a killed run copies at most one range again.
      */
     public Migration rangeRows(int rows) {
         if (rows < 1) {
@@ -332,14 +342,14 @@ public final class Migration implements AutoCloseable {
 
         MoveResult run(boolean deleteSource) {
             if (unusableCheckpoint != null) {
-                return MoveResult.failed(move, 0, 0, false, unusableCheckpoint, false);
+                return MoveResult.failed(move, 0, 0, false, unusableCheckpoint, MoveResult.CopyPath.STREAMED);
             }
-            boolean inEngine = false;
+            MoveResult.CopyPath path = MoveResult.CopyPath.STREAMED;
             String step = "opening";
             try {
                 Verification verification;
                 if (sameEngine()) {
-                    inEngine = true;
+                    path = MoveResult.CopyPath.IN_ENGINE;
                     verification = copyAndVerifyInEngine();
                 } else {
                     TableReader source = reader(from, move.fromDestination(), true);
@@ -347,10 +357,17 @@ public final class Migration implements AutoCloseable {
                     BaseWriter target = targetEndpoint.opened();
                     TableReader targetReader = target.reader().orElseThrow(() ->
                             new MoveFailure(unreadable(targetEndpoint.destination, "so fanout cannot verify what it copies there")));
+                    Optional<RowExport> export = rowExport(source);
+                    Optional<RowLoad> load = export.isPresent() ? target.rowLoad() : Optional.empty();
+                    if (load.isPresent()) {
+                        path = MoveResult.CopyPath.ROW_STREAM;
+                    }
                     if (!checkpoint.done()) {
                         step = "copying";
                         Optional<Schema> schema = source.schema(move.table());
-                        if (schema.isPresent()) {
+                        if (schema.isPresent() && load.isPresent()) {
+                            copyRowStream(export.get(), load.get(), schema.get());
+                        } else if (schema.isPresent()) {
                             copy(source, target, schema.get());
                         }
                         checkpoint = checkpoint.finished();
@@ -371,15 +388,131 @@ public final class Migration implements AutoCloseable {
                 return new MoveResult(move, copiedNow, checkpoint.copiedRows(), resumed, Optional.of(verification), deleted,
                         verification.passed() ? Optional.empty() : Optional.of(verification.mismatched()
                                 + " source rows are missing at the target or differ there; the move's checkpoint was reset,"
-                                + " so the next migrate copies it again"), inEngine);
+                                + " so the next migrate copies it again"), path);
             } catch (MoveFailure e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage(), inEngine);
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.getMessage(), path);
             } catch (InEngineFailure e) {
                 return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, e.step + ": " + redact(why(e.getCause()), move),
-                        inEngine);
+                        path);
             } catch (WriteException | RuntimeException | LinkageError | ServiceConfigurationError e) {
-                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move), inEngine);
+                return MoveResult.failed(move, copiedNow, checkpoint.copiedRows(), resumed, step + ": " + redact(why(e), move), path);
             }
+        }
+
+        /**
+         * The source's row export, when its plugin declares {@link Capability#EXPORT_ROWS} and the
+         * target's {@link Capability#LOAD_ROWS}; empty otherwise (a source file that does not exist
+         * included), and the move is scanned.
+         */
+        private Optional<RowExport> rowExport(TableReader source) {
+            Destination s = from.destination(move.fromDestination(), registry);
+            Destination t = to.destination(move.toDestination(), registry);
+            if (!provider(s).capabilities().contains(Capability.EXPORT_ROWS) || !provider(t).capabilities().contains(Capability.LOAD_ROWS)) {
+                return Optional.empty();
+            }
+            return source.rowExport();
+        }
+
+        /**
+         * The move as row streams ({@link RowExport}, {@link RowLoad}), in ranges of {@link #rangeRows}
+         * keys after the checkpoint: each range exported on a thread of its own while the target loads
+         * it, then checkpointed at its last key. A retryable failure of a range is tried again, the
+         * whole range, with the TO topology's retry policy: loading rows again replaces them identically.
+         */
+        private void copyRowStream(RowExport export, RowLoad load, Schema schema) throws WriteException {
+            Map<String, String> options = to.table(move.table()).map(TableSpec::options).orElse(Map.of());
+            Optional<List<Object>> after = checkpoint.keyValues(schema);
+            while (true) {
+                Optional<RowExport.ExportedRange> range = transferWithRetries(export, load, schema, options, after);
+                if (range.isEmpty()) {
+                    return;
+                }
+                checkpoint = checkpoint.copied(range.get().lastKey(), range.get().rows());
+                checkpoints.save(move, checkpoint);
+                copiedNow += range.get().rows();
+                progress.copied(move, checkpoint.copiedRows());
+                after = Optional.of(range.get().lastKey());
+            }
+        }
+
+        private Optional<RowExport.ExportedRange> transferWithRetries(RowExport export, RowLoad load, Schema schema,
+                                                                      Map<String, String> options, Optional<List<Object>> after)
+                throws WriteException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return transfer(export, load, schema, options, after);
+                } catch (WriteException e) {
+                    if (!e.retryable() || attempt >= retry.maxAttempts()) {
+                        throw e;
+                    }
+                    try {
+                        sleeper.sleep(retry.backoff(attempt, ThreadLocalRandom.current().nextDouble()));
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        /**
+         * One range: exported into a {@link RowPipe} on a thread of its own while this thread loads it.
+         * When both ends fail, the one that failed first is reported; the rows each end counted must agree.
+         */
+        private Optional<RowExport.ExportedRange> transfer(RowExport export, RowLoad load, Schema schema, Map<String, String> options,
+                                                           Optional<List<Object>> after) throws WriteException {
+            RowPipe pipe = new RowPipe();
+            Object[] exported = new Object[1];
+            Thread exporter = new Thread(() -> {
+                try {
+                    Optional<RowExport.ExportedRange> range = export.export(move.table(), move.filter(), after, rangeRows, pipe.sink());
+                    pipe.sink().close();
+                    exported[0] = range;
+                } catch (WriteException | RuntimeException | Error e) {
+                    pipe.sink().fail(e);
+                    exported[0] = e;
+                } catch (java.io.IOException e) {
+                    exported[0] = WriteException.retryable("the target stopped reading the row stream: " + e.getMessage(), e);
+                }
+            }, "fanout-migrate-export-" + move.table());
+            exporter.setDaemon(true);
+            exporter.start();
+            long loaded = 0;
+            Throwable loadFailure = null;
+            try {
+                loaded = load.load(move.table(), schema, options, pipe.source());
+            } catch (WriteException | RuntimeException | Error e) {
+                loadFailure = e;
+            } finally {
+                closeQuietly(pipe.source());
+            }
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    exporter.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (pipe.failedBySink() || loadFailure == null && exported[0] instanceof Throwable) {
+                throw rethrown((Throwable) exported[0]);
+            }
+            if (loadFailure != null) {
+                throw rethrown(loadFailure);
+            }
+            @SuppressWarnings("unchecked")
+            Optional<RowExport.ExportedRange> range = (Optional<RowExport.ExportedRange>) exported[0];
+            long sent = range.map(RowExport.ExportedRange::rows).orElse(0L);
+            if (loaded != sent) {
+                throw WriteException.permanent(move.table(), null, "table " + move.table() + ": the source exported " + sent
+                        + " rows of a range but the target loaded " + loaded + "; the range is not counted as copied — "
+                        + "report this to the authors of the two plugins");
+            }
+            return range;
         }
 
         /**
@@ -467,6 +600,28 @@ public final class Migration implements AutoCloseable {
                     progress.copied(move, checkpoint.copiedRows());
                 }
             }
+        }
+    }
+
+    /** {@code failure} thrown as it is: a {@link WriteException} or an unchecked throwable. */
+    private static WriteException rethrown(Throwable failure) throws WriteException {
+        if (failure instanceof WriteException e) {
+            throw e;
+        }
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        throw new IllegalStateException(failure);
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (java.io.IOException ignored) {
+            // closing the reading side of a pipe in memory does not fail
         }
     }
 

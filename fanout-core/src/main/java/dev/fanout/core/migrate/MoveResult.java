@@ -13,25 +13,47 @@ import java.util.Optional;
  * @param verification  the comparison of source and target, when it ran
  * @param deletedRows   rows deleted at the source in this run ({@code --delete-source}, after verification)
  * @param failure       why the move did not complete, secrets masked; empty when it did
- * @param inEngine      whether the target's engine copied and verified the rows itself ({@link dev.fanout.api.SameEngineCopy}),
- *                      rather than fanout streaming them through its reader and writer
+ * @param path          how this run copies the move's rows (also when they were all copied before)
  */
 public record MoveResult(Move move, long copiedNow, long copiedInAll, boolean resumed, Optional<Verification> verification,
-                         long deletedRows, Optional<String> failure, boolean inEngine) {
+                         long deletedRows, Optional<String> failure, CopyPath path) {
+
+    /** How a move's rows go from the source to the target. */
+    public enum CopyPath {
+        /** Scanned into packets by the source's reader and written by the target's writer, as ingest writes. */
+        STREAMED,
+        /**
+         * Exported by the source's reader as bytes in the fanout row stream format and loaded from them by the
+         * target's writer ({@link dev.fanout.api.RowExport}, {@link dev.fanout.api.RowLoad}): no row becomes a Java object.
+         */
+        ROW_STREAM,
+        /** Copied and verified by the target's engine itself ({@link dev.fanout.api.SameEngineCopy}). */
+        IN_ENGINE
+    }
+
     public MoveResult {
         Objects.requireNonNull(move, "move is null");
         Objects.requireNonNull(verification, "verification is null");
         Objects.requireNonNull(failure, "failure is null");
+        Objects.requireNonNull(path, "path is null");
     }
 
     /** A result of the streaming path. */
     public MoveResult(Move move, long copiedNow, long copiedInAll, boolean resumed, Optional<Verification> verification,
                       long deletedRows, Optional<String> failure) {
-        this(move, copiedNow, copiedInAll, resumed, verification, deletedRows, failure, false);
+        this(move, copiedNow, copiedInAll, resumed, verification, deletedRows, failure, CopyPath.STREAMED);
     }
 
-    static MoveResult failed(Move move, long copiedNow, long copiedInAll, boolean resumed, String failure, boolean inEngine) {
-        return new MoveResult(move, copiedNow, copiedInAll, resumed, Optional.empty(), 0, Optional.of(failure), inEngine);
+    static MoveResult failed(Move move, long copiedNow, long copiedInAll, boolean resumed, String failure, CopyPath path) {
+        return new MoveResult(move, copiedNow, copiedInAll, resumed, Optional.empty(), 0, Optional.of(failure), path);
+    }
+
+    /**
+     * Whether the target's engine copied and verified the rows itself ({@link dev.fanout.api.SameEngineCopy}),
+     * rather than fanout moving them through its reader and writer.
+     */
+    public boolean inEngine() {
+        return path == CopyPath.IN_ENGINE;
     }
 
     /** Copied, and verified: every source row is at the target, the same or newer. */

@@ -2,6 +2,7 @@ package dev.fanout.writer.clickhouse;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.ClientFaultCause;
+import com.clickhouse.client.api.DataStreamWriter;
 import com.clickhouse.client.api.command.CommandSettings;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
@@ -95,6 +96,14 @@ final class ClickHouseHttp implements AutoCloseable {
     /** Inserts {@code rows}, encoded for {@code quotedColumns} in that order, into {@code qualifiedTable} in one request. */
     void insert(String qualifiedTable, List<String> quotedColumns, RowBinaryEncoder.Encoded rows) {
         closeQuietly(await(client.insert(qualifiedTable, quotedColumns, rows::writeTo, ClickHouseFormat.RowBinary, new InsertSettings())));
+    }
+
+    /**
+     * Inserts the {@code RowBinary} rows that {@code body} writes, for {@code quotedColumns} in that
+     * order, into {@code qualifiedTable} in one request whose body is sent as it is written.
+     */
+    void insertStreamed(String qualifiedTable, List<String> quotedColumns, DataStreamWriter body) {
+        closeQuietly(await(client.insert(qualifiedTable, quotedColumns, body, ClickHouseFormat.RowBinary, new InsertSettings())));
     }
 
     /** Releases a response whose body is empty; the operation itself has succeeded. */

@@ -9,12 +9,14 @@ import dev.fanout.api.Column;
 import dev.fanout.api.Destination;
 import dev.fanout.api.LatestPerKey;
 import dev.fanout.api.LogicalType;
+import dev.fanout.api.RowLoad;
 import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
 import dev.fanout.api.WriteOutcome;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -222,11 +224,7 @@ public final class ClickHouseWriter implements BaseWriter {
         requireConnection("write");
         String table = batch.table();
         Schema schema = batch.schema();
-        if (destination.table() != null && !destination.table().equals(table)) {
-            throw WriteException.permanent(table, null, "destination " + destination.name() + " takes only table "
-                    + destination.table() + " (its URI names it), but a packet of table " + table + " was routed to it — "
-                    + "route " + table + " to another destination, or use ch://" + destination.hostPort() + "/" + destination.database());
-        }
+        refuseTableAndColumns(table, schema, "a packet");
         LatestPerKey winners = winners(destination, batch);
         String step = "preparing the table";
         try {
@@ -238,6 +236,62 @@ public final class ClickHouseWriter implements BaseWriter {
             return WriteOutcome.counted(batch.rowCount(), winners.size());
         } catch (RuntimeException e) {
             tables.remove(table);
+            throw ClickHouseFailure.of(destination, table, step, e);
+        } catch (WriteException e) {
+            tables.remove(table);
+            throw e;
+        }
+    }
+
+    /** Refuses a table the URI does not name and a column named like the version; {@code what} says what brought them. */
+    private void refuseTableAndColumns(String table, Schema schema, String what) throws WriteException {
+        if (destination.table() != null && !destination.table().equals(table)) {
+            throw WriteException.permanent(table, null, "destination " + destination.name() + " takes only table "
+                    + destination.table() + " (its URI names it), but " + what + " of table " + table + " was routed to it — "
+                    + "route " + table + " to another destination, or use ch://" + destination.hostPort() + "/" + destination.database());
+        }
+        for (Column c : schema.columns()) {
+            if (c.name().equals(VERSION_COLUMN)) {
+                throw WriteException.permanent(table, c.name(), "destination " + destination.name() + ": table " + table + ", column "
+                        + c.name() + ": the name is reserved for fanout's row version — rename the column");
+            }
+        }
+    }
+
+    /**
+     * The {@link dev.fanout.api.Capability#LOAD_ROWS} side: the table prepared as for a write, then one
+     * {@code RowBinary} insert whose body is the row stream turned into the stored layout as it is read
+     * ({@link RowStreamTranscoder}), sent while the source still exports — no packet, no row object,
+     * and no more of the range in memory than a few buffers. Every row keeps the version it carries,
+     * so the ReplacingMergeTree keeps the newest per key as it does for writes; a load that fails
+     * midway may have committed whole blocks of its rows, which loading the range again replaces
+     * identically.
+     */
+    @Override
+    public Optional<RowLoad> rowLoad() {
+        return Optional.of(this::load);
+    }
+
+    private long load(String table, Schema schema, Map<String, String> tableOptions, InputStream rows) throws WriteException {
+        Objects.requireNonNull(schema, "schema is null");
+        Objects.requireNonNull(tableOptions, "tableOptions is null");
+        Objects.requireNonNull(rows, "rows is null");
+        requireConnection("load rows");
+        refuseTableAndColumns(table, schema, "a migrated table");
+        String step = "preparing the table";
+        RowStreamTranscoder transcoder = null;
+        try {
+            StoredTable stored = prepareTable(table, schema, tableOptions);
+            RowStreamTranscoder t = new RowStreamTranscoder(destination.name(), table, targets(schema, stored));
+            transcoder = t;
+            step = "loading rows";
+            http.insertStreamed(qualified(destination.database(), table), quoted(columnNames(schema)), out -> t.copy(rows, out));
+            return t.rows();
+        } catch (RuntimeException e) {
+            tables.remove(table);
+            if (transcoder != null && transcoder.failure() != null) {
+                throw transcoder.failure();
+            }
             throw ClickHouseFailure.of(destination, table, step, e);
         } catch (WriteException e) {
             tables.remove(table);
@@ -441,13 +495,26 @@ public final class ClickHouseWriter implements BaseWriter {
 
     /** The insert's columns: the batch's, then the version, each encoded as stored. */
     static RowBinaryEncoder encoder(ClickHouseDestination destination, String table, Schema schema, StoredTable stored) {
+        return new RowBinaryEncoder(destination.name(), table, targets(schema, stored));
+    }
+
+    /** The insert's columns for {@code schema}: its columns, then the version, each with its stored type. */
+    private static List<RowBinaryEncoder.Target> targets(Schema schema, StoredTable stored) {
         List<RowBinaryEncoder.Target> targets = new ArrayList<>();
         for (int i = 0; i < schema.width(); i++) {
             Column c = schema.column(i);
             targets.add(new RowBinaryEncoder.Target(c.name(), i, c.type(), stored.column(c.name()).type()));
         }
         targets.add(new RowBinaryEncoder.Target(VERSION_COLUMN, -1, LogicalType.INT64, stored.column(VERSION_COLUMN).type()));
-        return new RowBinaryEncoder(destination.name(), table, targets);
+        return targets;
+    }
+
+    /** The names {@link #targets} inserts, unquoted. */
+    private static List<String> columnNames(Schema schema) {
+        List<String> names = new ArrayList<>();
+        schema.columns().forEach(c -> names.add(c.name()));
+        names.add(VERSION_COLUMN);
+        return names;
     }
 
     static List<String> quoted(List<String> names) {

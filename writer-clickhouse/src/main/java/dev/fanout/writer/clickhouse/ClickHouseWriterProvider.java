@@ -64,11 +64,12 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     /**
      * Reads back with FINAL for migration ({@link ClickHouseReader}), evolves schemas as {@link ClickHouseWriter} describes, and
      * copies from another database of the same server inside it ({@link AttachedClickHouseDatabase}); writes a cluster's
-     * shards through a lane each ({@link #shardLayout}).
+     * shards through a lane each ({@link #shardLayout}); loads rows another plugin exports ({@link ClickHouseWriter#rowLoad()}).
      */
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.SHARDS);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.SHARDS,
+                Capability.LOAD_ROWS);
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.fanout.api.FramePacket;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.RowDigest;
 import dev.fanout.api.RowFilter;
+import dev.fanout.api.RowExport;
 import dev.fanout.api.Schema;
 import dev.fanout.api.TableReader;
 import dev.fanout.api.WriteException;
@@ -127,6 +128,17 @@ final class DuckDbReader implements TableReader {
         }
     }
 
+    /** The {@link dev.fanout.api.Capability#EXPORT_ROWS} side: {@link DuckDbRowExport} over this reader. */
+    @Override
+    public Optional<RowExport> rowExport() {
+        return Optional.of(new DuckDbRowExport(this));
+    }
+
+    /** The writer whose connection this reader reads over. */
+    DuckDbWriter writer() {
+        return writer;
+    }
+
     @Override
     public long delete(String table, RowFilter rows) throws WriteException {
         Objects.requireNonNull(rows, "rows is null");
@@ -168,7 +180,7 @@ final class DuckDbReader implements TableReader {
                 PreparedStatement ps = cursor == null ? first : next;
                 int p = where.bind(ps, 1);
                 if (cursor != null) {
-                    bindCursor(ps, p, t, cursor);
+                    bindKey(ps, p, t, cursor);
                 }
                 int read = 0;
                 Object[] last = null;
@@ -356,18 +368,26 @@ final class DuckDbReader implements TableReader {
         sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(qualified(t.name)).append(where.sql);
         List<Column> key = t.schema.primaryKey().stream().map(k -> t.schema.column(k).orElseThrow()).toList();
         if (afterCursor) {
-            sql.append(where.sql.isEmpty() ? " WHERE " : " AND ");
-            if (key.size() == 1) {
-                sql.append(quote(key.get(0).name())).append(" > ").append(placeholder(key.get(0).type()));
-            } else {
-                // The leading column's own bound lets DuckDB skip row groups by their min/max.
-                sql.append(quote(key.get(0).name())).append(" >= ").append(placeholder(key.get(0).type())).append(" AND (")
-                        .append(String.join(", ", key.stream().map(c -> quote(c.name())).toList())).append(") > (")
-                        .append(String.join(", ", key.stream().map(c -> placeholder(c.type())).toList())).append(')');
-            }
+            sql.append(where.sql.isEmpty() ? " WHERE " : " AND ").append(keyBound(t, ">"));
         }
         sql.append(" ORDER BY ").append(String.join(", ", key.stream().map(c -> quote(c.name())).toList()));
         return sql.append(" LIMIT ").append(page).toString();
+    }
+
+    /**
+     * The key compared with bound parameters by {@code op} ({@code >} or {@code <=}), bound with
+     * {@link #bindKey}. A composite key also bounds its leading column alone, which lets DuckDB skip
+     * row groups by their min/max.
+     */
+    static String keyBound(Readable t, String op) {
+        List<Column> key = t.schema.primaryKey().stream().map(k -> t.schema.column(k).orElseThrow()).toList();
+        if (key.size() == 1) {
+            return quote(key.get(0).name()) + " " + op + " " + placeholder(key.get(0).type());
+        }
+        String leading = op.startsWith(">") ? ">=" : "<=";
+        return quote(key.get(0).name()) + " " + leading + " " + placeholder(key.get(0).type()) + " AND ("
+                + String.join(", ", key.stream().map(c -> quote(c.name())).toList()) + ") " + op + " ("
+                + String.join(", ", key.stream().map(c -> placeholder(c.type())).toList()) + ")";
     }
 
     /** How a column is selected: strings as UTF-8 bytes, timestamps as epoch microseconds, dates as epoch days. */
@@ -384,27 +404,31 @@ final class DuckDbReader implements TableReader {
     static Object[] decode(ResultSet rs, Schema schema) throws SQLException {
         Object[] values = new Object[schema.width()];
         for (int c = 0; c < values.length; c++) {
-            int i = c + 1;
-            Object v = switch (schema.column(c).type().kind()) {
-                case BOOLEAN -> rs.getBoolean(i);
-                case INT32 -> rs.getInt(i);
-                case INT64 -> rs.getLong(i);
-                case FLOAT64 -> rs.getDouble(i);
-                case DECIMAL -> rs.getBigDecimal(i);
-                case STRING, JSON -> {
-                    byte[] utf8 = rs.getBytes(i);
-                    yield utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
-                }
-                case DATE -> LocalDate.ofEpochDay(rs.getLong(i));
-                case TIMESTAMP -> {
-                    long micros = rs.getLong(i);
-                    yield Instant.ofEpochSecond(Math.floorDiv(micros, MICROS_PER_SECOND), Math.floorMod(micros, MICROS_PER_SECOND) * 1000);
-                }
-                case BYTES -> rs.getBytes(i);
-            };
-            values[c] = rs.wasNull() ? null : v;
+            values[c] = value(rs, c + 1, schema.column(c).type());
         }
         return values;
+    }
+
+    /** The value of result column {@code i}, selected as {@link #selected} says, as {@code type}'s Java class; null for NULL. */
+    static Object value(ResultSet rs, int i, LogicalType type) throws SQLException {
+        Object v = switch (type.kind()) {
+            case BOOLEAN -> rs.getBoolean(i);
+            case INT32 -> rs.getInt(i);
+            case INT64 -> rs.getLong(i);
+            case FLOAT64 -> rs.getDouble(i);
+            case DECIMAL -> rs.getBigDecimal(i);
+            case STRING, JSON -> {
+                byte[] utf8 = rs.getBytes(i);
+                yield utf8 == null ? null : new String(utf8, StandardCharsets.UTF_8);
+            }
+            case DATE -> LocalDate.ofEpochDay(rs.getLong(i));
+            case TIMESTAMP -> {
+                long micros = rs.getLong(i);
+                yield Instant.ofEpochSecond(Math.floorDiv(micros, MICROS_PER_SECOND), Math.floorMod(micros, MICROS_PER_SECOND) * 1000);
+            }
+            case BYTES -> rs.getBytes(i);
+        };
+        return rs.wasNull() ? null : v;
     }
 
     /** A parameter placeholder typed like a column of {@code type}, for {@link #bindKeyValue}. */
@@ -431,7 +455,8 @@ final class DuckDbReader implements TableReader {
         }
     }
 
-    private static void bindCursor(PreparedStatement ps, int first, Readable t, List<Object> cursor) throws SQLException {
+    /** Binds {@code cursor}, the key's values, to the placeholders of {@link #keyBound} from {@code first}; returns the next free index. */
+    static int bindKey(PreparedStatement ps, int first, Readable t, List<Object> cursor) throws SQLException {
         List<String> key = t.schema.primaryKey();
         int p = first;
         if (key.size() > 1) {
@@ -440,6 +465,7 @@ final class DuckDbReader implements TableReader {
         for (int k = 0; k < key.size(); k++) {
             bindKeyValue(ps, p++, t.schema.column(key.get(k)).orElseThrow().type(), cursor.get(k));
         }
+        return p;
     }
 
     /** A WHERE clause (empty, or starting with " WHERE ") and the values its placeholders take, in order. */

@@ -67,11 +67,12 @@ public final class DuckDbWriterProvider implements WriterProvider {
 
     /**
      * Reads back for migration ({@link DuckDbReader}), evolves schemas as {@link DuckDbWriter} describes,
-     * and copies from another DuckDB file inside DuckDB ({@link AttachedDuckDbFile}).
+     * copies from another DuckDB file inside DuckDB ({@link AttachedDuckDbFile}), and exports key ranges for
+     * another plugin to load ({@link DuckDbRowExport}).
      */
     @Override
     public Set<Capability> capabilities() {
-        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE);
+        return Set.of(Capability.READ, Capability.SCHEMA_EVOLUTION, Capability.COPY_FROM_SAME_ENGINE, Capability.EXPORT_ROWS);
     }
 
     @Override
