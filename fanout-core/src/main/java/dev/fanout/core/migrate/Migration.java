@@ -438,21 +438,7 @@ public final class Migration implements AutoCloseable {
         private Optional<RowExport.ExportedRange> transferWithRetries(RowExport export, RowLoad load, Schema schema,
                                                                       Map<String, String> options, Optional<List<Object>> after)
                 throws WriteException {
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    return transfer(export, load, schema, options, after);
-                } catch (WriteException e) {
-                    if (!e.retryable() || attempt >= retry.maxAttempts()) {
-                        throw e;
-                    }
-                    try {
-                        sleeper.sleep(retry.backoff(attempt, ThreadLocalRandom.current().nextDouble()));
-                    } catch (InterruptedException interrupted) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                }
-            }
+            return withRetries(() -> transfer(export, load, schema, options, after));
         }
 
         /**
@@ -636,11 +622,12 @@ public final class Migration implements AutoCloseable {
         }
     }
 
-    private interface EngineStep<T> {
+    /** A step of a move that may fail with a {@link WriteException}: run inside the engine, or again after a backoff. */
+    private interface Step<T> {
         T run() throws WriteException;
     }
 
-    private static <T> T inEngine(String step, EngineStep<T> action) {
+    private static <T> T inEngine(String step, Step<T> action) {
         try {
             return action.run();
         } catch (WriteException | RuntimeException e) {
@@ -658,16 +645,23 @@ public final class Migration implements AutoCloseable {
 
     /** Writes with the TO topology's retry policy: retryable failures are tried again after a backoff. */
     private void write(BaseWriter target, WriteBatch batch) throws WriteException {
-        for (int attempt = 1; ; attempt++) {
+        withRetries(() -> {
+            target.write(batch);
+            return null;
+        });
+    }
+
+    /** Runs {@code attempt} with the TO topology's retry policy: retryable failures are tried again after a backoff. */
+    private <T> T withRetries(Step<T> attempt) throws WriteException {
+        for (int n = 1; ; n++) {
             try {
-                target.write(batch);
-                return;
+                return attempt.run();
             } catch (WriteException e) {
-                if (!e.retryable() || attempt >= retry.maxAttempts()) {
+                if (!e.retryable() || n >= retry.maxAttempts()) {
                     throw e;
                 }
                 try {
-                    sleeper.sleep(retry.backoff(attempt, ThreadLocalRandom.current().nextDouble()));
+                    sleeper.sleep(retry.backoff(n, ThreadLocalRandom.current().nextDouble()));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                     throw e;
