@@ -118,7 +118,15 @@ public final class ClickHouseWriterProvider implements WriterProvider {
 
     @Override
     public List<String> validate(Destination destination) {
-        return ClickHouseDestination.problems(Objects.requireNonNull(destination, "destination is null"));
+        List<String> problems = new ArrayList<>(ClickHouseDestination.problems(Objects.requireNonNull(destination, "destination is null")));
+        for (String option : List.of(ClickHouseDestination.SHARD, ClickHouseDestination.SHARD_REPLICAS)) {
+            if (destination.options().containsKey(option)) {
+                // a topology naming one shard would write every row there, also the keys other shards own
+                problems.add("destination " + destination.name() + ": option " + option + " is set by fanout for each shard's own lane;"
+                        + " leave it out of the topology — a cluster destination writes every shard, each row to its key's shard");
+            }
+        }
+        return problems;
     }
 
     /** {@code host:port/database[/table]}; for a destination that does not validate, its redacted URI. */

@@ -265,6 +265,14 @@ final class ShardWriter implements AutoCloseable {
                         Map<String, String> tableOptions) throws WriteException {
         String database = destination.database();
         String cluster = destination.cluster();
+        for (String name : List.of(database, table)) {
+            if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0 || name.indexOf('/') >= 0) {
+                // the name goes into the replicated table's ZooKeeper path, where {…} is a macro and / a level
+                throw WriteException.permanent(table, null, "destination " + destination.name() + ": table " + table + " in database "
+                        + database + " cannot be replicated on a cluster, as '{', '}' and '/' in a name would change its ZooKeeper path"
+                        + " (a macro or another level); rename it without them");
+            }
+        }
         String expression = ClusterSharding.expression(destination.name(), table, schema, version);
         String partitionBy = ClickHouseWriter.partitionBy(destination, table, tableOptions);
         Map<String, String> settings = ClickHouseWriter.engineSettings(destination, table, tableOptions);

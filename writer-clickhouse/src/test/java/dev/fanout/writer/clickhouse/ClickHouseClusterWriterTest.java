@@ -1,6 +1,7 @@
 package dev.fanout.writer.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.fanout.api.BaseWriter;
@@ -368,6 +369,25 @@ class ClickHouseClusterWriterTest {
         }
         for (int n = 1; n <= 4; n++) {
             assertThat(cluster.server(n).scalar("SELECT count() FROM `" + database + "`.trades_local")).as("server %d", n).isEqualTo("0");
+        }
+    }
+
+    @Test
+    void aTableWhoseNameWouldChangeItsZooKeeperPathIsRefusedBeforeAnyDdl() throws Exception {
+        try (BaseWriter w = provider.create(clusterDestination())) {
+            w.open();
+            for (String table : List.of("t{replica}", "a/b")) {
+                WriteBatch batch = WriteBatch.of(FramePacket.builder(table, TRADES).addRow(1L, "S1", 0.5).build());
+                assertThatThrownBy(() -> w.write(batch)).isInstanceOfSatisfying(WriteException.class, e -> {
+                    assertThat(e.retryable()).isFalse();
+                    assertThat(e.getMessage()).contains("table " + table + " in database " + database
+                            + " cannot be replicated on a cluster, as '{', '}' and '/' in a name would change its ZooKeeper path");
+                });
+            }
+        }
+        for (int n = 1; n <= 4; n++) {
+            assertThat(cluster.server(n).scalar("SELECT count() FROM system.tables WHERE database = '" + database + "'"))
+                    .as("server %d", n).isEqualTo("0");
         }
     }
 

@@ -127,19 +127,25 @@ class ClickHouseWriterProviderTest {
 
     @Test
     void clusterOptionsAreCheckedEachWithWhatToFix() {
-        assertThat(provider.validate(d("ch://h/db", Map.of("replicas", "h2:8123", "shard", "1", "shard_replicas", "h:8123")))).containsExactly(
+        assertThat(ClickHouseDestination.problems(d("ch://h/db", Map.of("replicas", "h2:8123", "shard", "1", "shard_replicas", "h:8123")))).containsExactly(
                 "destination hot: option replicas is for a cluster — give the option cluster too, or leave replicas out",
                 "destination hot: option shard is for a cluster — give the option cluster too, or leave shard out");
-        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "replicas", "h2:8123", "shard", "2", "shard_replicas", "h2:8123,h9:8123"))))
+        assertThat(ClickHouseDestination.problems(d("ch://h/db", Map.of("cluster", "c", "replicas", "h2:8123", "shard", "2", "shard_replicas", "h2:8123,h9:8123"))))
                 .containsExactly("destination hot: option shard_replicas names h9:8123, which is not the URI's server nor in the option replicas");
-        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "shard", "2"))))
+        assertThat(ClickHouseDestination.problems(d("ch://h/db", Map.of("cluster", "c", "shard", "2"))))
                 .containsExactly("destination hot: options shard and shard_replicas go together (fanout sets both for a shard's lane) — give both or neither");
-        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "a b", "replicas", "h2:0,,h:8123", "shard", "zero")))).containsExactly(
+        assertThat(ClickHouseDestination.problems(d("ch://h/db", Map.of("cluster", "a b", "replicas", "h2:0,,h:8123", "shard", "zero")))).containsExactly(
                 "destination hot: option cluster must name a cluster of the servers' remote_servers (letters, digits, '_', '-' and '.'), got 'a b'",
                 "destination hot: option shard must be a shard number (shard_num, from 1), got 'zero' — leave it out to write the whole cluster",
                 "destination hot: port '0' is not a number from 1 to 65535",
                 "destination hot: option replicas has an empty entry — write host:port endpoints separated by commas",
                 "destination hot: option replicas names h:8123 twice (or the URI's server again) — list each server once");
+        assertThat(provider.validate(d("ch://h/db", Map.of("cluster", "c", "replicas", "h2:8123", "shard", "2", "shard_replicas", "h2:8123"))))
+                .as("a topology naming one shard would put every row on it").containsExactly(
+                "destination hot: option shard is set by fanout for each shard's own lane; leave it out of the topology — a cluster"
+                        + " destination writes every shard, each row to its key's shard",
+                "destination hot: option shard_replicas is set by fanout for each shard's own lane; leave it out of the topology — a"
+                        + " cluster destination writes every shard, each row to its key's shard");
         assertThat(provider.validate(d("ch://h/db/trades", Map.of("cluster", "c"))))
                 .containsExactly("destination hot: a cluster destination takes a database, not one table — write ch://host:port/database");
     }
