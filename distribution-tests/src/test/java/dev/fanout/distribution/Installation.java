@@ -67,34 +67,86 @@ final class Installation {
     }
 
     /**
+     * {@code bin/fanout args...} started in {@code workDir}, environment as for {@link #fanout}, for
+     * a test that acts while it runs (a server killed mid-run); {@link Started#await()} ends it.
+     */
+    Started start(Path workDir, Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(launcher().toString());
+        command.addAll(List.of(args));
+        return Started.launch(workDir, env, command);
+    }
+
+    /**
      * A process run to its end (at most ten minutes, then it and every process it started are
      * killed): exit code, standard output, standard error. The environment is this process's less any
      * {@code CH_*} and {@code FANOUT_*} variables, plus {@code env}.
      */
     static Run run(Path workDir, Map<String, String> env, List<String> command) throws IOException {
-        Path out = Files.createTempFile("fanout-out", ".txt");
-        Path err = Files.createTempFile("fanout-err", ".txt");
-        try {
+        return Started.launch(workDir, env, command).await();
+    }
+
+    /** A process started with its output going to temporary files. */
+    static final class Started {
+        private final List<String> command;
+        private final Process process;
+        private final Path out;
+        private final Path err;
+
+        private Started(List<String> command, Process process, Path out, Path err) {
+            this.command = command;
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        static Started launch(Path workDir, Map<String, String> env, List<String> command) throws IOException {
+            Path out = Files.createTempFile("fanout-out", ".txt");
+            Path err = Files.createTempFile("fanout-err", ".txt");
             ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             Map<String, String> environment = pb.environment();
             // hermetic: a developer's own CH_* or FANOUT_* exports must not change what a test runs
             environment.keySet().removeIf(name -> name.startsWith("CH_") || name.startsWith("FANOUT_"));
             environment.putAll(new HashMap<>(env));
-            Process p = pb.start();
-            if (!p.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly().waitFor();
-                throw new AssertionError(String.join(" ", command) + " ran past " + TIMEOUT_MINUTES + " minutes; output so far: "
-                        + Files.readString(out) + Files.readString(err));
+            try {
+                return new Started(command, pb.start(), out, err);
+            } catch (IOException e) {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+                throw e;
             }
-            return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + command, e);
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
+        }
+
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** Kills the process and every process it started (SIGKILL), for a test that fails while it runs. */
+        void kill() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+
+        /** Waits for the end (at most ten minutes, then it and every process it started are killed). */
+        Run await() throws IOException {
+            try {
+                if (!process.waitFor(TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly().waitFor();
+                    throw new AssertionError(String.join(" ", command) + " ran past " + TIMEOUT_MINUTES + " minutes; output so far: "
+                            + Files.readString(out) + Files.readString(err));
+                }
+                return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new IOException("interrupted while running " + command, e);
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
         }
     }
 

@@ -42,9 +42,11 @@ final class ClickHouseFailure {
      * TIMEOUT_EXCEEDED, TOO_SLOW, TOO_MANY_SIMULTANEOUS_QUERIES, NO_FREE_CONNECTION, SOCKET_TIMEOUT,
      * NETWORK_ERROR, ABORTED, MEMORY_LIMIT_EXCEEDED, TABLE_IS_READ_ONLY, TOO_MANY_PARTS,
      * TOO_FEW_LIVE_REPLICAS, UNKNOWN_STATUS_OF_INSERT, UNFINISHED, QUERY_WAS_CANCELLED, SYSTEM_ERROR,
-     * CANNOT_SCHEDULE_TASK, DEADLOCK_AVOIDED, CANNOT_ASSIGN_ALTER, KEEPER_EXCEPTION, POCO_EXCEPTION.
+     * CANNOT_SCHEDULE_TASK, DEADLOCK_AVOIDED, CANNOT_ASSIGN_ALTER, KEEPER_EXCEPTION, POCO_EXCEPTION, and
+     * UNEXPECTED_ZOOKEEPER_ERROR: on 18.16 an insert into a replicated table fails with it ({@code Bad
+     * version, path …/columns}) when another writer's {@code ALTER} changed the columns meanwhile.
      */
-    static final Set<Integer> TRANSIENT_CODES = Set.of(159, 160, 202, 203, 209, 210, 236, 241, 242, 252, 285, 319, 341, 394,
+    static final Set<Integer> TRANSIENT_CODES = Set.of(159, 160, 202, 203, 209, 210, 236, 241, 242, 244, 252, 285, 319, 341, 394,
             425, 439, 473, 517, 999, 1000);
 
     private static final Pattern CODE = Pattern.compile("Code: (\\d+)");

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,8 +89,9 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
      * Asks every endpoint of {@code destination} which replica of its cluster it is.
      *
      * @param complete true: every replica must have answered through some endpoint (what a shard
-     *                 layout needs, so that each shard's writer can fail over to all its replicas);
-     *                 false: every shard needs one replica that answered
+     *                 layout needs, so that each shard's writer can fail over to all its replicas),
+     *                 or be the one shard whose replicas only silent endpoints can be (see
+     *                 {@link #byElimination}); false: every shard needs one replica that answered
      * @throws WriteException retryable when endpoints that did not answer may be the missing replicas;
      *                        permanent when the servers that answered do not know the cluster, disagree
      *                        about it, or a replica is missing although every endpoint answered — naming
@@ -167,6 +169,9 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
                     + ") — start them, or correct the URI and the option replicas", null);
         }
         Map<String, Endpoint> endpointOf = identify(prefix, answers);
+        if (complete) {
+            byElimination(layout, endpointOf, silent.keySet());
+        }
         Map<Integer, List<Replica>> replicas = new LinkedHashMap<>();
         Map<Integer, Integer> weights = new LinkedHashMap<>();
         for (String[] r : layout) {
@@ -268,6 +273,28 @@ record ClusterTopology(String cluster, List<Shard> shards, ClickHouseServerVersi
             }
         }
         return endpointOf;
+    }
+
+    /**
+     * Gives the endpoints that did not answer to the replicas no answer named, when that cannot be
+     * wrong: as many endpoints as such replicas, all of one shard. Every endpoint is one of the
+     * cluster's servers (the URI's server and the option replicas are listed as such, and each one
+     * that answers is checked), and within a shard which replica an endpoint is matters only for its
+     * name, so the silent endpoints can only be that shard's replicas. This keeps the shard layout,
+     * and with it one lane per shard, while a replica or a whole shard is down at start: the lane of
+     * such a shard fails over, or fails retryably and parks its rows, while the others commit.
+     * Anything else (replicas of several shards unnamed, or counts that differ) is left unassigned.
+     */
+    private static void byElimination(List<String[]> layout, Map<String, Endpoint> endpointOf, Set<Endpoint> silent) {
+        List<String> unnamed = layout.stream().map(r -> r[0] + "/" + r[2]).filter(k -> !endpointOf.containsKey(k)).toList();
+        long shards = unnamed.stream().map(k -> k.substring(0, k.indexOf('/'))).distinct().count();
+        if (unnamed.isEmpty() || unnamed.size() != silent.size() || shards != 1) {
+            return;
+        }
+        Iterator<Endpoint> endpoints = silent.iterator();
+        for (String replica : unnamed) {
+            endpointOf.put(replica, endpoints.next());
+        }
     }
 
     /** Whether two servers list the same shards, weights and replicas (is_local aside). */

@@ -216,6 +216,7 @@ final class ShardWriter implements AutoCloseable {
             }
             checkClusterTable(table, schema, version, localPart, distributed);
             stored = StoredTable.clusterTable(table, localPart, distributed.comments());
+            completeReplicas(http, table);
             alignDistributed(table, stored);
             tables.put(table, stored);
         }
@@ -329,6 +330,37 @@ final class ShardWriter implements AutoCloseable {
     /** Engine text without quotes, backquotes and blanks, as 18.16 prints identifiers bare where it can. */
     private static String normalized(String engine) {
         return engine.replaceAll("[`'\"\\s\\\\]", "");
+    }
+
+    /**
+     * Gives each replica of the shard that answers and lacks {@code <table>_local} the table as the
+     * replica of {@code http} has it ({@code SHOW CREATE TABLE}, macros unexpanded). A replica that was
+     * down when the table was created runs the queued {@code CREATE … ON CLUSTER} when it is back, but
+     * when the table was altered in between, 18.16 refuses that statement on it (Code 122, {@code Table
+     * structure in ZooKeeper is too different}) and the replica would stay without the table, its
+     * shard without a second copy. A replica that does not answer, or refuses, is left as it is; the
+     * next writer that prepares the table tries again.
+     */
+    private void completeReplicas(ClickHouseHttp http, String table) {
+        String qualified = qualified(destination.database(), localTable(table));
+        String create = null;
+        for (Endpoint replica : replicas) {
+            try (ClickHouseHttp other = new ClickHouseHttp(destination.at(replica), false)) {
+                if (StoredTable.load(other, destination.database(), localTable(table)) != null) {
+                    continue;
+                }
+                if (create == null) {
+                    create = http.rows("SHOW CREATE TABLE " + qualified).get(0)[0];
+                    if (!create.startsWith("CREATE TABLE ")) {
+                        return;
+                    }
+                    create = "CREATE TABLE IF NOT EXISTS " + create.substring("CREATE TABLE ".length());
+                }
+                other.execute(create);
+            } catch (RuntimeException e) {
+                // that replica is away, lacks the database yet, or refused: its DDL queue or the next writer gives it the table
+            }
+        }
     }
 
     /**

@@ -483,20 +483,55 @@ class ClickHouseClusterWriterTest {
     }
 
     @Test
-    void aReplicaDownAtStartFailsTheLayoutRetryablyButNotTheClusterWriter() throws Exception {
+    void aReplicaOrAShardDownAtStartIsPlacedByEliminationAndItsShardWriterFailsOverOrFailsRetryably() throws Exception {
         cluster.kill(2);
+        try {
+            ShardLayout layout = provider.shardLayout(clusterDestination()).orElseThrow();
+            assertThat(ClickHouseDestination.of(layout.shards().get(0).destination()).shardEndpoints())
+                    .extracting(ClickHouseDestination.Endpoint::port).containsExactly(cluster.server(1).httpPort(), cluster.server(2).httpPort());
+            try (BaseWriter w = provider.create(layout.shards().get(0).destination())) {
+                w.open();
+                WriteBatch part = split(layout, trades(1, 0, 50)).get(0);
+                w.write(part);
+                assertThat(cluster.server(1).scalar("SELECT count() FROM `" + database + "`.trades_local"))
+                        .isEqualTo(Long.toString(part.rowCount()));
+            }
+        } finally {
+            cluster.restart(2);
+        }
+        cluster.kill(3);
+        cluster.kill(4);
+        try {
+            ShardLayout layout = provider.shardLayout(clusterDestination()).orElseThrow();
+            assertThat(ClickHouseDestination.of(layout.shards().get(1).destination()).shardEndpoints())
+                    .extracting(ClickHouseDestination.Endpoint::port).containsExactly(cluster.server(3).httpPort(), cluster.server(4).httpPort());
+            try (BaseWriter w = provider.create(layout.shards().get(1).destination())) {
+                WriteException down = catchThrowableOfType(WriteException.class, () -> {
+                    w.open();
+                    w.write(split(layout, trades(1, 0, 50)).get(1));
+                });
+                assertThat(down.retryable()).isTrue();
+            }
+        } finally {
+            cluster.restart(3);
+            cluster.restart(4);
+        }
+        cluster.kill(2);
+        cluster.kill(4);
         try {
             WriteException e = catchThrowableOfType(WriteException.class, () -> provider.shardLayout(clusterDestination()));
             assertThat(e.retryable()).isTrue();
-            assertThat(e.getMessage()).contains("no endpoint answered for shard 1 replica 2 (127.0.0.1:" + cluster.server(2).tcpPort()
-                    + " in remote_servers)", "127.0.0.1:" + cluster.server(2).httpPort() + " did not answer", "start the replicas");
+            assertThat(e.getMessage()).as("a replica of each shard down: which endpoint is which is not known")
+                    .contains("no endpoint answered for shard 1 replica 2 (127.0.0.1:" + cluster.server(2).tcpPort() + " in remote_servers)",
+                            "127.0.0.1:" + cluster.server(2).httpPort() + " did not answer", "start the replicas");
             try (BaseWriter w = provider.create(clusterDestination())) {
                 w.open();
-                w.write(trades(1, 0, 50));
+                w.write(trades(2, 0, 50));
                 assertThat(w.reader().orElseThrow().count("trades", RowFilter.all())).isEqualTo(50);
             }
         } finally {
             cluster.restart(2);
+            cluster.restart(4);
         }
     }
 }

@@ -43,6 +43,9 @@ class ClickHouseFailureTest {
         assertThat(server(0, "Code: 252, e.displayText() = DB::Exception: Too many parts (300)", 500).retryable()).isTrue();
         assertThat(server(202, "Code: 202. DB::Exception: Too many simultaneous queries", 500).retryable()).isTrue();
         assertThat(server(0, "Code: 241, e.displayText() = DB::Exception: Memory limit exceeded", 500).retryable()).isTrue();
+        assertThat(server(0, "Code: 244, e.displayText() = DB::Exception: Unexpected logical error while adding block 0 with ID "
+                + "'all_1_2': Bad version, path /clickhouse/tables/2/market/trades_local/columns", 500).retryable())
+                .as("an insert that raced another writer's ALTER of the replicated table").isTrue();
         assertThat(server(0, "<html>502 Bad Gateway</html>", 502).retryable()).isTrue();
         assertThat(server(0, "Service Unavailable", 503).retryable()).isTrue();
         assertThat(server(0, "Bad Request", 400).retryable()).isFalse();
