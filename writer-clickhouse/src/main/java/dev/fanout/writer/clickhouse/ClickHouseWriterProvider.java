@@ -87,7 +87,7 @@ public final class ClickHouseWriterProvider implements WriterProvider {
      */
     @Override
     public Optional<ShardLayout> shardLayout(Destination destination) throws WriteException {
-        List<String> problems = validate(destination);
+        List<String> problems = ClickHouseDestination.problems(destination);
         if (!problems.isEmpty()) {
             throw WriteException.permanent(String.join("; ", problems), null);
         }
@@ -133,7 +133,7 @@ public final class ClickHouseWriterProvider implements WriterProvider {
     @Override
     public String physicalTarget(Destination destination) {
         Objects.requireNonNull(destination, "destination is null");
-        if (!validate(destination).isEmpty()) {
+        if (!ClickHouseDestination.problems(destination).isEmpty()) {
             return destination.redactedUri();
         }
         return ClickHouseDestination.of(destination).physicalTarget();
@@ -158,7 +158,8 @@ public final class ClickHouseWriterProvider implements WriterProvider {
 
     @Override
     public BaseWriter create(Destination destination) throws WriteException {
-        List<String> problems = validate(destination);
+        // not validate(): a shard's own destination, which the layout made, carries the options shard and shard_replicas
+        List<String> problems = ClickHouseDestination.problems(destination);
         if (!problems.isEmpty()) {
             throw WriteException.permanent(String.join("; ", problems), null);
         }

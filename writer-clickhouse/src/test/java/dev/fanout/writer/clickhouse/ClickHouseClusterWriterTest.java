@@ -127,7 +127,8 @@ class ClickHouseClusterWriterTest {
         assertThat(layout.shards()).extracting(ShardLayout.Shard::name).containsExactly("shard1", "shard2");
         for (int s = 1; s <= 2; s++) {
             Destination shard = layout.shards().get(s - 1).destination();
-            assertThat(provider.validate(shard)).isEmpty();
+            assertThat(ClickHouseDestination.problems(shard)).isEmpty();
+            assertThat(provider.validate(shard)).as("as a topology's destination, naming one shard is refused").hasSize(2);
             assertThat(shard.name()).isEqualTo("market@shard" + s);
             ClickHouseDestination d = ClickHouseDestination.of(shard);
             assertThat(d.shard()).isEqualTo(s);
