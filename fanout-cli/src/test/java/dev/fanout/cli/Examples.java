@@ -108,13 +108,7 @@ public final class Examples {
                 ObjectMapper json = new ObjectMapper();
                 for (String line : Files.readAllLines(f)) {
                     JsonNode n = json.readTree(line);
-                    Map<String, Object> r = new LinkedHashMap<>();
-                    r.put("symbol", n.get("symbol").asText());
-                    r.put("ts", IngestTypes.ts(n.get("ts").asText()));
-                    r.put("bid", n.get("bid").asDouble());
-                    r.put("ask", n.get("ask").asDouble());
-                    r.put("bid_size", n.get("bid_size").asLong());
-                    r.put("ask_size", n.get("ask_size").asLong());
+                    Map<String, Object> r = quote(n);
                     merge(quotes, List.of(r.get("symbol")), r, (LocalDateTime) r.get("ts"), seq++);
                 }
             }
@@ -223,13 +217,7 @@ public final class Examples {
             ObjectMapper json = new ObjectMapper();
             for (String line : Files.readAllLines(f)) {
                 JsonNode n = json.readTree(line);
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("symbol", n.get("symbol").asText());
-                r.put("ts", IngestTypes.ts(n.get("ts").asText()));
-                r.put("bid", n.get("bid").asDouble());
-                r.put("ask", n.get("ask").asDouble());
-                r.put("bid_size", n.get("bid_size").asLong());
-                r.put("ask_size", n.get("ask_size").asLong());
+                Map<String, Object> r = quote(n);
                 out.add(new Keyed(table, List.of(r.get("symbol")), (LocalDateTime) r.get("ts"), r));
             }
         } else if (name.equals("bars.csv")) {
@@ -399,5 +387,17 @@ public final class Examples {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("duckdb.read_only", "true");
         return p;
+    }
+
+    /** A quote of the input's NDJSON files as its row: symbol, ts, bid, ask, bid_size, ask_size. */
+    private static Map<String, Object> quote(JsonNode n) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("symbol", n.get("symbol").asText());
+        r.put("ts", IngestTypes.ts(n.get("ts").asText()));
+        r.put("bid", n.get("bid").asDouble());
+        r.put("ask", n.get("ask").asDouble());
+        r.put("bid_size", n.get("bid_size").asLong());
+        r.put("ask_size", n.get("ask_size").asLong());
+        return r;
     }
 }

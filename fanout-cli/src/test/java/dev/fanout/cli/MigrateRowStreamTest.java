@@ -24,6 +24,7 @@ import dev.fanout.core.migrate.Migration;
 import dev.fanout.core.migrate.Move;
 import dev.fanout.core.migrate.MoveResult;
 import dev.fanout.core.plugin.WriterRegistry;
+import dev.fanout.cli.testplugin.FaultScheme;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
 import java.io.IOException;
@@ -360,42 +361,15 @@ class MigrateRowStreamTest {
         }
     }
 
-    /** A writer passing every call to {@code real}; override what should misbehave. */
-    private static class ForwardingWriter implements BaseWriter {
-        final BaseWriter real;
-
+    /** A writer passing every call to {@code real}, its row load too; override what should misbehave. */
+    private static class ForwardingWriter extends FaultScheme.Forwarding {
         ForwardingWriter(BaseWriter real) {
-            this.real = real;
-        }
-
-        @Override
-        public void open() throws WriteException {
-            real.open();
-        }
-
-        @Override
-        public void write(WriteBatch batch) throws WriteException {
-            real.write(batch);
-        }
-
-        @Override
-        public Optional<String> targetIdentity() throws WriteException {
-            return real.targetIdentity();
-        }
-
-        @Override
-        public Optional<TableReader> reader() {
-            return real.reader();
+            super(real);
         }
 
         @Override
         public Optional<RowLoad> rowLoad() {
             return real.rowLoad();
-        }
-
-        @Override
-        public void close() throws WriteException {
-            real.close();
         }
     }
 

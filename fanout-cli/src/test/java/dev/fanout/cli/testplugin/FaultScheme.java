@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * {@code <real scheme>:rest} of {@code real}, validated, targeted and written by the real writer,
  * which a subclass wraps in a {@link Forwarding} writer that misbehaves in one way.
  */
-abstract class FaultScheme implements WriterProvider {
+public abstract class FaultScheme implements WriterProvider {
 
     private final WriterProvider real;
 
@@ -63,10 +63,10 @@ abstract class FaultScheme implements WriterProvider {
     }
 
     /** A writer passing every call to {@code real}; override what should misbehave. */
-    static class Forwarding implements BaseWriter {
-        final BaseWriter real;
+    public static class Forwarding implements BaseWriter {
+        protected final BaseWriter real;
 
-        Forwarding(BaseWriter real) {
+        public Forwarding(BaseWriter real) {
             this.real = real;
         }
 
