@@ -169,10 +169,31 @@ class RowDigestAgreementTest {
                 .addVersionedRow(5, 8L, 0.5, new BigDecimal("2.000"), null, new byte[] {0, (byte) 0xff})
                 .version(5).build();
         assertThat(RowDigest.keyText(p, 0)).isEqualTo("2:id2:i7");
-        assertThat(RowDigest.contentText(p, 0)).isEqualTo("1:A6:d-0.051:b2:i22:id2:i72:é4:sa:b");
-        assertThat(RowDigest.contentText(p, 1)).isEqualTo("1:A2:d21:b20:f46026788191726469122:id2:i81:z5:x00ff");
-        assertThat(RowDigest.md5l("abc")).isEqualTo(Long.parseUnsignedLong("15462616177412505458"));
-        assertThat(RowDigest.rowDigest(p, 0)).isEqualTo(RowDigest.md5l("5:" + RowDigest.contentText(p, 0)));
+        // MD5("abc") = 900150983cd24fb0d6963f7d28e17f72: its first eight bytes little-endian
+        assertThat(RowDigest.md5l("abc")).isEqualTo(0xb04fd23c98500190L);
+        // DuckDB's hash() of 1, -1 and of the double 0.5
+        assertThat(RowDigest.mix64(1)).isEqualTo(Long.parseUnsignedLong("4717996019076358352"));
+        assertThat(RowDigest.mix64(-1)).isEqualTo(Long.parseUnsignedLong("4939931809569846361"));
+        assertThat(RowDigest.mix64(Double.doubleToRawLongBits(0.5))).isEqualTo(Long.parseUnsignedLong("14878752034231939099"));
+        assertThat(RowDigest.columnKey("é", 's')).isEqualTo(RowDigest.md5l("2:és"));
+        long id = RowDigest.mix64(7 ^ RowDigest.columnKey("id", 'i'));
+        long b = RowDigest.mix64(2 ^ RowDigest.columnKey("b", 'i'));
+        long a = RowDigest.mix64(RowDigest.md5l("-0.05") ^ RowDigest.columnKey("A", 'd'));
+        long e = RowDigest.mix64(RowDigest.md5l("a:b") ^ RowDigest.columnKey("é", 's'));
+        assertThat(RowDigest.contentDigest(p, 0)).isEqualTo(id ^ b ^ a ^ e);
+        assertThat(RowDigest.keyDigest(p, 0)).isEqualTo(RowDigest.mix64(id));
+        assertThat(RowDigest.rowDigest(p, 0)).isEqualTo(RowDigest.mix64(id ^ b ^ a ^ e ^ RowDigest.mix64(5 ^ RowDigest.VERSION_KEY)));
+        assertThat(RowDigest.VERSION_KEY).isEqualTo(RowDigest.md5l("_fanout_version"));
+        assertThat(RowDigest.contentDigest(p, 1)).isEqualTo(RowDigest.mix64(8 ^ RowDigest.columnKey("id", 'i'))
+                ^ RowDigest.mix64(RowDigest.mix64(Double.doubleToRawLongBits(0.5)) ^ RowDigest.columnKey("b", 'f'))
+                ^ RowDigest.mix64(RowDigest.md5l("2") ^ RowDigest.columnKey("A", 'd'))
+                ^ RowDigest.mix64(RowDigest.md5l("00ff") ^ RowDigest.columnKey("z", 'x')));
+        // a whole float64 hashes as the integer it equals; NaN of any payload alike
+        assertThat(RowDigest.columnHash("b", LogicalType.FLOAT64, -3.0)).isEqualTo(RowDigest.columnHash("b", LogicalType.INT64, -3L));
+        assertThat(RowDigest.columnHash("b", LogicalType.FLOAT64, -0.0)).isEqualTo(RowDigest.columnHash("b", LogicalType.INT32, 0));
+        assertThat(RowDigest.columnHash("b", LogicalType.FLOAT64, Double.longBitsToDouble(0x7ff8000000000123L)))
+                .isEqualTo(RowDigest.columnHash("b", LogicalType.FLOAT64, Double.NaN))
+                .isEqualTo(RowDigest.mix64(RowDigest.columnKey("b", 'n')));
         assertThat(RowDigest.bucketsByKeyValue(p.schema())).isTrue();
         assertThat(RowDigest.bucket(p, 0, 5)).isEqualTo(2);
         FramePacket negative = FramePacket.builder("t", p.schema()).addRow(-3L, null, null, null, null).build();

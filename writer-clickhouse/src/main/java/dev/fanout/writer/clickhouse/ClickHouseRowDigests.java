@@ -14,11 +14,14 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * {@link RowDigest}'s canonical digests as ClickHouse SQL. The innermost query selects each column's
- * tagged text ({@code w0, w1, …}, computed over {@code assumeNotNull} of a nullable column, whose
- * nulls are flagged apart as {@code n0, n1, …}: ClickHouse evaluates every branch of a conditional)
- * and the version, the next builds the key and content texts, the outer one digests and groups.
- * Identifiers are quoted, column names enter the texts as literals.
+ * {@link RowDigest}'s canonical digests as ClickHouse SQL. The inner query reads the table: each
+ * column's hash ({@code _fanout_h0, _fanout_h1, …}, computed over {@code assumeNotNull} of a nullable
+ * column and made 0 for its nulls: ClickHouse evaluates every branch of a conditional), the version
+ * and, where needed, the key text; the next combines them, the outer one groups. {@code mix64} is
+ * written with ClickHouse's wrapping {@code UInt64} arithmetic; each of its steps is an alias, so the
+ * value it mixes is computed once. Aliases start with {@code _fanout_} (ClickHouse resolves an alias
+ * anywhere in its query, before a column of the same name), identifiers are quoted, column keys and
+ * names enter as literals.
  */
 final class ClickHouseRowDigests {
 
@@ -43,71 +46,141 @@ final class ClickHouseRowDigests {
 
     /** One row per bucket: bucket, rows, digest sum modulo {@code 2^64}. */
     static String bucketsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets) {
-        String keyed = RowDigest.bucketsByKeyValue(schema) ? "" : md5l("kt") + " AS kd, ";
-        return "SELECT " + bucket(schema, buckets) + " AS bucket, count(), sum(rd) FROM (SELECT " + keyed + "k, "
-                + md5l("concat(toString(v), ':', ct)") + " AS rd FROM (" + textsSql(from, schema, types, where) + ")) GROUP BY bucket";
+        String keyed = RowDigest.bucketsByKeyValue(schema) ? "" : keyDigest(schema) + " AS _fanout_kd, ";
+        return "SELECT " + bucket(schema, buckets) + " AS _fanout_bucket, count(), sum(_fanout_rd) FROM (SELECT " + keyed + "_fanout_k, "
+                + mix64("bitXor(" + contentDigest(schema) + ", " + mix64("bitXor(toUInt64(_fanout_v), " + unsigned(RowDigest.VERSION_KEY) + ")",
+                "_fanout_vm") + ")", "_fanout_rm") + " AS _fanout_rd FROM (" + hashesSql(from, schema, types, where, false)
+                + ")) GROUP BY _fanout_bucket";
     }
 
     /** Key text, key digest, version and content digest of the rows of {@code ofBuckets}, in {@link RowDigest#ORDER}. */
     static String rowsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets, Set<Integer> ofBuckets) {
         String in = ofBuckets.stream().sorted().map(String::valueOf).collect(Collectors.joining(", "));
-        return "SELECT kt, kd, v, " + md5l("ct") + " FROM (SELECT kt, " + md5l("kt") + " AS kd, v, ct, k FROM ("
-                + textsSql(from, schema, types, where) + ")) WHERE " + bucket(schema, buckets) + " IN (" + in + ") ORDER BY kd, kt";
+        return "SELECT _fanout_kt, _fanout_kd, _fanout_v, _fanout_ct FROM (SELECT _fanout_kt, " + keyDigest(schema) + " AS _fanout_kd, "
+                + "_fanout_v, " + contentDigest(schema) + " AS _fanout_ct, _fanout_k FROM (" + hashesSql(from, schema, types, where, true)
+                + ")) WHERE " + bucket(schema, buckets) + " IN (" + in + ") ORDER BY _fanout_kd, _fanout_kt";
     }
 
-    /** A row's bucket: its integer key {@code k}'s value, else its key digest {@code kd}, modulo {@code buckets}. */
+    /** A row's bucket: its integer key {@code _fanout_k}'s value, else its key digest {@code _fanout_kd}, modulo {@code buckets}. */
     private static String bucket(Schema schema, int buckets) {
         if (RowDigest.bucketsByKeyValue(schema)) {
-            return "toInt32(((k % " + buckets + ") + " + buckets + ") % " + buckets + ")";
+            return "toInt32(((_fanout_k % " + buckets + ") + " + buckets + ") % " + buckets + ")";
         }
-        return "toInt32(kd % " + buckets + ")";
+        return "toInt32(_fanout_kd % " + buckets + ")";
     }
 
-    private static String md5l(String text) {
-        return "reinterpretAsUInt64(reverse(substring(MD5(" + text + "), 9, 8)))";
+    private static String keyDigest(Schema schema) {
+        List<String> hashes = new ArrayList<>();
+        for (String k : schema.primaryKey()) {
+            hashes.add("_fanout_h" + schema.indexOf(k));
+        }
+        return mix64(xor(hashes), "_fanout_km");
     }
 
-    private static String textsSql(String from, Schema schema, ClickHouseColumnType[] types, String where) {
+    private static String contentDigest(Schema schema) {
+        List<String> hashes = new ArrayList<>();
+        for (int c = 0; c < schema.width(); c++) {
+            hashes.add("_fanout_h" + c);
+        }
+        return xor(hashes);
+    }
+
+    private static String xor(List<String> terms) {
+        String x = terms.get(terms.size() - 1);
+        for (int i = terms.size() - 2; i >= 0; i--) {
+            x = "bitXor(" + terms.get(i) + ", " + x + ")";
+        }
+        return x;
+    }
+
+    /**
+     * {@link RowDigest#mix64} of UInt64 {@code x}: each step named {@code alias_1 … alias_5}, so that
+     * {@code x} and every step is computed once though each is read twice.
+     */
+    static String mix64(String x, String alias) {
+        String m = unsigned(RowDigest.MIX);
+        String s1 = "(bitXor((" + x + " AS " + alias + "_0), bitShiftRight(" + alias + "_0, 32)) AS " + alias + "_1)";
+        String s2 = "(bitXor((multiply(" + s1 + ", " + m + ") AS " + alias + "_2), bitShiftRight(" + alias + "_2, 32)) AS " + alias + "_3)";
+        return "bitXor((multiply(" + s2 + ", " + m + ") AS " + alias + "_4), bitShiftRight(" + alias + "_4, 32))";
+    }
+
+    private static String unsigned(long x) {
+        return "toUInt64('" + Long.toUnsignedString(x) + "')";
+    }
+
+    /** Each column's hash {@code _fanout_h<i>}, the version {@code _fanout_v}, the integer key {@code _fanout_k} (else 0) and, when asked for, the key text {@code _fanout_kt}. */
+    private static String hashesSql(String from, Schema schema, ClickHouseColumnType[] types, String where, boolean withKeyText) {
         List<String> selected = new ArrayList<>();
         for (int c = 0; c < schema.width(); c++) {
             Column column = schema.column(c);
             String q = quote(column.name());
+            String alias = "_fanout_h" + c;
             if (types[c].nullable()) {
-                selected.add(taggedText(column.type(), types[c], "assumeNotNull(" + q + ")") + " AS w" + c);
-                selected.add("isNull(" + q + ") AS n" + c);
+                selected.add("if(isNull(" + q + "), toUInt64(0), " + columnHash(column, types[c], "assumeNotNull(" + q + ")", alias) + ") AS "
+                        + alias);
             } else {
-                selected.add(taggedText(column.type(), types[c], q) + " AS w" + c);
+                selected.add(columnHash(column, types[c], q, alias) + " AS " + alias);
             }
         }
-        List<String> key = new ArrayList<>();
-        for (String k : schema.primaryKey()) {
-            key.add(entry(schema, types, k));
-        }
-        List<String> content = new ArrayList<>();
-        for (String name : RowDigest.contentOrder(schema)) {
-            content.add(entry(schema, types, name));
+        if (withKeyText) {
+            List<String> key = new ArrayList<>();
+            for (String k : schema.primaryKey()) {
+                int c = schema.indexOf(k);
+                String w = "(" + taggedText(schema.column(c).type(), types[c], quote(k)) + " AS _fanout_w" + c + ")";
+                key.add("concat(" + literal(RowDigest.namePrefix(k)) + ", toString(length(" + w + ")), ':', _fanout_w" + c + ")");
+            }
+            selected.add((key.size() == 1 ? key.get(0) : "concat(" + String.join(", ", key) + ")") + " AS _fanout_kt");
         }
         String k = RowDigest.bucketsByKeyValue(schema) ? "toInt64(" + quote(schema.primaryKey().get(0)) + ")" : "0";
-        return "SELECT " + concat(key) + " AS kt, " + concat(content) + " AS ct, v, k FROM (SELECT " + String.join(", ", selected) + ", "
-                + quote(VERSION_COLUMN) + " AS v, " + k + " AS k FROM " + from + where + ")";
+        return "SELECT " + String.join(", ", selected) + ", " + quote(VERSION_COLUMN) + " AS _fanout_v, " + k + " AS _fanout_k FROM " + from
+                + where;
     }
 
-    private static String concat(List<String> parts) {
-        return switch (parts.size()) {
-            case 0 -> "''";
-            case 1 -> parts.get(0);
-            default -> "concat(" + String.join(", ", parts) + ")";
+    /** The hash (step 3) of non-null {@code x}, a column stored as {@code stored}; {@code alias} names its steps. */
+    private static String columnHash(Column column, ClickHouseColumnType stored, String x, String alias) {
+        String name = column.name();
+        return switch (column.type().kind()) {
+            case BOOLEAN -> keyed("toUInt64(" + x + ")", name, 'b', alias);
+            case INT32, INT64 -> keyed("toUInt64(" + x + ")", name, 'i', alias);
+            case FLOAT64 -> {
+                // one mix64 of code ^ key, both chosen by the branch (every branch is evaluated, so the keys are chosen, not the hashes)
+                String whole = x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808.";
+                String code = "multiIf(isNaN(" + x + "), toUInt64(0), " + whole + ", toUInt64(toInt64(" + x + ")), "
+                        + mix64("reinterpretAsUInt64(reinterpretAsString(" + x + "))", alias + "b") + ")";
+                String key = "multiIf(isNaN(" + x + "), " + unsigned(RowDigest.columnKey(name, 'n')) + ", " + whole + ", "
+                        + unsigned(RowDigest.columnKey(name, 'i')) + ", " + unsigned(RowDigest.columnKey(name, 'f')) + ")";
+                yield mix64("bitXor(" + code + ", " + key + ")", alias);
+            }
+            case DECIMAL -> keyed(md5l(decimalText(x)), name, 'd', alias);
+            case STRING, JSON -> keyed(md5l(x), name, 's', alias);
+            case BYTES -> keyed(md5l("lower(hex(" + x + "))"), name, 'x', alias);
+            case DATE -> keyed("toUInt64(" + days(stored, x) + ")", name, 'D', alias);
+            case TIMESTAMP -> keyed("toUInt64(" + micros(stored, x) + ")", name, 't', alias);
         };
     }
 
-    private static String entry(Schema schema, ClickHouseColumnType[] types, String name) {
-        int c = schema.indexOf(name);
-        String w = "w" + c;
-        String entry = "concat(" + literal(RowDigest.namePrefix(name)) + ", toString(length(" + w + ")), ':', " + w + ")";
-        return types[c].nullable() ? "if(n" + c + ", '', " + entry + ")" : entry;
+    private static String keyed(String code, String name, char tag, String alias) {
+        return mix64("bitXor(" + code + ", " + unsigned(RowDigest.columnKey(name, tag)) + ")", alias);
     }
 
-    /** The tagged text of non-null {@code x}, a column of {@code logical} type stored as {@code stored}. */
+    private static String md5l(String text) {
+        return "reinterpretAsUInt64(MD5(" + text + "))";
+    }
+
+    private static String decimalText(String x) {
+        return "replaceRegexpOne(replaceRegexpOne(toString(" + x + "), " + literal("(\\.[0-9]*[1-9])0+$") + ", " + literal("\\1") + "), "
+                + literal("\\.0+$") + ", '')";
+    }
+
+    private static String days(ClickHouseColumnType stored, String x) {
+        return stored.physical() == ClickHouseColumnType.Physical.INT32 ? x : "toInt32(" + x + ")";
+    }
+
+    private static String micros(ClickHouseColumnType stored, String x) {
+        return stored.physical() == ClickHouseColumnType.Physical.DATETIME64 ? "toUnixTimestamp64Micro(" + x + ")" : x;
+    }
+
+    /** The tagged text (step 5) of non-null {@code x}, a column of {@code logical} type stored as {@code stored}. */
     static String taggedText(LogicalType logical, ClickHouseColumnType stored, String x) {
         return switch (logical.kind()) {
             case BOOLEAN -> "if(toUInt8(" + x + ") = 1, 'b1', 'b0')";
@@ -115,16 +188,11 @@ final class ClickHouseRowDigests {
             case FLOAT64 -> "multiIf(isNaN(" + x + "), 'fnan', " + x + " = floor(" + x + ") AND abs(" + x
                     + ") < 9223372036854775808., concat('i', toString(toInt64(" + x + "))), concat('f', toString(reinterpretAsUInt64(reinterpretAsString("
                     + x + ")))))";
-            case DECIMAL -> "concat('d', replaceRegexpOne(replaceRegexpOne(toString(" + x + "), " + literal("(\\.[0-9]*[1-9])0+$") + ", "
-                    + literal("\\1") + "), " + literal("\\.0+$") + ", ''))";
+            case DECIMAL -> "concat('d', " + decimalText(x) + ")";
             case STRING, JSON -> "concat('s', " + x + ")";
             case BYTES -> "concat('x', lower(hex(" + x + ")))";
-            case DATE -> stored.physical() == ClickHouseColumnType.Physical.INT32
-                    ? "concat('D', toString(" + x + "))"
-                    : "concat('D', toString(toInt32(" + x + ")))";
-            case TIMESTAMP -> stored.physical() == ClickHouseColumnType.Physical.DATETIME64
-                    ? "concat('t', toString(toUnixTimestamp64Micro(" + x + ")))"
-                    : "concat('t', toString(" + x + "))";
+            case DATE -> "concat('D', toString(" + days(stored, x) + "))";
+            case TIMESTAMP -> "concat('t', toString(" + micros(stored, x) + "))";
         };
     }
 }

@@ -19,6 +19,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -50,7 +51,9 @@ import java.util.Set;
  * no stored value lies between). Every value is a bound parameter, every identifier quoted.
  *
  * <p><b>Digests</b> ({@link RowDigest}) are computed by DuckDB over the table in one query
- * ({@link DuckDbRowDigests}), every logical type included.
+ * ({@link DuckDbRowDigests}), every logical type included, once a probe showed that this DuckDB's
+ * {@code hash()} is {@link RowDigest#mix64}; a DuckDB whose {@code hash()} differs declines to digest
+ * (its tables are compared by their scans).
  */
 final class DuckDbReader implements TableReader {
 
@@ -68,6 +71,8 @@ final class DuckDbReader implements TableReader {
     private final DuckDbTarget target;
     /** The attached database read (its main schema), null for the connection's current schema. */
     private final String catalog;
+    /** Whether this DuckDB's {@code hash()} is {@link RowDigest#mix64}; null until the first digest asks. */
+    private volatile Boolean hashIsMix64;
 
     DuckDbReader(DuckDbWriter writer, String destination, DuckDbTarget target) {
         this(writer, destination, target, null);
@@ -221,6 +226,9 @@ final class DuckDbReader implements TableReader {
         if (t == null) {
             return Optional.of(List.of());
         }
+        if (!hashIsMix64(table)) {
+            return Optional.empty();
+        }
         Where where = where(t, rows);
         List<RowDigest.Bucket> digests = new ArrayList<>();
         try (PreparedStatement ps = writer.connectionForReading().prepareStatement(
@@ -248,6 +256,9 @@ final class DuckDbReader implements TableReader {
         if (t == null || ofBuckets.isEmpty()) {
             return;
         }
+        if (!hashIsMix64(table)) {
+            throw new UnsupportedOperationException("this DuckDB's hash() is not RowDigest.mix64, so it does not digest rows");
+        }
         Where where = where(t, rows);
         try (PreparedStatement ps = writer.connectionForReading().prepareStatement(
                 DuckDbRowDigests.rowsSql(qualified(t.name), t.schema, where.sql, buckets, ofBuckets))) {
@@ -264,6 +275,22 @@ final class DuckDbReader implements TableReader {
         } catch (SQLException e) {
             throw writer.failed(table, "digesting rows", e);
         }
+    }
+
+    private boolean hashIsMix64(String table) throws WriteException {
+        if (hashIsMix64 == null) {
+            try (Statement s = writer.connectionForReading().createStatement(); ResultSet rs = s.executeQuery(DuckDbRowDigests.PROBE_SQL)) {
+                rs.next();
+                List<String> row = new ArrayList<>();
+                for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
+                    row.add(rs.getString(c));
+                }
+                hashIsMix64 = DuckDbRowDigests.hashIsMix64(row);
+            } catch (SQLException e) {
+                throw writer.failed(table, "digesting rows", e);
+            }
+        }
+        return hashIsMix64;
     }
 
     private static void requireBuckets(int buckets) {
