@@ -22,7 +22,7 @@ class BenchMigrateMemoryTest {
             "^fanout bench migrate-memory: 200,000 trade rows, batches of 50,000 rows, key ranges of 1,000,000 rows; "
                     + "DuckDB memory_limit DuckDB's default; max heap ([\\d,]+) MiB; budget 512 MiB; files in (\\S+)$", Pattern.MULTILINE);
     private static final Pattern ROW = Pattern.compile("^DuckDB -> DuckDB, inside DuckDB\\s+IN_ENGINE\\s+200,000\\s+(\\d+\\.\\d)"
-            + "\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)$", Pattern.MULTILINE);
+            + "\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(?:copy|verification|close)\\s+([\\d,]+)\\s+([\\d,]+)$", Pattern.MULTILINE);
     private static final Pattern BUDGET = Pattern.compile(
             "^DuckDB -> DuckDB, inside DuckDB: peak RSS ([\\d,]+) MiB (within|OVER) the 512 MiB budget$", Pattern.MULTILINE);
 

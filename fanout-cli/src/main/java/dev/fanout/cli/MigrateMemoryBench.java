@@ -83,8 +83,34 @@ final class MigrateMemoryBench implements Callable<Integer> {
     private Path dir;
 
     /** What one case measured; {@code problem} is empty when the move verified every row on its path. */
-    private record Outcome(String name, MoveResult.CopyPath path, double seconds, long startKib, long peakKib, long sampledKib,
-                           long heapBytes, Optional<String> problem) {
+    private record Outcome(String name, MoveResult.CopyPath path, double seconds, long startKib, long peakKib, String peakIn,
+                           long sampledKib, long heapBytes, Optional<String> problem) {
+    }
+
+    /**
+     * The kernel's peak as it stood after the last range copied and once the move was verified, so the
+     * report can say in which step the peak was reached: copying, verifying, or closing the migration.
+     */
+    private static final class PeakByStep implements Migration.Progress {
+        private volatile long copiedKib = -1;
+        private volatile long verifiedKib = -1;
+
+        @Override
+        public void copied(Move move, long copiedInAll) {
+            copiedKib = RssSampler.status("VmHWM:");
+        }
+
+        @Override
+        public void finished(MoveResult result) {
+            verifiedKib = RssSampler.status("VmHWM:");
+        }
+
+        String stepOf(long peakKib) {
+            if (peakKib < 0) {
+                return "?";
+            }
+            return peakKib <= copiedKib ? "copy" : peakKib <= verifiedKib ? "verification" : "close";
+        }
     }
 
     @Override
@@ -183,6 +209,7 @@ final class MigrateMemoryBench implements Callable<Integer> {
         long startKib = RssSampler.status("VmRSS:");
         RssSampler rss = new RssSampler();
         rss.start();
+        PeakByStep steps = new PeakByStep();
         long started = System.nanoTime();
         List<MoveResult> results;
         try {
@@ -191,15 +218,15 @@ final class MigrateMemoryBench implements Callable<Integer> {
                  CheckpointStore state = CheckpointStore.open(work.resolve("state-" + label))) {
                 List<Move> moves = migration.moves(List.of(TABLE));
                 migration.checkReadable(moves);
-                results = migration.run(moves, state, false, Migration.Progress.SILENT);
+                results = migration.run(moves, state, false, steps);
             }
         } finally {
             rss.stop();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long peakKib = RssSampler.status("VmHWM:");
-        return new Outcome(name, results.size() == 1 ? results.get(0).path() : null, seconds, startKib, peakKib, rss.maxKib.get(),
-                rss.maxHeap.get(), problem(results, expected));
+        return new Outcome(name, results.size() == 1 ? results.get(0).path() : null, seconds, startKib, peakKib, steps.stepOf(peakKib),
+                rss.maxKib.get(), rss.maxHeap.get(), problem(results, expected));
     }
 
     /** Why the migration's results are not one move that verified every row on the {@code expected} path, if they are not. */
@@ -223,15 +250,16 @@ final class MigrateMemoryBench implements Callable<Integer> {
 
     private void print(PrintWriter out, List<Outcome> outcomes) {
         TextTable table = new TextTable("case", "path", "rows", "seconds", "rows/s", "RSS at start MiB", "peak RSS MiB",
-                "highest sampled MiB", "peak heap MiB");
+                "peak in", "highest sampled MiB", "peak heap MiB");
         for (Outcome o : outcomes) {
             table.row(o.name(), String.valueOf(o.path()), String.format("%,d", rows), String.format("%.1f", o.seconds()),
-                    String.format("%,.0f", rows / o.seconds()), mib(o.startKib()), mib(o.peakKib()), mib(o.sampledKib()),
+                    String.format("%,.0f", rows / o.seconds()), mib(o.startKib()), mib(o.peakKib()), o.peakIn(), mib(o.sampledKib()),
                     String.format("%,d", o.heapBytes() >> 20));
         }
         out.println();
         table.print(out);
-        out.printf("max heap %,d MiB; peak RSS is the kernel's VmHWM, reset before each case%n", Runtime.getRuntime().maxMemory() >> 20);
+        out.printf("max heap %,d MiB; peak RSS is the kernel's VmHWM, reset before each case; peak in: the step that reached it "
+                + "(copy, verification, or close: the migration's and its DuckDB files')%n", Runtime.getRuntime().maxMemory() >> 20);
         for (Outcome o : outcomes) {
             if (o.peakKib() < 0) {
                 out.printf("%s: peak RSS unknown (no /proc/self/status) against the %,d MiB budget%n", o.name(), budgetMib);

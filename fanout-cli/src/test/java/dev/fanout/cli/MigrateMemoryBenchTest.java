@@ -28,9 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class MigrateMemoryBenchTest {
 
-    /** A row of the bench's table: case, path, rows, seconds, rows/s, RSS at start, peak, highest sampled, peak heap. */
+    /** A row of the bench's table: case, path, rows, seconds, rows/s, RSS at start, peak, the step of the peak, highest sampled, peak heap. */
     static final Pattern ROW = Pattern.compile("^(DuckDB -> \\S+, [a-zA-Z ]+?)\\s+(IN_ENGINE|ROW_STREAM|STREAMED)\\s+([\\d,]+)\\s+(\\d+\\.\\d)"
-            + "\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)$", Pattern.MULTILINE);
+            + "\\s+([\\d,]+)\\s+([\\d,]+)\\s+([\\d,]+)\\s+(copy|verification|close)\\s+([\\d,]+)\\s+([\\d,]+)$", Pattern.MULTILINE);
     static final Pattern BUDGET = Pattern.compile("^(DuckDB -> .+?): peak RSS ([\\d,]+) MiB (within|OVER) the ([\\d,]+) MiB budget$",
             Pattern.MULTILINE);
 
@@ -38,7 +38,7 @@ class MigrateMemoryBenchTest {
     Path work;
 
     /** What the table and the budget line say of one case. */
-    record Reported(String path, long rows, double seconds, long rowsPerSecond, long startMib, long peakMib, long sampledMib,
+    record Reported(String path, long rows, double seconds, long rowsPerSecond, long startMib, long peakMib, String peakIn, long sampledMib,
                     long budgetLinePeakMib, String verdict, long budgetMib) {
     }
 
@@ -61,7 +61,7 @@ class MigrateMemoryBenchTest {
             Matcher line = budgetLines.get(m.group(1));
             assertThat(line).as("the budget line of " + m.group(1) + " in\n" + out).isNotNull();
             cases.put(m.group(1), new Reported(m.group(2), number(m.group(3)), Double.parseDouble(m.group(4)), number(m.group(5)),
-                    number(m.group(6)), number(m.group(7)), number(m.group(8)), number(line.group(2)), line.group(3),
+                    number(m.group(6)), number(m.group(7)), m.group(8), number(m.group(9)), number(line.group(2)), line.group(3),
                     number(line.group(4))));
         }
         assertThat(cases.keySet()).as(out).isEqualTo(budgetLines.keySet());
