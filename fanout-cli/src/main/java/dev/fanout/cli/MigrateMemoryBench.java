@@ -51,6 +51,8 @@ final class MigrateMemoryBench implements Callable<Integer> {
     static final String CLICKHOUSE_CASE = "DuckDB -> ClickHouse, row stream";
     private static final String TABLE = "trades";
     private static final int SOURCE_PACKET_ROWS = 100_000;
+    /** What a run leaves in {@code --dir}, by case: the migrations' files and checkpoints. */
+    private static final List<String> BENCH_FILES = List.of("source.duckdb", "target.duckdb", "state-in-engine", "state-row-stream");
 
     @Spec
     private CommandSpec spec;
@@ -128,6 +130,14 @@ final class MigrateMemoryBench implements Callable<Integer> {
         }
         ClickHouseTarget target = clickhouse == null ? null : ClickHouseTarget.connect(registry, clickhouse);
         boolean temporary = dir == null;
+        if (!temporary) {
+            for (String file : BENCH_FILES) {
+                if (Files.exists(dir.resolve(file))) {
+                    throw new ConfigurationProblem("--dir " + dir + " already holds " + dir.resolve(file) + " of an earlier run, which "
+                            + "would be migrated again or resumed instead of copied: remove it or point --dir at another directory");
+                }
+            }
+        }
         Path work = temporary ? Files.createTempDirectory("fanout-bench-migrate-memory") : Files.createDirectories(dir);
         try {
             out.printf("fanout bench migrate-memory: %,d trade rows, batches of %,d rows, key ranges of %,d rows; DuckDB memory_limit %s; "
@@ -226,11 +236,11 @@ final class MigrateMemoryBench implements Callable<Integer> {
         double seconds = (System.nanoTime() - started) / 1e9;
         long peakKib = RssSampler.status("VmHWM:");
         return new Outcome(name, results.size() == 1 ? results.get(0).path() : null, seconds, startKib, peakKib, steps.stepOf(peakKib),
-                rss.maxKib.get(), rss.maxHeap.get(), problem(results, expected));
+                rss.maxKib.get(), rss.maxHeap.get(), problem(results, expected, rows));
     }
 
-    /** Why the migration's results are not one move that verified every row on the {@code expected} path, if they are not. */
-    private Optional<String> problem(List<MoveResult> results, MoveResult.CopyPath expected) {
+    /** Why the migration's results are not one move that verified all {@code rows} on the {@code expected} path, if they are not. */
+    static Optional<String> problem(List<MoveResult> results, MoveResult.CopyPath expected, long rows) {
         if (results.size() != 1) {
             return Optional.of("expected one move of table " + TABLE + ", got " + results.size());
         }

@@ -1,12 +1,18 @@
 package dev.fanout.cli;
 
+import dev.fanout.core.migrate.Move;
+import dev.fanout.core.migrate.MoveResult;
+import dev.fanout.core.migrate.Verification;
+import dev.fanout.core.routing.RowRange;
 import dev.fanout.writer.clickhouse.ClickHouseServer;
 import dev.fanout.writer.clickhouse.ClickHouseServerExtension;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,7 +20,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -131,5 +139,42 @@ class MigrateMemoryBenchTest {
         } finally {
             server.query("DROP DATABASE users_migmem");
         }
+    }
+
+    @Test
+    void aDirHoldingAnEarlierRunsFilesIsRefusedBeforeAnythingIsWritten() throws IOException {
+        Files.createDirectories(work.resolve("state-in-engine"));
+
+        CliRun r = fanout("bench", "migrate-memory", "--rows", "1000", "--dir", work.toString());
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(work.resolve("state-in-engine").toString()).contains("another directory");
+        assertThat(work.resolve("source.duckdb")).doesNotExist();
+    }
+
+    @Test
+    void aMoveCountsAsVerifiedOnlyWhenItPassedOnItsPathWithEveryRowEqual() {
+        Move move = new Move("trades", RowRange.all(), "db", "db", "duckdb:source.duckdb", "duckdb:target.duckdb");
+        MoveResult verified = result(move, new Verification(1_000, 1_000, 1_000, 0, 0, 0, 0, 7, 7), Optional.empty(),
+                MoveResult.CopyPath.IN_ENGINE);
+
+        assertThat(MigrateMemoryBench.problem(List.of(verified), MoveResult.CopyPath.IN_ENGINE, 1_000)).isEmpty();
+        assertThat(MigrateMemoryBench.problem(List.of(verified), MoveResult.CopyPath.ROW_STREAM, 1_000)).get(InstanceOfAssertFactories.STRING)
+                .contains("IN_ENGINE").contains("not ROW_STREAM");
+        assertThat(MigrateMemoryBench.problem(List.of(verified), MoveResult.CopyPath.IN_ENGINE, 1_001)).get(InstanceOfAssertFactories.STRING)
+                .contains("1000 equal rows, not 1001");
+        assertThat(MigrateMemoryBench.problem(List.of(), MoveResult.CopyPath.IN_ENGINE, 1_000)).get(InstanceOfAssertFactories.STRING)
+                .contains("got 0");
+        MoveResult missing = result(move, new Verification(1_000, 999, 999, 0, 1, 0, 0, 7, 8), Optional.empty(), MoveResult.CopyPath.IN_ENGINE);
+        assertThat(MigrateMemoryBench.problem(List.of(missing), MoveResult.CopyPath.IN_ENGINE, 1_000)).get(InstanceOfAssertFactories.STRING)
+                .contains("did not pass");
+        MoveResult failed = result(move, new Verification(1_000, 1_000, 1_000, 0, 0, 0, 0, 7, 7), Optional.of("target locked"),
+                MoveResult.CopyPath.IN_ENGINE);
+        assertThat(MigrateMemoryBench.problem(List.of(failed), MoveResult.CopyPath.IN_ENGINE, 1_000)).get(InstanceOfAssertFactories.STRING)
+                .contains("target locked");
+    }
+
+    private static MoveResult result(Move move, Verification verification, Optional<String> failure, MoveResult.CopyPath path) {
+        return new MoveResult(move, 1_000, 1_000, false, Optional.of(verification), 0, failure, path);
     }
 }
