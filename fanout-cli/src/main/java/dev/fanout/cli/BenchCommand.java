@@ -46,7 +46,7 @@ import java.util.stream.Stream;
  * against the raw Appender reference, and with {@code --clickhouse} the ClickHouse writer against
  * clickhouse-client's bulk insert ({@link ClickHouseBench}), so the ratios hold on a noisy shared machine.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = MemoryBench.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {MemoryBench.class, MigrateMemoryBench.class},
         description = {"Measure rows/s of the DuckDB writer, the dispatcher and migrate against raw DuckDB references, in one run.",
                 "With --clickhouse also the ClickHouse writer against clickhouse-client INSERT ... FORMAT TSV of the same rows.",
                 "With --clickhouse-cluster also the dispatcher into a sharded ClickHouse cluster, one lane per shard, against the same "

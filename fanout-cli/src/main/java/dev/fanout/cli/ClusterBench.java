@@ -310,7 +310,7 @@ final class ClusterBench implements AutoCloseable {
     }
 
     /** The single database of {@code uri}'s path. */
-    private static String databaseOf(String option, String uri, String redacted) {
+    static String databaseOf(String option, String uri, String redacted) {
         try {
             URI parsed = new URI(uri);
             String path = parsed.getPath() == null ? "" : parsed.getPath().replaceFirst("^/", "");
@@ -325,7 +325,7 @@ final class ClusterBench implements AutoCloseable {
     }
 
     /** {@code host:port} of {@code uri}, port 8123 when it has none. */
-    private static String authority(String uri) {
+    static String authority(String uri) {
         URI parsed = URI.create(uri);
         return parsed.getHost() + ":" + (parsed.getPort() < 0 ? 8123 : parsed.getPort());
     }
@@ -334,16 +334,16 @@ final class ClusterBench implements AutoCloseable {
         return quote(database) + "." + quote(table);
     }
 
-    private static String quote(String name) {
+    static String quote(String name) {
         return '`' + name.replace("\\", "\\\\").replace("`", "\\`") + '`';
     }
 
-    private static String literal(String text) {
+    static String literal(String text) {
         return '\'' + text.replace("\\", "\\\\").replace("'", "\\'") + '\'';
     }
 
     /** One server's HTTP interface, as the {@code default} user. */
-    private record Sql(HttpClient http, String authority) {
+    record Sql(HttpClient http, String authority) {
         /** Runs {@code query} and returns its output, stripped. */
         String run(String query) {
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + authority + "/?query="

@@ -16,9 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -253,49 +250,6 @@ final class MemoryBench implements Callable<Integer> {
         @Override
         public List<OptionSpec> options() {
             return delegate.options();
-        }
-    }
-
-    /** Samples the resident set and heap in use every 100 ms on a daemon thread. */
-    private static final class RssSampler {
-        final LongAccumulator maxKib = new LongAccumulator(Math::max, 0);
-        final LongAccumulator maxHeap = new LongAccumulator(Math::max, 0);
-        private Thread thread;
-
-        void start() {
-            thread = new Thread(() -> {
-                while (!Thread.currentThread().isInterrupted()) {
-                    maxKib.accumulate(status("VmRSS:"));
-                    maxHeap.accumulate(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "fanout-bench-rss");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        void stop() {
-            if (thread != null) {
-                thread.interrupt();
-            }
-        }
-
-        /** A {@code kB} figure of {@code /proc/self/status}, or -1 where there is none. */
-        static long status(String field) {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                    if (line.startsWith(field)) {
-                        return Long.parseLong(line.substring(field.length()).replace("kB", "").trim());
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                return -1;
-            }
-            return -1;
         }
     }
 }
