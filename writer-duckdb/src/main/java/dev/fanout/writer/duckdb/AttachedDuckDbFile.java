@@ -299,7 +299,12 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
                 .append(quote(VERSION_COLUMN)).append(" >= ").append(quote(STORED)).append('.').append(quote(VERSION_COLUMN)).toString();
     }
 
-    /** Runs {@code sql} in one transaction, rolled back when it fails. */
+    /**
+     * Runs {@code sql} in one transaction, rolled back when it fails, then checkpoints the target: the
+     * range's rows are then in the file, not in the write-ahead log, and DuckDB's memory stays bounded
+     * by a range instead of growing with every row copied until the file closes (a 10M-row migrate
+     * peaked at 513–548 MiB RSS with one checkpoint at close, 340 MiB with one per range).
+     */
     private static void copy(Connection c, String sql, DuckDbReader.Where where, List<Column> key, List<Object> after, List<Object> end)
             throws SQLException {
         c.setAutoCommit(false);
@@ -320,6 +325,9 @@ final class AttachedDuckDbFile implements SameEngineCopy.Attached {
             } catch (SQLException e) {
                 // the failure above, if any, says more; a later statement reports a broken connection
             }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT");
         }
     }
 

@@ -13,6 +13,7 @@ import dev.fanout.api.SameEngineCopy;
 import dev.fanout.api.Schema;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriteException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -89,9 +90,12 @@ class AttachedDuckDbFileTest {
             assertThat(attached.schema(TABLE)).contains(SOURCE);
             Optional<List<Object>> after = Optional.empty();
             Optional<SameEngineCopy.CopiedRange> range;
+            Path wal = dir.resolve("target.duckdb.wal");
             while ((range = attached.copyRange(TABLE, RowFilter.all(), after, 4)).isPresent()) {
                 ranges.add(range.get());
                 after = Optional.of(range.get().lastKey());
+                assertThat(!Files.exists(wal) || Files.size(wal) == 0).as("each range checkpointed into the file, its write-ahead log empty")
+                        .isTrue();
             }
             compared = attached.compare(TABLE, RowFilter.all());
         }
