@@ -88,17 +88,8 @@ final class ClickHouseBench implements AutoCloseable {
      * @throws IllegalStateException when the server cannot be reached
      */
     static ClickHouseBench connect(WriterRegistry registry, String uri, List<String> client, int nativePort, Path work) {
-        WriterProvider provider = registry.provider("ch").orElseThrow(() -> new ConfigurationProblem(
-                "--clickhouse needs the ClickHouse writer plugin (scheme ch), which is not installed; installed: "
-                        + String.join(", ", registry.schemes()) + " — add writer-clickhouse under plugins/"));
-        Destination destination = Destination.of("bench", uri, Path.of("").toAbsolutePath());
-        if (!"ch".equals(destination.scheme())) {
-            throw new ConfigurationProblem("--clickhouse wants ch://host:port/database, got " + destination.redactedUri());
-        }
-        List<String> problems = provider.validate(destination);
-        if (!problems.isEmpty()) {
-            throw new ConfigurationProblem("--clickhouse: " + String.join("; ", problems));
-        }
+        WriterProvider provider = clickHousePlugin(registry);
+        Destination destination = destination(provider, uri);
         URI parsed;
         try {
             parsed = new URI(uri);
@@ -127,6 +118,26 @@ final class ClickHouseBench implements AutoCloseable {
                     + REFERENCE_TABLE + ": point --clickhouse at another database, e.g. ch://" + parsed.getRawAuthority() + "/fanout_bench");
         }
         return new ClickHouseBench(provider, uri, destination, sql, path, existed, version, work);
+    }
+
+    /** The installed {@code ch} plugin, which {@code --clickhouse} needs. */
+    static WriterProvider clickHousePlugin(WriterRegistry registry) {
+        return registry.provider("ch").orElseThrow(() -> new ConfigurationProblem(
+                "--clickhouse needs the ClickHouse writer plugin (scheme ch), which is not installed; installed: "
+                        + String.join(", ", registry.schemes()) + " — add writer-clickhouse under plugins/"));
+    }
+
+    /** {@code --clickhouse}'s destination, named {@code bench}, as the plugin validates it. */
+    static Destination destination(WriterProvider provider, String uri) {
+        Destination destination = Destination.of("bench", uri, Path.of("").toAbsolutePath());
+        if (!"ch".equals(destination.scheme())) {
+            throw new ConfigurationProblem("--clickhouse wants ch://host:port/database, got " + destination.redactedUri());
+        }
+        List<String> problems = provider.validate(destination);
+        if (!problems.isEmpty()) {
+            throw new ConfigurationProblem("--clickhouse: " + String.join("; ", problems));
+        }
+        return destination;
     }
 
     /** E.g. {@code ClickHouse 18.16.1 at ch://127.0.0.1:8123/bench, clickhouse-client on native port 9000}. */

@@ -308,17 +308,7 @@ final class MigrateMemoryBench implements Callable<Integer> {
                                     String serverVersion) implements AutoCloseable {
 
         static ClickHouseTarget connect(WriterRegistry registry, String uri) {
-            WriterProvider provider = registry.provider("ch").orElseThrow(() -> new ConfigurationProblem(
-                    "--clickhouse needs the ClickHouse writer plugin (scheme ch), which is not installed; installed: "
-                            + String.join(", ", registry.schemes()) + " — add writer-clickhouse under plugins/"));
-            Destination destination = Destination.of("bench", uri, Path.of("").toAbsolutePath());
-            if (!"ch".equals(destination.scheme())) {
-                throw new ConfigurationProblem("--clickhouse wants ch://host:port/database, got " + destination.redactedUri());
-            }
-            List<String> problems = provider.validate(destination);
-            if (!problems.isEmpty()) {
-                throw new ConfigurationProblem("--clickhouse: " + String.join("; ", problems));
-            }
+            Destination destination = ClickHouseBench.destination(ClickHouseBench.clickHousePlugin(registry), uri);
             String database = ClusterBench.databaseOf("--clickhouse", uri, destination.redactedUri());
             ClusterBench.Sql sql = new ClusterBench.Sql(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
                     ClusterBench.authority(uri));
