@@ -27,6 +27,9 @@ import java.util.Optional;
  * rows between the cursor and it, unsorted, so DuckDB scans in parallel and sorts nothing but the key.
  * Values are selected as {@link DuckDbReader#selected} says (strings as UTF-8 bytes, timestamps as
  * microseconds, dates as days) and written as they come, with no object per row but a string's bytes.
+ * A table with more than one string, JSON or bytes column has them selected as one concatenation a row
+ * beside each one's length (null for null): the driver makes a Java array for every such value it
+ * hands over, which costs more than DuckDB's concatenation, so a row costs one array, not one a column.
  */
 final class DuckDbRowExport implements RowExport {
 
@@ -110,13 +113,24 @@ final class DuckDbRowExport implements RowExport {
     private long write(DuckDbReader.Readable t, DuckDbReader.Where where, List<Object> cursor, List<Object> last, OutputStream out)
             throws SQLException, IOException, WriteException {
         List<Column> columns = t.schema().columns();
+        boolean packed = columns.stream().filter(c -> isText(c.type().kind())).count() > 1;
         StringBuilder sql = new StringBuilder("SELECT ");
+        List<String> texts = new ArrayList<>();
         for (Column c : columns) {
-            sql.append(DuckDbReader.selected(c)).append(", ");
+            if (packed && isText(c.type().kind())) {
+                sql.append("octet_length(").append(DuckDbReader.selected(c)).append("), ");
+                texts.add("coalesce(" + DuckDbReader.selected(c) + ", ''::BLOB)");
+            } else {
+                sql.append(DuckDbReader.selected(c)).append(", ");
+            }
         }
         List<Column> key = t.schema().primaryKey().stream().map(k -> t.schema().column(k).orElseThrow()).toList();
         List<Integer> upperValues = new ArrayList<>();
-        sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(reader.qualified(t.name())).append(where.sql())
+        sql.append(quote(VERSION_COLUMN));
+        if (packed) {
+            sql.append(", ").append(String.join(" || ", texts));
+        }
+        sql.append(" FROM ").append(reader.qualified(t.name())).append(where.sql())
                 .append(where.sql().isEmpty() ? " WHERE " : " AND ").append(atMost(key, upperValues));
         if (cursor != null) {
             sql.append(" AND ").append(DuckDbReader.keyBound(t, ">"));
@@ -134,12 +148,8 @@ final class DuckDbRowExport implements RowExport {
             RowStreamOutput o = new RowStreamOutput(out);
             long rows = 0;
             try (ResultSet rs = ps.executeQuery()) {
-                int version = kinds.length + 1;
                 while (rs.next()) {
-                    for (int c = 0; c < kinds.length; c++) {
-                        writeValue(o, rs, c + 1, kinds[c], scales[c]);
-                    }
-                    o.writeLong(rs.getLong(version));
+                    writeRow(o, rs, kinds, scales, packed);
                     rows++;
                 }
             }
@@ -230,6 +240,40 @@ final class DuckDbRowExport implements RowExport {
         }
     }
 
+    /**
+     * The current row of {@code rs}: its own method, not the body of the loop over the rows, so the JIT
+     * compiles it as a method early in the first range and keeps it for the next ones.
+     */
+    private static void writeRow(RowStreamOutput o, ResultSet rs, LogicalType.Kind[] kinds, int[] scales, boolean packed)
+            throws SQLException, IOException {
+        int version = kinds.length + 1;
+        if (packed) {
+            o.texts = rs.getBytes(version + 1);
+            o.textsAt = 0;
+        }
+        for (int c = 0; c < kinds.length; c++) {
+            if (packed && isText(kinds[c])) {
+                writePackedText(o, rs, c + 1);
+            } else {
+                writeValue(o, rs, c + 1, kinds[c], scales[c]);
+            }
+        }
+        o.writeLong(rs.getLong(version));
+    }
+
+    private static boolean isText(LogicalType.Kind kind) {
+        return kind == LogicalType.Kind.STRING || kind == LogicalType.Kind.JSON || kind == LogicalType.Kind.BYTES;
+    }
+
+    /** A string, JSON or bytes value whose length is result column {@code i}: its bytes are the row's next in the concatenation. */
+    private static void writePackedText(RowStreamOutput o, ResultSet rs, int i) throws SQLException, IOException {
+        long length = rs.getLong(i);
+        if (present(o, rs)) {
+            o.writeBytes(o.texts, o.textsAt, Math.toIntExact(length));
+            o.textsAt += (int) length;
+        }
+    }
+
     /** Writes the null marker of the value just read; true when it is present. */
     private static boolean present(RowStreamOutput o, ResultSet rs) throws SQLException, IOException {
         boolean isNull = rs.wasNull();
@@ -242,6 +286,9 @@ final class DuckDbRowExport implements RowExport {
         private final OutputStream out;
         private final byte[] buf = new byte[64 << 10];
         private int pos;
+        /** The current row's string, JSON and bytes values concatenated, and where the next one starts. */
+        private byte[] texts;
+        private int textsAt;
 
         RowStreamOutput(OutputStream out) {
             this.out = out;
@@ -283,19 +330,24 @@ final class DuckDbRowExport implements RowExport {
         }
 
         void writeBytes(byte[] v) throws IOException {
+            writeBytes(v, 0, v.length);
+        }
+
+        /** The length as a varint, then {@code length} bytes of {@code v} from {@code from}. */
+        void writeBytes(byte[] v, int from, int length) throws IOException {
             room(5);
-            int x = v.length;
+            int x = length;
             while ((x & ~0x7F) != 0) {
                 buf[pos++] = (byte) ((x & 0x7F) | 0x80);
                 x >>>= 7;
             }
             buf[pos++] = (byte) x;
-            if (v.length > buf.length - pos) {
+            if (length > buf.length - pos) {
                 flush();
-                out.write(v);
+                out.write(v, from, length);
             } else {
-                System.arraycopy(v, 0, buf, pos, v.length);
-                pos += v.length;
+                System.arraycopy(v, from, buf, pos, length);
+                pos += length;
             }
         }
     }
