@@ -109,9 +109,7 @@ final class RowStreamTranscoder {
         sink = to;
         try {
             while (fill(1)) {
-                for (int c = 0; c < targets.length; c++) {
-                    column(c);
-                }
+                row();
                 rows++;
             }
             flush();
@@ -132,6 +130,17 @@ final class RowStreamTranscoder {
     /** What stopped {@link #copy}, when it was the stream or a value; null otherwise. */
     WriteException failure() {
         return failure;
+    }
+
+    /**
+     * One row: its own method, not the body of the loop in {@link #copy}, so the JIT compiles it as a
+     * method within the first rows instead of waiting to replace the running loop, and keeps it for the
+     * next ranges.
+     */
+    private void row() throws IOException {
+        for (int c = 0; c < targets.length; c++) {
+            column(c);
+        }
     }
 
     private void column(int c) throws IOException {
