@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -138,6 +140,11 @@ class DuckDbRowExportTest {
             assertThat(scanned).hasSize(300);
             assertThat(exported.stream().map(DuckDbRowExportTest::comparable).toList())
                     .isEqualTo(scanned.stream().map(DuckDbRowExportTest::comparable).toList());
+            try (Statement s = ((DuckDbWriter) writer).connectionForReading().createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_setting('jdbc_stream_results')")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getObject(1)).as("result streaming, on for the export only").isEqualTo(false);
+            }
         }
     }
 
