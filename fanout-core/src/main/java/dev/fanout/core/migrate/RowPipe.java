@@ -79,7 +79,7 @@ final class RowPipe {
                 throw new IOException("the row stream was closed");
             }
             byte[] full = pos == block.length ? block : Arrays.copyOf(block, pos);
-            put(full);
+            put(full, false);
             block = new byte[BLOCK];
             pos = 0;
         }
@@ -94,7 +94,7 @@ final class RowPipe {
                 handOver();
             }
             closed = true;
-            put(END);
+            put(END, true);
         }
 
         /** Ends the stream with {@code cause}: the reader's next read throws. */
@@ -108,7 +108,13 @@ final class RowPipe {
             queue.offer(END);
         }
 
-        private void put(byte[] b) throws IOException {
+        /**
+         * Queues {@code b}, waiting while the queue is full; throws once the reader has closed its side.
+         * The end is not checked after it is queued: a reader that read it may close before this thread
+         * looks again, and one that stopped before it reports its own failure; failing the writer there
+         * made a range that had been loaded whole be sent again.
+         */
+        private void put(byte[] b, boolean end) throws IOException {
             try {
                 while (!queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
                     if (sourceClosed) {
@@ -119,7 +125,7 @@ final class RowPipe {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while handing over the row stream");
             }
-            if (sourceClosed) {
+            if (sourceClosed && !end) {
                 throw new IOException("the target stopped reading the row stream");
             }
         }

@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -27,6 +29,9 @@ import java.util.Optional;
  * rows between the cursor and it, unsorted, so DuckDB scans in parallel and sorts nothing but the key.
  * Values are selected as {@link DuckDbReader#selected} says (strings as UTF-8 bytes, timestamps as
  * microseconds, dates as days) and written as they come, with no object per row but a string's bytes.
+ * A table with more than one string, JSON or bytes column has them selected as one concatenation a row
+ * beside each one's length (null for null): the driver makes a Java array for every such value it
+ * hands over, which costs more than DuckDB's concatenation, so a row costs one array, not one a column.
  */
 final class DuckDbRowExport implements RowExport {
 
@@ -110,20 +115,34 @@ final class DuckDbRowExport implements RowExport {
     private long write(DuckDbReader.Readable t, DuckDbReader.Where where, List<Object> cursor, List<Object> last, OutputStream out)
             throws SQLException, IOException, WriteException {
         List<Column> columns = t.schema().columns();
+        boolean packed = columns.stream().filter(c -> isText(c.type().kind())).count() > 1;
         StringBuilder sql = new StringBuilder("SELECT ");
+        List<String> texts = new ArrayList<>();
         for (Column c : columns) {
-            sql.append(DuckDbReader.selected(c)).append(", ");
+            if (packed && isText(c.type().kind())) {
+                sql.append("octet_length(").append(DuckDbReader.selected(c)).append("), ");
+                texts.add("coalesce(" + DuckDbReader.selected(c) + ", ''::BLOB)");
+            } else {
+                sql.append(DuckDbReader.selected(c)).append(", ");
+            }
         }
         List<Column> key = t.schema().primaryKey().stream().map(k -> t.schema().column(k).orElseThrow()).toList();
         List<Integer> upperValues = new ArrayList<>();
-        sql.append(quote(VERSION_COLUMN)).append(" FROM ").append(reader.qualified(t.name())).append(where.sql())
+        sql.append(quote(VERSION_COLUMN));
+        if (packed) {
+            sql.append(", ").append(String.join(" || ", texts));
+        }
+        sql.append(" FROM ").append(reader.qualified(t.name())).append(where.sql())
                 .append(where.sql().isEmpty() ? " WHERE " : " AND ").append(atMost(key, upperValues));
         if (cursor != null) {
             sql.append(" AND ").append(DuckDbReader.keyBound(t, ">"));
         }
         LogicalType.Kind[] kinds = columns.stream().map(c -> c.type().kind()).toArray(LogicalType.Kind[]::new);
         int[] scales = columns.stream().mapToInt(c -> c.type().scale()).toArray();
-        try (PreparedStatement ps = reader.writer().connectionForReading().prepareStatement(sql.toString())) {
+        Connection connection = reader.writer().connectionForReading();
+        streamResults(connection, true);
+        Exception failure = null;
+        try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
             int p = where.bind(ps, 1);
             for (int k : upperValues) {
                 DuckDbReader.bindKeyValue(ps, p++, key.get(k).type(), last.get(k));
@@ -134,17 +153,40 @@ final class DuckDbRowExport implements RowExport {
             RowStreamOutput o = new RowStreamOutput(out);
             long rows = 0;
             try (ResultSet rs = ps.executeQuery()) {
-                int version = kinds.length + 1;
                 while (rs.next()) {
-                    for (int c = 0; c < kinds.length; c++) {
-                        writeValue(o, rs, c + 1, kinds[c], scales[c]);
-                    }
-                    o.writeLong(rs.getLong(version));
+                    writeRow(o, rs, kinds, scales, packed);
                     rows++;
                 }
             }
             o.flush();
             return rows;
+        } catch (SQLException | IOException | RuntimeException e) {
+            failure = e;
+            throw e;
+        } finally {
+            try {
+                streamResults(connection, false);
+            } catch (SQLException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /**
+     * Turns the driver's result streaming on or off for the connection's session: on, a query's rows
+     * are fetched as DuckDB produces them, so the first reach the target at once instead of after the
+     * whole range is materialized (about 40 ms a million rows here) and the range is never held in
+     * memory; off again after the range, as with streaming only one result set of the connection may be
+     * open at a time, and the writer's other reads do not expect that. Off is {@code false}, not
+     * {@code RESET}: a reset setting reads as NULL, on which the driver's next query fails with a DuckDB
+     * internal error.
+     */
+    private static void streamResults(Connection connection, boolean on) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET SESSION jdbc_stream_results = " + on);
         }
     }
 
@@ -230,6 +272,40 @@ final class DuckDbRowExport implements RowExport {
         }
     }
 
+    /**
+     * The current row of {@code rs}: its own method, not the body of the loop over the rows, so the JIT
+     * compiles it as a method early in the first range and keeps it for the next ones.
+     */
+    private static void writeRow(RowStreamOutput o, ResultSet rs, LogicalType.Kind[] kinds, int[] scales, boolean packed)
+            throws SQLException, IOException {
+        int version = kinds.length + 1;
+        if (packed) {
+            o.texts = rs.getBytes(version + 1);
+            o.textsAt = 0;
+        }
+        for (int c = 0; c < kinds.length; c++) {
+            if (packed && isText(kinds[c])) {
+                writePackedText(o, rs, c + 1);
+            } else {
+                writeValue(o, rs, c + 1, kinds[c], scales[c]);
+            }
+        }
+        o.writeLong(rs.getLong(version));
+    }
+
+    private static boolean isText(LogicalType.Kind kind) {
+        return kind == LogicalType.Kind.STRING || kind == LogicalType.Kind.JSON || kind == LogicalType.Kind.BYTES;
+    }
+
+    /** A string, JSON or bytes value whose length is result column {@code i}: its bytes are the row's next in the concatenation. */
+    private static void writePackedText(RowStreamOutput o, ResultSet rs, int i) throws SQLException, IOException {
+        long length = rs.getLong(i);
+        if (present(o, rs)) {
+            o.writeBytes(o.texts, o.textsAt, Math.toIntExact(length));
+            o.textsAt += (int) length;
+        }
+    }
+
     /** Writes the null marker of the value just read; true when it is present. */
     private static boolean present(RowStreamOutput o, ResultSet rs) throws SQLException, IOException {
         boolean isNull = rs.wasNull();
@@ -242,6 +318,9 @@ final class DuckDbRowExport implements RowExport {
         private final OutputStream out;
         private final byte[] buf = new byte[64 << 10];
         private int pos;
+        /** The current row's string, JSON and bytes values concatenated, and where the next one starts. */
+        private byte[] texts;
+        private int textsAt;
 
         RowStreamOutput(OutputStream out) {
             this.out = out;
@@ -283,19 +362,24 @@ final class DuckDbRowExport implements RowExport {
         }
 
         void writeBytes(byte[] v) throws IOException {
+            writeBytes(v, 0, v.length);
+        }
+
+        /** The length as a varint, then {@code length} bytes of {@code v} from {@code from}. */
+        void writeBytes(byte[] v, int from, int length) throws IOException {
             room(5);
-            int x = v.length;
+            int x = length;
             while ((x & ~0x7F) != 0) {
                 buf[pos++] = (byte) ((x & 0x7F) | 0x80);
                 x >>>= 7;
             }
             buf[pos++] = (byte) x;
-            if (v.length > buf.length - pos) {
+            if (length > buf.length - pos) {
                 flush();
-                out.write(v);
+                out.write(v, from, length);
             } else {
-                System.arraycopy(v, 0, buf, pos, v.length);
-                pos += v.length;
+                System.arraycopy(v, from, buf, pos, length);
+                pos += length;
             }
         }
     }

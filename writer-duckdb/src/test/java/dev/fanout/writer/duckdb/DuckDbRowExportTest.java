@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -80,7 +82,7 @@ class DuckDbRowExportTest {
                     assertThat(out.size()).as("nothing written after the last range").isZero();
                     break;
                 }
-                List<List<Object>> rows = decode(out.toByteArray());
+                List<List<Object>> rows = decode(out.toByteArray(), ROWS);
                 assertThat(rows).hasSize((int) range.get().rows()).hasSizeLessThanOrEqualTo(37);
                 rows.sort(DuckDbRowExportTest::byKey);
                 assertThat(rows.get(rows.size() - 1).subList(0, 2)).as("the range ends at the key it reports").isEqualTo(range.get().lastKey());
@@ -94,6 +96,58 @@ class DuckDbRowExportTest {
         }
     }
 
+    /**
+     * Several string, JSON and bytes columns, selected as one concatenation a row beside their lengths:
+     * each value comes back whole and in its own column — nulls, empty values, multi-byte characters and
+     * lengths that take a varint of two bytes — as the scan reads them.
+     */
+    @Test
+    void severalStringJsonAndBytesColumnsEachKeepTheirValues() throws Exception {
+        Schema texts = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("s", LogicalType.STRING),
+                Column.of("b", LogicalType.BYTES), Column.of("n", LogicalType.INT32), Column.of("j", LogicalType.JSON),
+                Column.required("t", LogicalType.STRING)), List.of("id"));
+        FramePacket.Builder b = FramePacket.builder("texts", texts).version(3);
+        for (int i = 0; i < 300; i++) {
+            String s = i % 4 == 0 ? null : i % 4 == 1 ? "" : "é€".repeat(i % 5 * 30) + i;
+            byte[] bytes = i % 6 == 0 ? null : new byte[i % 3 == 0 ? 0 : 130 + i];
+            if (bytes != null) {
+                Arrays.fill(bytes, (byte) (i - 128));
+            }
+            String json = i % 5 == 0 ? null : "{\"k\":" + i + "}";
+            b.addRow((long) i * 7 - 1000, s, bytes, i % 9 == 0 ? null : i, json, i % 2 == 0 ? "" : "t" + i);
+        }
+        try (BaseWriter writer = new DuckDbWriterProvider().create(Destination.of("db", "duckdb:texts.duckdb", dir))) {
+            writer.open();
+            writer.write(WriteBatch.of(b.build()));
+            TableReader reader = writer.reader().orElseThrow();
+            List<List<Object>> scanned = new ArrayList<>();
+            reader.scan("texts", RowFilter.all(), Optional.empty(), 1_000, packet -> {
+                for (int r = 0; r < packet.rowCount(); r++) {
+                    List<Object> row = new ArrayList<>();
+                    for (int c = 0; c < texts.width(); c++) {
+                        row.add(packet.value(r, c));
+                    }
+                    row.add(packet.rowVersion(r));
+                    scanned.add(row);
+                }
+                return true;
+            });
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Optional<RowExport.ExportedRange> range = reader.rowExport().orElseThrow().export("texts", RowFilter.all(), Optional.empty(), 1_000, out);
+            assertThat(range).hasValueSatisfying(r -> assertThat(r.rows()).isEqualTo(300));
+            List<List<Object>> exported = decode(out.toByteArray(), texts);
+            exported.sort((x, y) -> Long.compare((Long) x.get(0), (Long) y.get(0)));
+            assertThat(scanned).hasSize(300);
+            assertThat(exported.stream().map(DuckDbRowExportTest::comparable).toList())
+                    .isEqualTo(scanned.stream().map(DuckDbRowExportTest::comparable).toList());
+            try (Statement s = ((DuckDbWriter) writer).connectionForReading().createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_setting('jdbc_stream_results')")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getObject(1)).as("result streaming, on for the export only").isEqualTo(false);
+            }
+        }
+    }
+
     private static int byKey(List<Object> x, List<Object> y) {
         int c = ((String) x.get(0)).compareTo((String) y.get(0));
         return c != 0 ? c : Integer.compare((Integer) x.get(1), (Integer) y.get(1));
@@ -101,16 +155,17 @@ class DuckDbRowExportTest {
 
     private static List<Object> comparable(List<Object> row) {
         return row.stream().map(v -> v instanceof BigDecimal d ? d.stripTrailingZeros().toPlainString()
-                : v instanceof Double d ? Long.toHexString(Double.doubleToRawLongBits(d)) : v).toList();
+                : v instanceof Double d ? Long.toHexString(Double.doubleToRawLongBits(d))
+                : v instanceof byte[] bytes ? "bytes " + Arrays.toString(bytes) : v).toList();
     }
 
-    /** The rows of a row stream for {@link #ROWS}, read as the {@link RowExport} javadoc specifies, each with its version last. */
-    private static List<List<Object>> decode(byte[] bytes) {
+    /** The rows of a row stream for {@code schema}, read as the {@link RowExport} javadoc specifies, each with its version last. */
+    private static List<List<Object>> decode(byte[] bytes, Schema schema) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<List<Object>> rows = new ArrayList<>();
         while (in.hasRemaining()) {
             List<Object> row = new ArrayList<>();
-            for (Column c : ROWS.columns()) {
+            for (Column c : schema.columns()) {
                 int marker = in.get();
                 assertThat(marker).isIn(0, 1);
                 if (marker == 1) {
@@ -118,20 +173,10 @@ class DuckDbRowExportTest {
                     continue;
                 }
                 row.add(switch (c.type().kind()) {
-                    case STRING -> {
-                        int length = 0;
-                        for (int shift = 0; ; shift += 7) {
-                            int v = in.get() & 0xFF;
-                            length |= (v & 0x7F) << shift;
-                            if ((v & 0x80) == 0) {
-                                break;
-                            }
-                        }
-                        byte[] s = new byte[length];
-                        in.get(s);
-                        yield new String(s, StandardCharsets.UTF_8);
-                    }
+                    case STRING, JSON -> new String(lengthAndBytes(in), StandardCharsets.UTF_8);
+                    case BYTES -> lengthAndBytes(in);
                     case INT32 -> in.getInt();
+                    case INT64 -> in.getLong();
                     case DATE -> LocalDate.ofEpochDay(in.getInt());
                     case DECIMAL -> {
                         byte[] le = new byte[16];
@@ -155,5 +200,19 @@ class DuckDbRowExportTest {
             rows.add(row);
         }
         return rows;
+    }
+
+    private static byte[] lengthAndBytes(ByteBuffer in) {
+        int length = 0;
+        for (int shift = 0; ; shift += 7) {
+            int v = in.get() & 0xFF;
+            length |= (v & 0x7F) << shift;
+            if ((v & 0x80) == 0) {
+                break;
+            }
+        }
+        byte[] b = new byte[length];
+        in.get(b);
+        return b;
     }
 }
