@@ -352,9 +352,11 @@ final class ClickHouseReader implements TableReader {
             String plain = qualified(t.database, t.name);
             String[] counts = t.http.rows("SELECT (SELECT count() FROM " + plain + "), (SELECT count() FROM " + t.from() + ")").get(0);
             String from = counts[0].equals(counts[1]) ? plain : t.from();
+            step = "sampling the table's strings";
+            Set<String> perDistinctValue = hashedPerDistinctValue(t, from, where);
             step = "digesting rows";
             List<RowDigest.Bucket> digests = new ArrayList<>();
-            for (String[] b : t.http.rows(ClickHouseRowDigests.bucketsSql(from, t.schema, t.types, where, buckets))) {
+            for (String[] b : t.http.rows(ClickHouseRowDigests.bucketsSql(from, t.schema, t.types, where, buckets, perDistinctValue))) {
                 digests.add(new RowDigest.Bucket(Integer.parseInt(b[0]), Long.parseLong(b[1]), Long.parseUnsignedLong(b[2])));
             }
             return Optional.of(digests);
@@ -389,6 +391,12 @@ final class ClickHouseReader implements TableReader {
                 }
             }
         }
+    }
+
+    /** The string and JSON columns of {@code t} that a bucket listing hashes per distinct value ({@link ClickHouseRowDigests#hashedPerDistinctValue}). */
+    Set<String> hashedPerDistinctValue(Readable t, String from, String where) {
+        String sample = ClickHouseRowDigests.sampleSql(from, t.schema, where);
+        return sample.isEmpty() ? Set.of() : ClickHouseRowDigests.hashedPerDistinctValue(t.schema, t.http.rows(sample).get(0));
     }
 
     private boolean digestible(Readable t) throws WriteException {
