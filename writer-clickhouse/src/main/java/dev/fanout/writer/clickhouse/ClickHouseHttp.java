@@ -20,8 +20,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * One client-v2 {@link Client} talking HTTP(S) to one server: statements, queries read as
- * {@code TabSeparated}, and bulk inserts in {@code RowBinary}. No default database is set, so the
- * client works before the destination's database exists; every statement qualifies its names.
+ * {@code TabSeparated}, and bulk inserts in {@code RowBinary} (or {@code Native}, for a migration's
+ * row load). No default database is set, so the client works before the destination's database
+ * exists; every statement qualifies its names.
  *
  * <p>Failures are thrown as they come from the client (unchecked); {@link ClickHouseFailure}
  * classifies them. The client retries once on its own only when a pooled connection turned out to
@@ -99,11 +100,11 @@ final class ClickHouseHttp implements AutoCloseable {
     }
 
     /**
-     * Inserts the {@code RowBinary} rows that {@code body} writes, for {@code quotedColumns} in that
+     * Inserts the rows in {@code format} that {@code body} writes, for {@code quotedColumns} in that
      * order, into {@code qualifiedTable} in one request whose body is sent as it is written.
      */
-    void insertStreamed(String qualifiedTable, List<String> quotedColumns, DataStreamWriter body) {
-        closeQuietly(await(client.insert(qualifiedTable, quotedColumns, body, ClickHouseFormat.RowBinary, new InsertSettings())));
+    void insertStreamed(String qualifiedTable, List<String> quotedColumns, ClickHouseFormat format, DataStreamWriter body) {
+        closeQuietly(await(client.insert(qualifiedTable, quotedColumns, body, format, new InsertSettings())));
     }
 
     /** Releases a response whose body is empty; the operation itself has succeeded. */

@@ -260,9 +260,9 @@ public final class ClickHouseWriter implements BaseWriter {
 
     /**
      * The {@link dev.fanout.api.Capability#LOAD_ROWS} side: the table prepared as for a write, then one
-     * {@code RowBinary} insert whose body is the row stream turned into the stored layout as it is read
-     * ({@link RowStreamTranscoder}), sent while the source still exports — no packet, no row object,
-     * and no more of the range in memory than a few buffers. Every row keeps the version it carries,
+     * {@code Native} (or {@code RowBinary}) insert whose body is the row stream turned into the stored
+     * layout as it is read ({@link RowStreamTranscoder}), sent while the source still exports — no
+     * packet, no row object, and no more of the range in memory than one native block. Every row keeps the version it carries,
      * so the ReplacingMergeTree keeps the newest per key as it does for writes; a load that fails
      * midway may have committed whole blocks of its rows, which loading the range again replaces
      * identically.
@@ -285,7 +285,7 @@ public final class ClickHouseWriter implements BaseWriter {
             RowStreamTranscoder t = new RowStreamTranscoder(destination.name(), table, targets(schema, stored));
             transcoder = t;
             step = "loading rows";
-            http.insertStreamed(qualified(destination.database(), table), quoted(columnNames(schema)), out -> t.copy(rows, out));
+            http.insertStreamed(qualified(destination.database(), table), quoted(columnNames(schema)), t.format(), out -> t.copy(rows, out));
             return t.rows();
         } catch (RuntimeException e) {
             tables.remove(table);

@@ -1,5 +1,6 @@
 package dev.fanout.writer.clickhouse;
 
+import com.clickhouse.data.ClickHouseFormat;
 import dev.fanout.api.LogicalType;
 import dev.fanout.api.WriteException;
 import java.io.EOFException;
@@ -9,16 +10,22 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Turns a fanout row stream ({@link dev.fanout.api.RowExport} specifies it) into {@code RowBinary}
- * in the layout of the stored table, as it is read: the values a {@link RowBinaryEncoder} would write
+ * Turns a fanout row stream ({@link dev.fanout.api.RowExport} specifies it) into {@code Native}
+ * blocks — or {@code RowBinary} for a table with a {@code LowCardinality} column, whose native layout
+ * differs — in the layout of the stored table, as it is read: the values a {@link RowBinaryEncoder} would write
  * for the same rows, with the same checks (a null in a non-null column, a date or timestamp outside
  * what the column stores, a decimal that does not fit, a negative value for an unsigned column), and
  * int32 → int64 → float64 and decimals widened into a widened column. Strings and most numbers are
- * copied byte for byte.
+ * copied byte for byte. A native block holds each column's values one after another (a nullable one's
+ * null flags first), up to {@value #BLOCK_ROWS} rows or about {@value #BLOCK_BYTES} bytes: the server
+ * then only copies the values in, where it parses {@code RowBinary} value by value, its largest cost in
+ * a load; it still gathers the blocks into parts of {@code max_insert_block_size} rows.
  *
  * <p>A check that fails, or a stream that ends inside a row, stops the insert: {@link #copy} throws
  * an {@link IOException} that the HTTP client turns into a failed request, and {@link #failure()}
@@ -27,6 +34,8 @@ import java.util.Objects;
  */
 final class RowStreamTranscoder {
 
+    static final int BLOCK_ROWS = 65_536;
+    static final int BLOCK_BYTES = 4 << 20;
     private static final long MIN_MICROS = RowBinaryEncoder.MIN_EPOCH_DAY * 86_400_000_000L;
     private static final long MAX_MICROS = (RowBinaryEncoder.MAX_EPOCH_DAY + 1) * 86_400_000_000L - 1;
 
@@ -47,9 +56,17 @@ final class RowStreamTranscoder {
     private int inPos;
     private int inEnd;
     private InputStream source;
-    private final byte[] out = new byte[64 << 10];
+    /** The bytes being written: the RowBinary buffer, or in a native block the current column's values. */
+    private byte[] out = new byte[64 << 10];
     private int outPos;
     private OutputStream sink;
+    /** Native blocks only (null for RowBinary): per column its values, their length, and a nullable one's null flags. */
+    private final byte[][] values;
+    private final int[] valuesEnd;
+    private final byte[][] nullFlags;
+    /** A native block's column headers (name and type, each with its length) and the rows it holds so far. */
+    private final byte[][] headers;
+    private int blockRows;
     private long rows;
     private boolean ran;
     private WriteException failure;
@@ -66,11 +83,56 @@ final class RowStreamTranscoder {
         this.ops = new Op[this.targets.length];
         this.nullables = new boolean[ops.length];
         this.markers = new boolean[ops.length];
+        boolean nativeBlocks = true;
         for (int i = 0; i < ops.length; i++) {
             ops[i] = op(this.targets[i]);
             nullables[i] = this.targets[i].stored().nullable();
             markers[i] = this.targets[i].sourceIndex() >= 0;
+            nativeBlocks &= !this.targets[i].stored().text().contains("LowCardinality");
         }
+        if (nativeBlocks) {
+            values = new byte[ops.length][];
+            valuesEnd = new int[ops.length];
+            nullFlags = new byte[ops.length][];
+            headers = new byte[ops.length][];
+            for (int i = 0; i < ops.length; i++) {
+                values[i] = new byte[64 << 10];
+                nullFlags[i] = nullables[i] ? new byte[BLOCK_ROWS] : null;
+                headers[i] = header(this.targets[i]);
+            }
+        } else {
+            values = null;
+            valuesEnd = null;
+            nullFlags = null;
+            headers = null;
+        }
+    }
+
+    /** The format {@link #copy} writes: {@code Native}, or {@code RowBinary} for a table with a {@code LowCardinality} column. */
+    ClickHouseFormat format() {
+        return values != null ? ClickHouseFormat.Native : ClickHouseFormat.RowBinary;
+    }
+
+    private static byte[] header(RowBinaryEncoder.Target t) {
+        byte[] name = t.name().getBytes(StandardCharsets.UTF_8);
+        byte[] type = t.stored().text().getBytes(StandardCharsets.UTF_8);
+        byte[] h = new byte[10 + name.length + type.length];
+        int p = putVarInt(h, 0, name.length);
+        System.arraycopy(name, 0, h, p, name.length);
+        p = putVarInt(h, p + name.length, type.length);
+        System.arraycopy(type, 0, h, p, type.length);
+        return Arrays.copyOf(h, p + type.length);
+    }
+
+    private static int putVarInt(byte[] b, int at, int v) {
+        int p = at;
+        int x = v;
+        while ((x & ~0x7F) != 0) {
+            b[p++] = (byte) ((x & 0x7F) | 0x80);
+            x >>>= 7;
+        }
+        b[p++] = (byte) x;
+        return p;
     }
 
     private Op op(RowBinaryEncoder.Target t) throws WriteException {
@@ -108,11 +170,21 @@ final class RowStreamTranscoder {
         source = stream;
         sink = to;
         try {
-            while (fill(1)) {
-                row();
-                rows++;
+            if (values == null) {
+                while (fill(1)) {
+                    row();
+                    rows++;
+                }
+                flush();
+            } else {
+                while (fill(1)) {
+                    nativeRow();
+                    rows++;
+                }
+                if (blockRows > 0) {
+                    writeBlock();
+                }
             }
-            flush();
         } catch (EOFException e) {
             failure = WriteException.permanent(table, null, "destination " + destination + ": table " + table + ": the row stream ended "
                     + "inside row " + (rows + 1) + " — the source stopped sending; nothing of the range counts as copied");
@@ -143,6 +215,39 @@ final class RowStreamTranscoder {
         }
     }
 
+    /** One row into the native block's columns; writes the block out when it is full. */
+    private void nativeRow() throws IOException {
+        int bytes = 0;
+        for (int c = 0; c < targets.length; c++) {
+            out = values[c];
+            outPos = valuesEnd[c];
+            column(c);
+            values[c] = out;
+            valuesEnd[c] = outPos;
+            bytes += outPos;
+        }
+        blockRows++;
+        if (blockRows == BLOCK_ROWS || bytes >= BLOCK_BYTES) {
+            writeBlock();
+        }
+    }
+
+    /** The native block: column and row counts, then per column its name, type, null flags (nullable) and values. */
+    private void writeBlock() throws IOException {
+        byte[] counts = new byte[10];
+        int n = putVarInt(counts, putVarInt(counts, 0, targets.length), blockRows);
+        sink.write(counts, 0, n);
+        for (int c = 0; c < targets.length; c++) {
+            sink.write(headers[c]);
+            if (nullFlags[c] != null) {
+                sink.write(nullFlags[c], 0, blockRows);
+            }
+            sink.write(values[c], 0, valuesEnd[c]);
+            valuesEnd[c] = 0;
+        }
+        blockRows = 0;
+    }
+
     private void column(int c) throws IOException {
         RowBinaryEncoder.Target t = targets[c];
         boolean nullable = nullables[c];
@@ -152,7 +257,12 @@ final class RowStreamTranscoder {
                 if (!nullable) {
                     throw reject(t, "is null, but the column is " + t.stored().text() + " and takes no nulls");
                 }
-                writeByte(1);
+                if (values == null) {
+                    writeByte(1);
+                } else {
+                    nullFlags[c][blockRows] = 1;
+                    writeZeros(nullValueWidth(c));
+                }
                 return;
             }
             if (marker != 0) {
@@ -160,7 +270,11 @@ final class RowStreamTranscoder {
             }
         }
         if (nullable) {
-            writeByte(0);
+            if (values == null) {
+                writeByte(0);
+            } else {
+                nullFlags[c][blockRows] = 0;
+            }
         }
         switch (ops[c]) {
             case BYTE -> writeByte(readByte());
@@ -199,6 +313,23 @@ final class RowStreamTranscoder {
                 writeLong(us);
             }
         }
+    }
+
+    /** The bytes of the value a native block holds under a null: zero, or an empty string. */
+    private int nullValueWidth(int c) {
+        return switch (ops[c]) {
+            case BYTE, STRING -> 1;
+            case DATE -> 2;
+            case INT32, DATE32 -> 4;
+            case INT32_TO_INT64, INT32_TO_UINT64, INT32_TO_FLOAT64, INT64, INT64_TO_UINT64, INT64_TO_FLOAT64, FLOAT64, DATETIME64 -> 8;
+            case DECIMAL -> targets[c].stored().precision() <= 9 ? 4 : targets[c].stored().precision() <= 18 ? 8 : 16;
+        };
+    }
+
+    private void writeZeros(int n) throws IOException {
+        room(n);
+        Arrays.fill(out, outPos, outPos + n, (byte) 0);
+        outPos += n;
     }
 
     private long nonNegative(RowBinaryEncoder.Target t, long v) throws RejectedValue {
@@ -333,7 +464,7 @@ final class RowStreamTranscoder {
             }
             int chunk = Math.min(left, inEnd - inPos);
             if (outPos + chunk > out.length) {
-                flush();
+                room(chunk);
             }
             if (chunk > out.length) {
                 sink.write(in, inPos, chunk);
@@ -353,16 +484,28 @@ final class RowStreamTranscoder {
         }
     }
 
+    /** Makes room for {@code n} more bytes: RowBinary flushes its buffer, a native column grows. */
+    private void room(int n) throws IOException {
+        if (outPos + n <= out.length) {
+            return;
+        }
+        if (values == null) {
+            flush();
+        } else {
+            out = Arrays.copyOf(out, Math.max(outPos + n, out.length * 2));
+        }
+    }
+
     private void writeByte(int v) throws IOException {
         if (outPos + 1 > out.length) {
-            flush();
+            room(1);
         }
         out[outPos++] = (byte) v;
     }
 
     private void writeShort(int v) throws IOException {
         if (outPos + 2 > out.length) {
-            flush();
+            room(2);
         }
         out[outPos++] = (byte) v;
         out[outPos++] = (byte) (v >>> 8);
@@ -370,7 +513,7 @@ final class RowStreamTranscoder {
 
     private void writeInt(int v) throws IOException {
         if (outPos + 4 > out.length) {
-            flush();
+            room(4);
         }
         out[outPos] = (byte) v;
         out[outPos + 1] = (byte) (v >>> 8);
@@ -381,7 +524,7 @@ final class RowStreamTranscoder {
 
     private void writeLong(long v) throws IOException {
         if (outPos + 8 > out.length) {
-            flush();
+            room(8);
         }
         for (int i = 0; i < 8; i++) {
             out[outPos + i] = (byte) (v >>> (8 * i));
@@ -391,7 +534,7 @@ final class RowStreamTranscoder {
 
     private void writeVarInt(int v) throws IOException {
         if (outPos + 5 > out.length) {
-            flush();
+            room(5);
         }
         int x = v;
         while ((x & ~0x7F) != 0) {
