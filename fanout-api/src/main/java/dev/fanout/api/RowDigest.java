@@ -136,9 +136,9 @@ public final class RowDigest {
      * One stored row as a drill-down returns it.
      *
      * @param keyText       its key text
-     * @param keyDigest     {@code md5l(keyText)}
+     * @param keyDigest     its key digest (step 4)
      * @param version       its stored version
-     * @param contentDigest {@code md5l(content text)}
+     * @param contentDigest its content digest (step 4)
      */
     public record Row(String keyText, long keyDigest, long version, long contentDigest) {
         public Row {

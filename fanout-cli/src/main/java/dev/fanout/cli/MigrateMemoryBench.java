@@ -232,6 +232,8 @@ final class MigrateMemoryBench implements Callable<Integer> {
             }
         } finally {
             rss.stop();
+            // the target's topology holds its URI, a password included when --clickhouse has one
+            Files.deleteIfExists(to);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         long peakKib = RssSampler.status("VmHWM:");

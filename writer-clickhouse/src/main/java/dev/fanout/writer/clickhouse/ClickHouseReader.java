@@ -409,7 +409,7 @@ final class ClickHouseReader implements TableReader {
         }
         ClickHouseServerVersion version = serverVersion;
         for (int c = 0; c < t.types.length; c++) {
-            if (ClickHouseRowDigests.unsupported(t.types[c], t.schema.column(c).type(), version) != null) {
+            if (ClickHouseRowDigests.unsupported(t.schema.column(c).name(), t.types[c], t.schema.column(c).type(), version) != null) {
                 return false;
             }
         }

@@ -20,9 +20,10 @@ import java.util.stream.Collectors;
  * column and made 0 for its nulls: ClickHouse evaluates every branch of a conditional), the version
  * and, where needed, the key text; the next combines them, the outer one groups. {@code mix64} is
  * written with ClickHouse's wrapping {@code UInt64} arithmetic; each of its steps is an alias, so the
- * value it mixes is computed once. Aliases start with {@code _fanout_} (ClickHouse resolves an alias
- * anywhere in its query, before a column of the same name), identifiers are quoted, column keys and
- * names enter as literals.
+ * value it mixes is computed once. Aliases start with {@code _fanout_}: ClickHouse resolves an alias
+ * anywhere in its query, before a column of the same name, so a table with a column whose name
+ * starts so is not digested ({@link #unsupported}). Identifiers are quoted, column keys and names
+ * enter as literals.
  */
 final class ClickHouseRowDigests {
 
@@ -34,8 +35,12 @@ final class ClickHouseRowDigests {
      * when it can: 18.16's {@code toString} of a {@code Decimal128} prints garbage once the integer
      * part passes {@code 2^64} (so a decimal with 20 or more integer digits is not digested on servers
      * before 21.1, the first this code trusts), and {@code toUnixTimestamp64Micro} arrived in 20.5.
+     * A column named with the prefix of this class's aliases, {@code _fanout_}, would be shadowed by them.
      */
-    static String unsupported(ClickHouseColumnType stored, LogicalType logical, ClickHouseServerVersion version) {
+    static String unsupported(String name, ClickHouseColumnType stored, LogicalType logical, ClickHouseServerVersion version) {
+        if (name.startsWith(ALIAS_PREFIX)) {
+            return "a column named " + name + ", which starts with " + ALIAS_PREFIX + " as the digest query's own names do";
+        }
         if (logical.kind() == LogicalType.Kind.DECIMAL && stored.precision() - stored.scale() >= 20 && !version.isAtLeast(21, 1)) {
             return "a " + stored.text() + " column on ClickHouse " + version.text();
         }
@@ -44,6 +49,9 @@ final class ClickHouseRowDigests {
         }
         return null;
     }
+
+    /** How every alias of these queries starts. */
+    static final String ALIAS_PREFIX = "_fanout_";
 
     /** Rows a sample for {@link #sampleSql} reads at most. */
     static final int SAMPLE_ROWS = 65_536;
@@ -150,7 +158,7 @@ final class ClickHouseRowDigests {
     }
 
     /**
-     * {@link RowDigest#mix64} of UInt64 {@code x}: each step named {@code alias_1 … alias_5}, so that
+     * {@link RowDigest#mix64} of UInt64 {@code x}: each step named {@code alias_0 … alias_4}, so that
      * {@code x} and every step is computed once though each is read twice.
      */
     static String mix64(String x, String alias) {
@@ -199,7 +207,7 @@ final class ClickHouseRowDigests {
             case FLOAT64 -> {
                 // one mix64 of code ^ key, both chosen by the branch (every branch is evaluated, so the keys are chosen, not the hashes)
                 String whole = x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808.";
-                String code = "multiIf(isNaN(" + x + "), toUInt64(0), " + whole + ", toUInt64(toInt64(" + x + ")), "
+                String code = "multiIf(isNaN(" + x + "), toUInt64(0), " + whole + ", toUInt64(toInt64(if(" + whole + ", " + x + ", 0.))), "
                         + mix64("reinterpretAsUInt64(reinterpretAsString(" + x + "))", alias + "b") + ")";
                 String key = "multiIf(isNaN(" + x + "), " + unsigned(RowDigest.columnKey(name, 'n')) + ", " + whole + ", "
                         + unsigned(RowDigest.columnKey(name, 'i')) + ", " + unsigned(RowDigest.columnKey(name, 'f')) + ")";
@@ -240,7 +248,8 @@ final class ClickHouseRowDigests {
             case BOOLEAN -> "if(toUInt8(" + x + ") = 1, 'b1', 'b0')";
             case INT32, INT64 -> "concat('i', toString(" + x + "))";
             case FLOAT64 -> "multiIf(isNaN(" + x + "), 'fnan', " + x + " = floor(" + x + ") AND abs(" + x
-                    + ") < 9223372036854775808., concat('i', toString(toInt64(" + x + "))), concat('f', toString(reinterpretAsUInt64(reinterpretAsString("
+                    + ") < 9223372036854775808., concat('i', toString(toInt64(if(" + x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808., " + x
+                    + ", 0.)))), concat('f', toString(reinterpretAsUInt64(reinterpretAsString("
                     + x + ")))))";
             case DECIMAL -> "concat('d', " + decimalText(x) + ")";
             case STRING, JSON -> "concat('s', " + x + ")";

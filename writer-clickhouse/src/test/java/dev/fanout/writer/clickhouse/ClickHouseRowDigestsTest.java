@@ -69,6 +69,21 @@ class ClickHouseRowDigestsTest {
     }
 
     @Test
+    void aTableWithAColumnNamedLikeTheDigestQuerysOwnNamesIsNotDigested() throws Exception {
+        Schema shadowed = Schema.of(List.of(Column.required("id", LogicalType.INT64), Column.of("_fanout_v", LogicalType.STRING)),
+                List.of("id"));
+        try (BaseWriter writer = new ClickHouseWriterProvider().create(new Destination("ch", server.uri("digest_shadowed"), Map.of(),
+                Path.of("."), Set.of("password")))) {
+            writer.open();
+            writer.write(WriteBatch.of(FramePacket.builder("shadowed", shadowed).version(3).addRow(1L, "a").addRow(2L, "b").build()));
+            writer.write(WriteBatch.of(FramePacket.builder("plain", ORDERS).version(3).addRow(1L, "AAPL", null, null, 5).build()));
+            ClickHouseReader reader = (ClickHouseReader) writer.reader().orElseThrow();
+            assertThat(reader.bucketDigests("shadowed", RowFilter.all(), 7)).as("declined: its scans are compared instead").isEmpty();
+            assertThat(reader.bucketDigests("plain", RowFilter.all(), 7)).isPresent();
+        }
+    }
+
+    @Test
     void aSampleChoosesColumnsWithAtMostOneDistinctValueInEightRowsOfAtLeastAThousand() {
         assertThat(ClickHouseRowDigests.hashedPerDistinctValue(ORDERS, new String[] {"8000", "1000", "1001", "3"}))
                 .containsExactlyInAnyOrder("symbol", "doc");
