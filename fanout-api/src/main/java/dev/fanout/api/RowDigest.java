@@ -90,7 +90,7 @@ import java.util.Objects;
  * messages: for each primary-key column in key order, {@code length(name) + ":" + name + length(w) +
  * ":" + w}, where {@code w} is the value's tag followed by its text: the decimal integer for
  * booleans (0, 1), integers, whole floats, dates (days) and timestamps (microseconds); for other
- * floats the unsigned decimal of their IEEE bits ({@code fnan} for NaN); the decimal text of step 2;
+ * floats the unsigned decimal of their IEEE bits (and {@code w} is {@code fnan} for a NaN); the decimal text of step 2;
  * a string as stored; bytes in lowercase hexadecimal ({@link #taggedText}).
  *
  * <h2>Order of drilled-down rows</h2>

@@ -9,8 +9,8 @@ import dev.fanout.api.LogicalType;
 import dev.fanout.api.RowDigest;
 import dev.fanout.api.Schema;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -26,6 +26,12 @@ import java.util.stream.Collectors;
  * enter as literals.
  */
 final class ClickHouseRowDigests {
+
+    /** How every alias of these queries starts. */
+    static final String ALIAS_PREFIX = "_fanout_";
+
+    /** Rows a sample for {@link #sampleSql} reads at most. */
+    static final int SAMPLE_ROWS = 65_536;
 
     private ClickHouseRowDigests() {
     }
@@ -49,12 +55,6 @@ final class ClickHouseRowDigests {
         }
         return null;
     }
-
-    /** How every alias of these queries starts. */
-    static final String ALIAS_PREFIX = "_fanout_";
-
-    /** Rows a sample for {@link #sampleSql} reads at most. */
-    static final int SAMPLE_ROWS = 65_536;
 
     /**
      * The rows of the first {@link #SAMPLE_ROWS} of {@code from} and the distinct values of each of
