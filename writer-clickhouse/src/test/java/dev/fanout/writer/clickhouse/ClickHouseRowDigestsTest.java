@@ -52,7 +52,7 @@ class ClickHouseRowDigestsTest {
             writer.write(WriteBatch.of(rows));
             ClickHouseReader reader = (ClickHouseReader) writer.reader().orElseThrow();
             ClickHouseReader.Readable t = reader.readable("orders");
-            assertThat(reader.hashedPerDistinctValue(t, t.from(), "")).containsExactlyInAnyOrder("symbol", "doc");
+            assertThat(reader.hashedPerDistinctValue(t, "`digest_lc`.`orders`", "")).containsExactlyInAnyOrder("symbol", "doc");
 
             Map<Integer, long[]> expected = new TreeMap<>();
             for (int r = 0; r < rows.rowCount(); r++) {
