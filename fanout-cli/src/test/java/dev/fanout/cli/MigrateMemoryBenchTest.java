@@ -76,12 +76,19 @@ class MigrateMemoryBenchTest {
         return cases;
     }
 
+    /**
+     * Slack between the kernel's figures: Linux keeps a thread's resident-page counts apart and adds
+     * them to the process's every 64 page faults, so VmRSS and VmHWM read at different moments can be
+     * off by up to 64 pages a thread (a clean-clone run saw a peak of 399 MiB after a start of 400).
+     */
+    private static final long KERNEL_SLACK_MIB = 16;
+
     /** The figures of one case agree with each other: the peak is the highest, the verdict follows from it. */
     static void consistent(String name, Reported r, long rows) {
         assertThat(r.rows()).as("rows of " + name).isEqualTo(rows);
         assertThat(r.rowsPerSecond()).as("rows/s of " + name).isPositive();
         assertThat(r.peakMib()).as("peak of " + name).isPositive().isEqualTo(r.budgetLinePeakMib())
-                .isGreaterThanOrEqualTo(r.startMib()).isGreaterThanOrEqualTo(r.sampledMib());
+                .isGreaterThanOrEqualTo(r.startMib() - KERNEL_SLACK_MIB).isGreaterThanOrEqualTo(r.sampledMib() - KERNEL_SLACK_MIB);
         assertThat(r.verdict()).as("verdict of " + name).isEqualTo(r.peakMib() <= r.budgetMib() ? "within" : "OVER");
     }
 
