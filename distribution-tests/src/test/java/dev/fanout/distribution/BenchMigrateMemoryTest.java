@@ -58,7 +58,10 @@ class BenchMigrateMemoryTest {
         long sampled = number(row.group(5));
         long heap = number(row.group(6));
         assertThat(number(row.group(2))).as("rows/s").isPositive();
-        assertThat(peak).as("peak RSS").isPositive().isGreaterThanOrEqualTo(start).isGreaterThanOrEqualTo(sampled);
+        // Linux folds a thread's resident-page counts into the process's every 64 page faults, so the
+        // kernel's figures read at different moments may differ by up to 64 pages a thread
+        long slack = 16;
+        assertThat(peak).as("peak RSS").isPositive().isGreaterThanOrEqualTo(start - slack).isGreaterThanOrEqualTo(sampled - slack);
         assertThat(heap).as("peak heap used").isLessThanOrEqualTo(number(header.group(1)));
         Matcher budget = BUDGET.matcher(r.out());
         assertThat(budget.find()).as(r.output()).isTrue();
