@@ -102,12 +102,10 @@ final class ClickHouseRowDigests {
         return c.type().kind() == LogicalType.Kind.STRING || c.type().kind() == LogicalType.Kind.JSON;
     }
 
-    /** One row per bucket: bucket, rows, digest sum modulo {@code 2^64}. */
-    static String bucketsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets) {
-        return bucketsSql(from, schema, types, where, buckets, Set.of());
-    }
-
-    /** The same, hashing the columns {@code perDistinctValue} names once per distinct value ({@link #hashedPerDistinctValue}). */
+    /**
+     * One row per bucket: bucket, rows, digest sum modulo {@code 2^64}; the columns
+     * {@code perDistinctValue} names are hashed once per distinct value ({@link #hashedPerDistinctValue}).
+     */
     static String bucketsSql(String from, Schema schema, ClickHouseColumnType[] types, String where, int buckets,
                              Set<String> perDistinctValue) {
         String keyed = RowDigest.bucketsByKeyValue(schema) ? "" : keyDigest(schema) + " AS _fanout_kd, ";
@@ -206,7 +204,7 @@ final class ClickHouseRowDigests {
             case INT32, INT64 -> keyed("toUInt64(" + x + ")", name, 'i', alias);
             case FLOAT64 -> {
                 // one mix64 of code ^ key, both chosen by the branch (every branch is evaluated, so the keys are chosen, not the hashes)
-                String whole = x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808.";
+                String whole = whole(x);
                 String code = "multiIf(isNaN(" + x + "), toUInt64(0), " + whole + ", toUInt64(toInt64(if(" + whole + ", " + x + ", 0.))), "
                         + mix64("reinterpretAsUInt64(reinterpretAsString(" + x + "))", alias + "b") + ")";
                 String key = "multiIf(isNaN(" + x + "), " + unsigned(RowDigest.columnKey(name, 'n')) + ", " + whole + ", "
@@ -219,6 +217,11 @@ final class ClickHouseRowDigests {
             case DATE -> keyed("toUInt64(" + days(stored, x) + ")", name, 'D', alias);
             case TIMESTAMP -> keyed("toUInt64(" + micros(stored, x) + ")", name, 't', alias);
         };
+    }
+
+    /** Whether float64 {@code x} is a whole number below {@code 2^63} in magnitude, which RowDigest counts as its integer. */
+    private static String whole(String x) {
+        return x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808.";
     }
 
     private static String keyed(String code, String name, char tag, String alias) {
@@ -247,8 +250,7 @@ final class ClickHouseRowDigests {
         return switch (logical.kind()) {
             case BOOLEAN -> "if(toUInt8(" + x + ") = 1, 'b1', 'b0')";
             case INT32, INT64 -> "concat('i', toString(" + x + "))";
-            case FLOAT64 -> "multiIf(isNaN(" + x + "), 'fnan', " + x + " = floor(" + x + ") AND abs(" + x
-                    + ") < 9223372036854775808., concat('i', toString(toInt64(if(" + x + " = floor(" + x + ") AND abs(" + x + ") < 9223372036854775808., " + x
+            case FLOAT64 -> "multiIf(isNaN(" + x + "), 'fnan', " + whole(x) + ", concat('i', toString(toInt64(if(" + whole(x) + ", " + x
                     + ", 0.)))), concat('f', toString(reinterpretAsUInt64(reinterpretAsString("
                     + x + ")))))";
             case DECIMAL -> "concat('d', " + decimalText(x) + ")";

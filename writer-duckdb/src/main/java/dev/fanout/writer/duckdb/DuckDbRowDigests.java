@@ -145,9 +145,8 @@ final class DuckDbRowDigests {
         String hash = switch (column.type().kind()) {
             case BOOLEAN -> integerHash("CAST(" + q + " AS BIGINT)", RowDigest.columnKey(name, 'b'));
             case INT32, INT64 -> integerHash("CAST(" + q + " AS BIGINT)", RowDigest.columnKey(name, 'i'));
-            case FLOAT64 -> "CASE WHEN isnan(" + q + ") THEN " + unsigned(RowDigest.mix64(RowDigest.columnKey(name, 'n'))) + " WHEN " + q
-                    + " = trunc(" + q + ") AND abs(" + q + ") < CAST('9223372036854775808' AS DOUBLE) THEN "
-                    + integerHash("CAST(" + q + " AS BIGINT)", RowDigest.columnKey(name, 'i')) + " ELSE hash(xor(hash(CAST(" + q
+            case FLOAT64 -> "CASE WHEN isnan(" + q + ") THEN " + unsigned(RowDigest.mix64(RowDigest.columnKey(name, 'n'))) + " WHEN "
+                    + whole(q) + " THEN " + integerHash("CAST(" + q + " AS BIGINT)", RowDigest.columnKey(name, 'i')) + " ELSE hash(xor(hash(CAST(" + q
                     + " AS DOUBLE)), " + unsigned(RowDigest.columnKey(name, 'f')) + ")) END";
             case DECIMAL -> textHash(decimalText(q), RowDigest.columnKey(name, 'd'));
             case STRING -> textHash(q, RowDigest.columnKey(name, 's'));
@@ -157,6 +156,11 @@ final class DuckDbRowDigests {
             case BYTES -> textHash("lower(hex(" + q + "))", RowDigest.columnKey(name, 'x'));
         };
         return notNull ? hash : "CASE WHEN " + q + " IS NULL THEN CAST(0 AS UBIGINT) ELSE " + hash + " END";
+    }
+
+    /** Whether DOUBLE {@code q} is a whole number below {@code 2^63} in magnitude, which RowDigest counts as its integer. */
+    private static String whole(String q) {
+        return q + " = trunc(" + q + ") AND abs(" + q + ") < CAST('9223372036854775808' AS DOUBLE)";
     }
 
     private static String integerHash(String bigint, long key) {
@@ -181,9 +185,8 @@ final class DuckDbRowDigests {
         return switch (column.type().kind()) {
             case BOOLEAN -> "CASE WHEN " + q + " THEN 'b1' WHEN NOT " + q + " THEN 'b0' END";
             case INT32, INT64 -> "'i' || CAST(" + q + " AS VARCHAR)";
-            case FLOAT64 -> "CASE WHEN isnan(" + q + ") THEN 'fnan' WHEN " + q + " = trunc(" + q + ") AND abs(" + q
-                    + ") < CAST('9223372036854775808' AS DOUBLE) THEN 'i' || CAST(CAST(" + q + " AS BIGINT) AS VARCHAR) ELSE 'f' || CAST(CAST(CAST(CAST("
-                    + q + " AS DOUBLE) AS BIT) AS UBIGINT) AS VARCHAR) END";
+            case FLOAT64 -> "CASE WHEN isnan(" + q + ") THEN 'fnan' WHEN " + whole(q) + " THEN 'i' || CAST(CAST(" + q
+                    + " AS BIGINT) AS VARCHAR) ELSE 'f' || CAST(CAST(CAST(CAST(" + q + " AS DOUBLE) AS BIT) AS UBIGINT) AS VARCHAR) END";
             case DECIMAL -> "'d' || " + decimalText(q);
             case STRING -> "'s' || " + q;
             case JSON -> "'s' || CAST(" + q + " AS VARCHAR)";
