@@ -61,6 +61,22 @@ final class BenchCommand implements Callable<Integer> {
             Column.of("price", LogicalType.FLOAT64),
             Column.of("quantity", LogicalType.INT64),
             Column.of("side", LogicalType.STRING)), List.of("trade_id"));
+    private static final Instant GENERATED_FROM = Instant.parse("2026-01-05T14:30:00Z");
+
+    /**
+     * The memory benches' trades {@code from} (inclusive) to {@code to} (exclusive) of {@code table} in
+     * one packet, version 1: each row a function of its id, so rows are generated as they are needed
+     * and never sit in memory together.
+     */
+    static FramePacket generatedTrades(String table, long from, long to) {
+        FramePacket.Builder b = FramePacket.builder(table, TRADES).version(1);
+        for (long id = from; id < to; id++) {
+            b.addRow(id, "S" + (id % 500), GENERATED_FROM.plusNanos(id * 1_000), 100 + (id % 10_000) / 100.0, 1 + id % 500,
+                    (id & 1) == 0 ? "buy" : "sell");
+        }
+        return b.build();
+    }
+
     private static final String APPENDER_CASE = "(a) DuckDB Appender, no constraints (reference)";
     private static final String[] SYMBOLS = {"AAPL", "MSFT", "NVDA", "AMZN", "GOOG", "META", "TSLA", "ASML", "SAP", "NESN"};
 

@@ -20,7 +20,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -155,15 +154,8 @@ final class MemoryBench implements Callable<Integer> {
     }
 
     private Void produce(Fanout fanout, String table, long count, LongAdder notCommitted) {
-        Instant t0 = Instant.parse("2026-01-05T14:30:00Z");
-        long id = 0;
-        while (id < count) {
-            FramePacket.Builder b = FramePacket.builder(table, BenchCommand.TRADES).version(1);
-            for (int i = 0; i < packetRows && id < count; i++, id++) {
-                b.addRow(id, "S" + (id % 500), t0.plusNanos(id * 1_000), 100 + (id % 10_000) / 100.0, 1 + id % 500,
-                        (id & 1) == 0 ? "buy" : "sell");
-            }
-            FramePacket packet = b.build();
+        for (long id = 0; id < count; id += packetRows) {
+            FramePacket packet = BenchCommand.generatedTrades(table, id, Math.min(count, id + packetRows));
             fanout.submit(packet).thenAccept((PacketOutcome outcome) -> {
                 if (!outcome.isCommitted()) {
                     notCommitted.add(packet.rowCount());

@@ -2,7 +2,6 @@ package dev.fanout.cli;
 
 import dev.fanout.api.BaseWriter;
 import dev.fanout.api.Destination;
-import dev.fanout.api.FramePacket;
 import dev.fanout.api.WriteBatch;
 import dev.fanout.api.WriterProvider;
 import dev.fanout.core.Fanout;
@@ -21,7 +20,6 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -186,17 +184,10 @@ final class MigrateMemoryBench implements Callable<Integer> {
     /** The source file of {@code rows} trades, generated and written packet by packet. */
     private void writeSource(WriterProvider duckdb, Path work) throws Exception {
         Destination source = source(work);
-        Instant t0 = Instant.parse("2026-01-05T14:30:00Z");
         try (BaseWriter writer = duckdb.create(source)) {
             writer.open();
-            long id = 0;
-            while (id < rows) {
-                FramePacket.Builder b = FramePacket.builder(TABLE, BenchCommand.TRADES).version(1);
-                for (int i = 0; i < SOURCE_PACKET_ROWS && id < rows; i++, id++) {
-                    b.addRow(id, "S" + (id % 500), t0.plusNanos(id * 1_000), 100 + (id % 10_000) / 100.0, 1 + id % 500,
-                            (id & 1) == 0 ? "buy" : "sell");
-                }
-                writer.write(WriteBatch.of(b.build()));
+            for (long id = 0; id < rows; id += SOURCE_PACKET_ROWS) {
+                writer.write(WriteBatch.of(BenchCommand.generatedTrades(TABLE, id, Math.min(rows, id + SOURCE_PACKET_ROWS))));
             }
         }
     }
