@@ -66,12 +66,13 @@ class MigrateToClusterEndToEndTest {
                     table, expected.get(table).size()));
             assertThat(line(migrate, table, "all rows").get(12)).isEqualTo("verified");
         }
+        // placement first: it synchronizes every replica, so the read through the Distributed tables sees them caught up
+        Map<String, List<Set<List<String>>>> shards = ClusterPlacement.assertPlacedAsDistributedPicks(cluster.servers(), database, expected);
         Examples.Tables want = new Examples.Tables();
         want.put(Examples.CLICKHOUSE, expected);
         Examples.Tables got = new Examples.Tables();
         got.put(Examples.CLICKHOUSE, ClusterPlacement.throughDistributed(cluster.server(1), database));
         Examples.assertMatches(want, got);
-        Map<String, List<Set<List<String>>>> shards = ClusterPlacement.assertPlacedAsDistributedPicks(cluster.servers(), database, expected);
 
         CliRun again = fanout("migrate", "--from", phase4.toString(), "--to", phase5.toString());
         assertThat(again.code()).as(again.out() + again.err()).isEqualTo(0);

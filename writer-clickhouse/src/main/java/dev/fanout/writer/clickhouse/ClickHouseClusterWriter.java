@@ -178,9 +178,24 @@ final class ClickHouseClusterWriter implements BaseWriter {
         return WriteOutcome.counted(batch.rowCount(), applied);
     }
 
-    /** Runs a delete step on one replica of every shard, with the shard's answering replicas to wait on. */
+    /**
+     * Runs a delete step on one replica of every shard, with the shard's answering replicas to wait on,
+     * once every replica of the cluster answers: 18.16's {@code TRUNCATE} and {@code OPTIMIZE} of a
+     * replicated table wait for every replica, a stopped one too, and {@code TRUNCATE} blocks the
+     * table's reads meanwhile. So a delete with a replica down is refused retryably before it starts.
+     */
     private void onEveryShard(String action, String table, ClickHouseReader.ShardStep step) throws WriteException {
         requireShards("read");
+        List<String> down = new ArrayList<>();
+        for (ShardWriter shard : shards) {
+            shard.notAnswering().forEach(r -> down.add(r + " (shard " + shard.shard() + ")"));
+        }
+        if (!down.isEmpty()) {
+            throw new WriteException("destination " + destination.name() + ": cluster " + destination.cluster() + ", table " + table
+                    + ": not " + action + " while a replica does not answer: " + String.join(", ", down) + "; ClickHouse waits for "
+                    + "every replica to delete (and a TRUNCATE blocks the table's reads meanwhile) — start the replica and run again",
+                    true, table, null, null);
+        }
         for (ShardWriter shard : shards) {
             shard.onSomeReplica(action, table, (http, version) -> {
                 step.run(http, shard.answering());

@@ -151,15 +151,35 @@ final class ShardWriter implements AutoCloseable {
     List<ClickHouseHttp> answering() {
         List<ClickHouseHttp> live = new ArrayList<>();
         for (int r = 0; r < replicas.size(); r++) {
-            try {
-                ClickHouseHttp http = client(r, destination.at(replicas.get(r)));
-                http.rows("SELECT 1");
+            ClickHouseHttp http = ping(r);
+            if (http != null) {
                 live.add(http);
-            } catch (RuntimeException | WriteException e) {
-                disconnect(r);
             }
         }
         return live;
+    }
+
+    /** The replicas that do not answer {@code SELECT 1} now, as {@code host:port}. */
+    List<String> notAnswering() {
+        List<String> down = new ArrayList<>();
+        for (int r = 0; r < replicas.size(); r++) {
+            if (ping(r) == null) {
+                down.add(replicas.get(r).hostPort());
+            }
+        }
+        return down;
+    }
+
+    /** The client of replica {@code r} when it answers {@code SELECT 1}; null, disconnected, when not. */
+    private ClickHouseHttp ping(int r) {
+        try {
+            ClickHouseHttp http = client(r, destination.at(replicas.get(r)));
+            http.rows("SELECT 1");
+            return http;
+        } catch (RuntimeException | WriteException e) {
+            disconnect(r);
+            return null;
+        }
     }
 
     /** The client of replica {@code r}, connecting first: the server version decides compression. */
