@@ -485,19 +485,8 @@ class Phase5ClusterTest {
 
         cluster.server(3).restart();
         cluster.server(4).restart();
-        // back means back: each has run the CREATEs queued for it during the outage (the replay's two attempts are 1 ms apart)
-        for (String table : KEYS.keySet()) {
-            if (exists(cluster.replica(1, 1), table + "_local")) {
-                for (ClickHouseServer s : List.of(cluster.server(3), cluster.server(4))) {
-                    long deadline = System.nanoTime() + 120_000_000_000L;
-                    while (!exists(s, table + "_local")) {
-                        assertThat(System.nanoTime()).as(s + " runs the CREATE of " + table + "_local queued for it within 120 s")
-                                .isLessThan(deadline);
-                        Thread.sleep(100);
-                    }
-                }
-            }
-        }
+        // not waited for: the CREATE of trades_local queued for 3 and 4 during the outage fails there (the table was altered
+        // since: Code 122), and the replay's writer gives them the table; the other queued CREATEs run within the DDL wait
         Installation.Run replay = fanout("dlq", "replay", "--no-progress", "-t", TOPOLOGY);
 
         assertThat(replay.code()).as(replay.output()).isZero();
