@@ -180,19 +180,29 @@ final class ClickHouseClusterWriter implements BaseWriter {
 
     /**
      * Runs a delete step on one replica of every shard, with the shard's answering replicas to wait on,
-     * once every replica of the cluster answers: 18.16's {@code TRUNCATE} and {@code OPTIMIZE} of a
-     * replicated table wait for every replica, a stopped one too, and {@code TRUNCATE} blocks the
-     * table's reads meanwhile. So a delete with a replica down is refused retryably before it starts.
+     * once every replica of each shard is active: 18.16's {@code TRUNCATE} and {@code OPTIMIZE} of a
+     * replicated table wait for every replica ZooKeeper knows of, a stopped one too, and
+     * {@code TRUNCATE} blocks the table's reads meanwhile. So a delete is refused retryably before it
+     * starts when a replica of the layout does not answer, or a shard's {@code system.replicas} counts
+     * fewer active replicas than replicas (which also sees a replica that was down when this writer
+     * learned the layout; a killed one stays active in ZooKeeper until its session expires).
      */
     private void onEveryShard(String action, String table, ClickHouseReader.ShardStep step) throws WriteException {
         requireShards("read");
-        List<String> down = new ArrayList<>();
+        String replicasSql = "SELECT total_replicas, active_replicas FROM system.replicas WHERE database = "
+                + literal(destination.database()) + " AND table = " + literal(ReplacingMergeTreeDdl.localTable(table));
+        List<String> inactive = new ArrayList<>();
         for (ShardWriter shard : shards) {
-            shard.notAnswering().forEach(r -> down.add(r + " (shard " + shard.shard() + ")"));
+            List<String[]> counts = shard.onSomeReplica("counting the active replicas", table, (http, version) -> http.rows(replicasSql));
+            List<String> silent = shard.notAnswering();
+            if (!silent.isEmpty() || !counts.isEmpty() && !counts.get(0)[0].equals(counts.get(0)[1])) {
+                inactive.add("shard " + shard.shard() + (counts.isEmpty() ? "" : " has " + counts.get(0)[1] + " of " + counts.get(0)[0]
+                        + " replicas active") + (silent.isEmpty() ? "" : " (not answering: " + String.join(", ", silent) + ")"));
+            }
         }
-        if (!down.isEmpty()) {
+        if (!inactive.isEmpty()) {
             throw new WriteException("destination " + destination.name() + ": cluster " + destination.cluster() + ", table " + table
-                    + ": not " + action + " while a replica does not answer: " + String.join(", ", down) + "; ClickHouse waits for "
+                    + ": not " + action + " while a replica is not active: " + String.join("; ", inactive) + ". ClickHouse waits for "
                     + "every replica to delete (and a TRUNCATE blocks the table's reads meanwhile) — start the replica and run again",
                     true, table, null, null);
         }

@@ -151,35 +151,42 @@ final class ShardWriter implements AutoCloseable {
     List<ClickHouseHttp> answering() {
         List<ClickHouseHttp> live = new ArrayList<>();
         for (int r = 0; r < replicas.size(); r++) {
-            ClickHouseHttp http = ping(r);
-            if (http != null) {
+            try {
+                ClickHouseHttp http = client(r, destination.at(replicas.get(r)));
+                http.rows("SELECT 1");
                 live.add(http);
+            } catch (RuntimeException | WriteException e) {
+                disconnect(r);
             }
         }
         return live;
     }
 
-    /** The replicas that do not answer {@code SELECT 1} now, as {@code host:port}. */
-    List<String> notAnswering() {
+    /**
+     * The replicas that do not answer {@code SELECT 1} now, as {@code host:port}.
+     *
+     * @throws WriteException a permanent failure (a refused password, say), which no restart mends
+     */
+    List<String> notAnswering() throws WriteException {
         List<String> down = new ArrayList<>();
         for (int r = 0; r < replicas.size(); r++) {
-            if (ping(r) == null) {
-                down.add(replicas.get(r).hostPort());
+            ClickHouseDestination at = destination.at(replicas.get(r));
+            WriteException failure;
+            try {
+                client(r, at).rows("SELECT 1");
+                continue;
+            } catch (RuntimeException e) {
+                failure = ClickHouseFailure.of(at, null, "checking the connection", e);
+            } catch (WriteException e) {
+                failure = e;
             }
+            if (!failure.retryable()) {
+                throw failure;
+            }
+            disconnect(r);
+            down.add(replicas.get(r).hostPort());
         }
         return down;
-    }
-
-    /** The client of replica {@code r} when it answers {@code SELECT 1}; null, disconnected, when not. */
-    private ClickHouseHttp ping(int r) {
-        try {
-            ClickHouseHttp http = client(r, destination.at(replicas.get(r)));
-            http.rows("SELECT 1");
-            return http;
-        } catch (RuntimeException | WriteException e) {
-            disconnect(r);
-            return null;
-        }
     }
 
     /** The client of replica {@code r}, connecting first: the server version decides compression. */

@@ -260,8 +260,8 @@ class ClickHouseClusterTest {
         ClickHouseServer restarted = cluster.server(4);
         await("the restarted server runs the CREATE queued while it was down",
                 () -> restarted.scalar("SELECT count() FROM system.tables WHERE database = '" + db + "' AND name = 'later_local'").equals("1"));
-        // a server killed and restarted replicates once ZooKeeper has expired its old session: SYNC REPLICA before that
-        // may miss what it had queued before the kill
+        // a server killed and restarted replicates once ZooKeeper has expired its old session: until then SYNC REPLICA is no
+        // proof that it has caught up
         await("the restarted replica fetches the row inserted while it was down", () -> {
             restarted.query("SYSTEM SYNC REPLICA " + db + ".t_local");
             return ids(restarted, db + ".t_local").equals(List.of(7L));
