@@ -60,6 +60,9 @@ public final class ClickHouseServer implements AutoCloseable {
     private static final String TEMPLATES = "/clickhouse-config/";
     private static final List<String> CONFIG_FILES = List.of("config.xml", "users.xml");
     private static final Duration STARTUP = Duration.ofSeconds(90);
+    /** What 18.16 logs when it refuses to load a replicated table after a crash. */
+    private static final String UNEXPECTED_PARTS = "doesn't look like the set of parts in ZooKeeper";
+    private static final String ERROR_LOG = "log/server.err.log";
     /** How long another server may answer on our port before the launch gives up on it. */
     private static final Duration FOREIGN_GRACE = Duration.ofSeconds(10);
 
@@ -384,11 +387,41 @@ public final class ClickHouseServer implements AutoCloseable {
         }
     }
 
-    /** Starts the stopped server again on the same ports with the same data. */
+    /**
+     * Starts the stopped (or killed, or exited) server again on the same ports with the same data.
+     * When 18.16 refuses to start because a kill left a replicated table with parts that ZooKeeper
+     * does not list ("doesn't look like the set of parts in ZooKeeper": a part written and not yet
+     * committed, so never acknowledged), it starts it again as an operator would after a crash, with
+     * {@code data/flags/force_restore_data}, which detaches those parts.
+     */
     public synchronized void restart() throws IOException {
-        if (process == null) {
-            launch();
+        if (process != null && process.isAlive()) {
+            return;
         }
+        process = null;
+        long errorLogBefore = Files.exists(home.resolve(ERROR_LOG)) ? Files.size(home.resolve(ERROR_LOG)) : 0;
+        try {
+            launch();
+        } catch (IOException e) {
+            process = null;
+            if (!errorLogSince(errorLogBefore).contains(UNEXPECTED_PARTS)) {
+                throw e;
+            }
+            Files.createDirectories(home.resolve("data/flags"));
+            Files.writeString(home.resolve("data/flags/force_restore_data"), "");
+            try {
+                launch();
+            } catch (IOException again) {
+                process = null;
+                again.addSuppressed(e);
+                throw again;
+            }
+        }
+    }
+
+    private String errorLogSince(long offset) throws IOException {
+        byte[] log = Files.readAllBytes(home.resolve(ERROR_LOG));
+        return new String(log, (int) Math.min(offset, log.length), (int) Math.max(0, log.length - offset), StandardCharsets.ISO_8859_1);
     }
 
     public synchronized boolean isRunning() {
