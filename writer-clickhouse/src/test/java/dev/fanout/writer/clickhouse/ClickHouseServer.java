@@ -420,6 +420,9 @@ public final class ClickHouseServer implements AutoCloseable {
     }
 
     private String errorLogSince(long offset) throws IOException {
+        if (!Files.exists(home.resolve(ERROR_LOG))) {
+            return "";
+        }
         byte[] log = Files.readAllBytes(home.resolve(ERROR_LOG));
         return new String(log, (int) Math.min(offset, log.length), (int) Math.max(0, log.length - offset), StandardCharsets.ISO_8859_1);
     }
