@@ -125,8 +125,8 @@ class ClickHouseClusterWriterTest {
      * Waits until server {@code caughtUp}'s {@code table} holds, after FINAL, the keys of server
      * {@code reference}'s, synchronizing both each round, and asserts it. A server killed and
      * restarted replicates only once ZooKeeper has expired its old session (30-40 s on 18.16), and
-     * SYNC REPLICA before that misses the entries it had queued before the kill; a table a
-     * server's DDL queue has just created is listed before it has loaded its queue.
+     * SYNC REPLICA before that may return before it has caught up; a table a server's DDL queue has
+     * just created is listed before it has loaded its queue.
      */
     private void assertCatchesUp(int caughtUp, int reference, String table, String description) throws Exception {
         long deadline = System.nanoTime() + 120_000_000_000L;
