@@ -84,7 +84,7 @@ class BenchClickHouseClusterTest {
         for (String line : r.out().lines().toList()) {
             Matcher m = CASE.matcher(line);
             if (m.matches()) {
-                cases.put(m.group(1), new Case(Long.parseLong(m.group(2).replace(",", "")), Long.parseLong(m.group(3).replace(",", "")),
+                cases.put(m.group(1), new Case(Installation.number(m.group(2)), Installation.number(m.group(3)),
                         Double.parseDouble(m.group(6))));
             }
         }

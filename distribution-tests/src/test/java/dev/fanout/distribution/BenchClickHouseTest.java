@@ -54,10 +54,6 @@ class BenchClickHouseTest {
     private record Case(long rows, long median, long min, long max, double ratio) {
     }
 
-    private static long number(String digits) {
-        return Long.parseLong(digits.replace(",", ""));
-    }
-
     @Test
     void bothClickHouseCasesRunBesideTheDuckDbCasesAndTheBenchDatabaseIsDroppedAfterwards() throws Exception {
         String uri = "ch://127.0.0.1:" + server.httpPort() + "/bench";
@@ -72,7 +68,7 @@ class BenchClickHouseTest {
         for (String line : r.out().lines().toList()) {
             Matcher m = CASE.matcher(line);
             if (m.matches()) {
-                cases.put(m.group(1), new Case(number(m.group(2)), number(m.group(3)), number(m.group(4)), number(m.group(5)),
+                cases.put(m.group(1), new Case(Installation.number(m.group(2)), Installation.number(m.group(3)), Installation.number(m.group(4)), Installation.number(m.group(5)),
                         Double.parseDouble(m.group(6))));
             }
         }

@@ -33,10 +33,6 @@ class BenchMemoryTest {
         installation = Installation.unpack();
     }
 
-    private static long number(String digits) {
-        return Long.parseLong(digits.replace(",", ""));
-    }
-
     @Test
     void bothTablesAreCommittedWhileOneDestinationStallsAndThePeakIsReported() throws Exception {
         Installation.Run r = installation.fanout(work, Map.of("FANOUT_JAVA_OPTS", "-Xmx256m"),
@@ -50,10 +46,10 @@ class BenchMemoryTest {
         assertThat(rows.find()).as(r.output()).isTrue();
         Matcher peak = PEAK.matcher(r.out());
         assertThat(peak.find()).as(r.output()).isTrue();
-        assertThat(number(peak.group(1))).isPositive();
-        assertThat(number(peak.group(3))).as("max heap under -Xmx256m").isLessThanOrEqualTo(256);
+        assertThat(Installation.number(peak.group(1))).isPositive();
+        assertThat(Installation.number(peak.group(3))).as("max heap under -Xmx256m").isLessThanOrEqualTo(256);
         Matcher verdict = VERDICT.matcher(r.out());
         assertThat(verdict.find()).as(r.output()).isTrue();
-        assertThat(verdict.group(1)).isEqualTo(number(peak.group(1)) < 512 ? "within" : "OVER");
+        assertThat(verdict.group(1)).isEqualTo(Installation.number(peak.group(1)) < 512 ? "within" : "OVER");
     }
 }

@@ -36,10 +36,6 @@ class BenchMigrateMemoryTest {
         installation = Installation.unpack();
     }
 
-    private static long number(String digits) {
-        return Long.parseLong(digits.replace(",", ""));
-    }
-
     @Test
     void theDuckDbMoveVerifiesAndItsPeakIsReportedAgainstTheBudget() throws Exception {
         Installation.Run r = installation.fanout(work, Map.of("FANOUT_JAVA_OPTS", "-Xmx256m"),
@@ -48,24 +44,24 @@ class BenchMigrateMemoryTest {
         assertThat(r.code()).as(r.output()).isZero();
         Matcher header = HEADER.matcher(r.out());
         assertThat(header.find()).as(r.output()).isTrue();
-        assertThat(number(header.group(1))).as("max heap under -Xmx256m").isPositive().isLessThanOrEqualTo(256);
+        assertThat(Installation.number(header.group(1))).as("max heap under -Xmx256m").isPositive().isLessThanOrEqualTo(256);
         assertThat(r.out()).as(r.output()).contains("  source file written: 200,000 rows in ")
                 .doesNotContain("could not be reset").doesNotContain("FAILED");
         Matcher row = ROW.matcher(r.out());
         assertThat(row.find()).as(r.output()).isTrue();
-        long start = number(row.group(3));
-        long peak = number(row.group(4));
-        long sampled = number(row.group(5));
-        long heap = number(row.group(6));
-        assertThat(number(row.group(2))).as("rows/s").isPositive();
+        long start = Installation.number(row.group(3));
+        long peak = Installation.number(row.group(4));
+        long sampled = Installation.number(row.group(5));
+        long heap = Installation.number(row.group(6));
+        assertThat(Installation.number(row.group(2))).as("rows/s").isPositive();
         // Linux folds a thread's resident-page counts into the process's every 64 page faults, so the
         // kernel's figures read at different moments may differ by up to 64 pages a thread
         long slack = 16;
         assertThat(peak).as("peak RSS").isPositive().isGreaterThanOrEqualTo(start - slack).isGreaterThanOrEqualTo(sampled - slack);
-        assertThat(heap).as("peak heap used").isLessThanOrEqualTo(number(header.group(1)));
+        assertThat(heap).as("peak heap used").isLessThanOrEqualTo(Installation.number(header.group(1)));
         Matcher budget = BUDGET.matcher(r.out());
         assertThat(budget.find()).as(r.output()).isTrue();
-        assertThat(number(budget.group(1))).isEqualTo(peak);
+        assertThat(Installation.number(budget.group(1))).isEqualTo(peak);
         assertThat(budget.group(2)).isEqualTo(peak <= 512 ? "within" : "OVER");
         assertThat(Path.of(header.group(2))).as("the bench's temporary directory").doesNotExist();
     }

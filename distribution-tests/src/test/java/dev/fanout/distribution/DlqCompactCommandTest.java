@@ -81,7 +81,7 @@ class DlqCompactCommandTest {
         Matcher barsRow = Pattern.compile("bars +11 +9 +" + String.format("%,d", barsBefore) + " +([\\d,]+) +rewritten")
                 .matcher(compact.out());
         assertThat(barsRow.find()).as(compact.out()).isTrue();
-        long barsAfter = Long.parseLong(barsRow.group(1).replace(",", ""));
+        long barsAfter = Installation.number(barsRow.group(1));
         assertThat(Files.size(bars)).isEqualTo(barsAfter).isLessThan(barsBefore);
         assertThat(Files.size(quotes)).isEqualTo(quotesBefore);
         Installation.Run again = installation.fanout(work, env, "dlq", "compact", "--topology", "t.yaml", "--table", "bars");

@@ -158,6 +158,11 @@ final class Installation {
         }
     }
 
+    /** A figure as fanout prints it, {@code 1,234} grouped with commas, as a number. */
+    static long number(String figure) {
+        return Long.parseLong(figure.replace(",", ""));
+    }
+
     /** Copies the directory tree {@code from} into {@code to} (created), file attributes (the executable bit) kept. */
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> files = Files.walk(from)) {

@@ -72,7 +72,7 @@ class ProgressOnTerminalTest {
             String[] cells = lines.get(i).strip().split("\\s+");
             assertThat(cells).as("a destination line, not cut: %s", lines.get(i)).hasSize(5);
             assertThat(cells[2] + " " + cells[4]).as(lines.get(i)).isEqualTo("rows rows/s");
-            frame.put(cells[0], number(cells[1]));
+            frame.put(cells[0], Installation.number(cells[1]));
         }
         assertThat(frame.keySet()).as(transcript).containsExactly("trades_db", "quotes_db", "bars_db", "bars_archive", "main_db");
         assertThat(frame.get("trades_db")).as(transcript).isGreaterThanOrEqualTo(BIG_TRADES);
@@ -86,7 +86,7 @@ class ProgressOnTerminalTest {
         Map<String, Long> summary = new LinkedHashMap<>();
         for (int s = header + 2; s < lines.size() && !lines.get(s).isEmpty() && !lines.get(s).startsWith("("); s++) {
             String[] cells = lines.get(s).split("\\s+");
-            summary.put(cells[0], number(cells[rowsColumn]));
+            summary.put(cells[0], Installation.number(cells[rowsColumn]));
         }
         assertThat(frame).as(transcript).isEqualTo(summary);
         for (int s = i; s < lines.size(); s++) {
@@ -137,10 +137,6 @@ class ProgressOnTerminalTest {
             }
         }
         return rows;
-    }
-
-    private static long number(String figure) {
-        return Long.parseLong(figure.replace(",", ""));
     }
 
     private static String quoted(String word) {

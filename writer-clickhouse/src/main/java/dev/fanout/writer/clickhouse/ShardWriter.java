@@ -150,13 +150,10 @@ final class ShardWriter implements AutoCloseable {
     /** The clients of the replicas that answer {@code SELECT 1} now (for waiting on replication). */
     List<ClickHouseHttp> answering() {
         List<ClickHouseHttp> live = new ArrayList<>();
+        WriteException[] failures = ping();
         for (int r = 0; r < replicas.size(); r++) {
-            try {
-                ClickHouseHttp http = client(r, destination.at(replicas.get(r)));
-                http.rows("SELECT 1");
-                live.add(http);
-            } catch (RuntimeException | WriteException e) {
-                disconnect(r);
+            if (failures[r] == null) {
+                live.add(clients[r]);
             }
         }
         return live;
@@ -169,24 +166,34 @@ final class ShardWriter implements AutoCloseable {
      */
     List<String> notAnswering() throws WriteException {
         List<String> down = new ArrayList<>();
+        WriteException[] failures = ping();
+        for (int r = 0; r < replicas.size(); r++) {
+            if (failures[r] != null) {
+                if (!failures[r].retryable()) {
+                    throw failures[r];
+                }
+                down.add(replicas.get(r).hostPort());
+            }
+        }
+        return down;
+    }
+
+    /** {@code SELECT 1} on each replica: per replica null when it answers, else why not (and it is disconnected). */
+    private WriteException[] ping() {
+        WriteException[] failures = new WriteException[replicas.size()];
         for (int r = 0; r < replicas.size(); r++) {
             ClickHouseDestination at = destination.at(replicas.get(r));
-            WriteException failure;
             try {
                 client(r, at).rows("SELECT 1");
                 continue;
             } catch (RuntimeException e) {
-                failure = ClickHouseFailure.of(at, null, "checking the connection", e);
+                failures[r] = ClickHouseFailure.of(at, null, "checking the connection", e);
             } catch (WriteException e) {
-                failure = e;
-            }
-            if (!failure.retryable()) {
-                throw failure;
+                failures[r] = e;
             }
             disconnect(r);
-            down.add(replicas.get(r).hostPort());
         }
-        return down;
+        return failures;
     }
 
     /** The client of replica {@code r}, connecting first: the server version decides compression. */

@@ -58,18 +58,7 @@ class DuckDbRowExportTest {
             TableReader reader = writer.reader().orElseThrow();
             RowExport export = reader.rowExport().orElseThrow();
 
-            List<List<Object>> scanned = new ArrayList<>();
-            reader.scan("rows", part, Optional.empty(), 1_000, packet -> {
-                for (int r = 0; r < packet.rowCount(); r++) {
-                    List<Object> row = new ArrayList<>();
-                    for (int c = 0; c < ROWS.width(); c++) {
-                        row.add(packet.value(r, c));
-                    }
-                    row.add(packet.rowVersion(r));
-                    scanned.add(row);
-                }
-                return true;
-            });
+            List<List<Object>> scanned = scanned(reader, "rows", part);
             assertThat(scanned.size()).as("rows in the part").isBetween(100, 499);
 
             List<List<Object>> exported = new ArrayList<>();
@@ -120,18 +109,7 @@ class DuckDbRowExportTest {
             writer.open();
             writer.write(WriteBatch.of(b.build()));
             TableReader reader = writer.reader().orElseThrow();
-            List<List<Object>> scanned = new ArrayList<>();
-            reader.scan("texts", RowFilter.all(), Optional.empty(), 1_000, packet -> {
-                for (int r = 0; r < packet.rowCount(); r++) {
-                    List<Object> row = new ArrayList<>();
-                    for (int c = 0; c < texts.width(); c++) {
-                        row.add(packet.value(r, c));
-                    }
-                    row.add(packet.rowVersion(r));
-                    scanned.add(row);
-                }
-                return true;
-            });
+            List<List<Object>> scanned = scanned(reader, "texts", RowFilter.all());
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Optional<RowExport.ExportedRange> range = reader.rowExport().orElseThrow().export("texts", RowFilter.all(), Optional.empty(), 1_000, out);
             assertThat(range).hasValueSatisfying(r -> assertThat(r.rows()).isEqualTo(300));
@@ -160,6 +138,23 @@ class DuckDbRowExportTest {
     }
 
     /** The rows of a row stream for {@code schema}, read as the {@link RowExport} javadoc specifies, each with its version last. */
+    /** The rows {@code reader} scans from {@code table} inside {@code rows}: each row's values, then its version. */
+    private static List<List<Object>> scanned(TableReader reader, String table, RowFilter rows) throws Exception {
+        List<List<Object>> scanned = new ArrayList<>();
+        reader.scan(table, rows, Optional.empty(), 1_000, packet -> {
+            for (int r = 0; r < packet.rowCount(); r++) {
+                List<Object> row = new ArrayList<>();
+                for (int c = 0; c < packet.schema().width(); c++) {
+                    row.add(packet.value(r, c));
+                }
+                row.add(packet.rowVersion(r));
+                scanned.add(row);
+            }
+            return true;
+        });
+        return scanned;
+    }
+
     private static List<List<Object>> decode(byte[] bytes, Schema schema) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         List<List<Object>> rows = new ArrayList<>();
